@@ -1,0 +1,50 @@
+"""imwarmup: start-up diagnostics for Dear ImGui apps on imgui-bundle.
+
+Heavy imports (provider SDKs, numpy, feature-gated GUI code) warm on a small background pool
+(``controller-io-0`` ... ``controller-io-3``) while the main thread draws frames; the plugin shows
+that warmup in the status bar, a toast and a debug window with a Gantt chart.
+
+Quick start::
+
+    from imwarmup import WarmupController
+    from imwarmup.panels import DiagnosticsPlugin
+
+    controller = WarmupController(["numpy", "sqlite3"]); controller.start()
+    DiagnosticsPlugin(controller).install(runner_params)
+
+``import imwarmup`` is lean: it imports neither imgui_bundle nor numpy, and the engine's parts
+load on first use of a name below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_CORE_NAMES = (
+    "make_io_pool",
+    "WarmupManager",
+    "WarmupController",
+    "StartupProfiler",
+    "NotWarmedError",
+    "HookServer",
+    "HookClient",
+    "MainThreadImportGuard",
+)
+
+__all__ = list(_CORE_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CORE_NAMES:
+        from . import core
+
+        value = getattr(core, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imwarmup' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

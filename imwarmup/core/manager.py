@@ -1,0 +1,432 @@
+"""WarmupManager: imports modules on a pool, one job per module, and records a canary for each.
+
+A *round* is one ``submit()``; ``reset()`` ends it. Canary records are kept across rounds (the
+history the Gantt chart draws); the pending/completed/failed lists belong to the current round
+only. Jobs carry their round, so an import still in flight from an old round never touches the
+new one, even when the same module is submitted again.
+
+Locking: one short lock guards all state. ``pool.submit`` and every callback run outside it, so
+an executor that runs jobs inline on the calling thread works too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+__all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
+
+CANARY_FIELDS = (
+    "canary_id",
+    "module",
+    "thread_name",
+    "thread_id",
+    "submit_ts",
+    "start_ts",
+    "end_ts",
+    "elapsed_ms",
+    "status",
+    "error",
+    "main_thread",
+)
+
+StatusDict = dict[str, list[str]]
+
+
+def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list[str]:
+    """Check an iterable of module names and return them in order, duplicates dropped.
+
+    Raises:
+        TypeError: ``modules`` is a bare ``str``/``bytes`` or not iterable, or an entry is not a str.
+        ValueError: an entry is empty or not a dotted module name.
+    """
+    if isinstance(modules, (str, bytes, bytearray)):
+        raise TypeError(
+            f"{where}: modules must be an iterable of module names, got the bare "
+            f"{type(modules).__name__} {modules!r}; wrap it in a list: [{modules!r}]"
+        )
+    try:
+        entries = list(modules)
+    except TypeError:
+        raise TypeError(
+            f"{where}: modules must be an iterable of module names, got {modules!r} "
+            f"({type(modules).__name__})"
+        ) from None
+    seen: dict[str, None] = {}
+    for index, name in enumerate(entries):
+        if not isinstance(name, str):
+            raise TypeError(
+                f"{where}: module name at index {index} must be a str, got {name!r} "
+                f"({type(name).__name__}); nothing was submitted"
+            )
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(
+                f"{where}: module name at index {index} is not a dotted module name: {name!r}; "
+                f"nothing was submitted"
+            )
+        seen.setdefault(name, None)
+    return list(seen)
+
+
+class _Round:
+    """The state of one submit(): which modules are where, and whether it has finished."""
+
+    __slots__ = ("pending", "completed", "failed", "done", "fired", "records")
+
+    def __init__(self) -> None:
+        self.pending: dict[str, None] = {}  # ordered set, O(1) removal
+        self.completed: list[str] = []
+        self.failed: list[str] = []
+        self.done = False
+        self.fired = False
+        self.records: list[dict[str, Any]] = []
+
+
+class WarmupManager:
+    """Imports modules on ``pool``, one job per module, recording a canary for each.
+
+    Quick start::
+
+        manager = WarmupManager(make_io_pool())
+        manager.submit(["numpy", "sqlite3"])
+        manager.wait(timeout=10)
+        manager.status()   # {"pending": [], "completed": [...], "failed": [...]}
+
+    Args:
+        pool: any ``concurrent.futures.Executor`` (an inline one works too).
+        log_to_stderr: write one line per finished module and a summary line to ``stream``.
+        clock: returns wall-clock seconds; ``time.time`` unless a test injects one.
+        stream: where log lines go; ``sys.stderr`` (looked up at write time) by default.
+    """
+
+    def __init__(
+        self,
+        pool: Any,
+        log_to_stderr: bool = True,
+        *,
+        clock: Callable[[], float] = time.time,
+        stream: Any = None,
+    ) -> None:
+        if not callable(getattr(pool, "submit", None)):
+            raise TypeError(
+                f"WarmupManager(): pool must be a concurrent.futures.Executor (with a submit() "
+                f"method), got {pool!r}"
+            )
+        if not callable(clock):
+            raise TypeError(f"WarmupManager(): clock must be callable, got {clock!r}")
+        self._pool = pool
+        self._log = bool(log_to_stderr)
+        self._stream = stream
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._round: _Round | None = None
+        self._records: list[dict[str, Any]] = []
+        self._callbacks: list[Callable[[StatusDict], Any]] = []
+        self._listeners: list[Callable[[dict[str, Any]], Any]] = []
+        self._next_id = 1
+        self._revision = 0
+
+    # ----------------------------------------------------------------------------- submitting
+    def submit(self, modules: Iterable[str]) -> list[int]:
+        """Import each module on the pool, one job per module.
+
+        Args:
+            modules: an iterable of module names; duplicates are dropped (first kept).
+
+        Returns:
+            The canary ids of the submitted modules, in order.
+
+        Raises:
+            TypeError, ValueError: a bad ``modules`` value or entry (nothing is submitted).
+            RuntimeError: a round was already submitted; call ``reset()`` first.
+        """
+        names = validate_modules(modules)
+        with self._lock:
+            if self._round is not None:
+                raise RuntimeError(
+                    "WarmupManager.submit(): warmup was already submitted; call reset() before "
+                    "submitting again"
+                )
+            round_ = self._round = _Round()
+            now = self._clock()
+            for name in names:
+                record = {
+                    "canary_id": self._next_id,
+                    "module": name,
+                    "thread_name": None,
+                    "thread_id": None,
+                    "submit_ts": now,
+                    "start_ts": None,
+                    "end_ts": None,
+                    "elapsed_ms": None,
+                    "status": "running",
+                    "error": None,
+                    "main_thread": False,
+                }
+                self._next_id += 1
+                self._records.append(record)
+                round_.records.append(record)
+                round_.pending[name] = None
+            if not names:
+                round_.done = True
+            self._revision += 1
+            self._changed.notify_all()
+        # Every module is registered before the first job is submitted: an inline executor runs
+        # the job right here, and it must find the whole round in place.
+        for record in round_.records:
+            try:
+                self._pool.submit(self._run, round_, record)
+            except BaseException as exc:  # a pool that is shut down: record it, lose nothing
+                self._finish(round_, record, None, f"{type(exc).__name__}: {exc}", self._clock())
+        if not names:
+            self._fire_if_done(round_)
+        return [r["canary_id"] for r in round_.records]
+
+    # ------------------------------------------------------------------------------ the job
+    def _run(self, round_: _Round, record: dict[str, Any]) -> None:
+        thread = threading.current_thread()
+        with self._lock:
+            if self._round is not round_ or record["status"] != "running":
+                return  # reset() cancelled this round while the job waited in the queue
+            record["start_ts"] = self._clock()
+            record["thread_name"] = thread.name
+            record["thread_id"] = threading.get_ident()
+            record["main_thread"] = thread is threading.main_thread()
+            self._revision += 1
+        self._notify_listeners(record)
+        error = None
+        try:
+            importlib.import_module(record["module"])
+        except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from module code too
+            error = f"{type(exc).__name__}: {exc}"
+        self._finish(round_, record, error, None, self._clock())
+
+    def _finish(
+        self,
+        round_: _Round,
+        record: dict[str, Any],
+        error: str | None,
+        submit_error: str | None,
+        end: float,
+    ) -> None:
+        with self._lock:
+            if record["status"] != "running":
+                return  # cancelled by reset(): stays cancelled
+            if submit_error is not None:
+                error = submit_error
+                record["thread_name"] = record["thread_name"] or "(not scheduled)"
+            record["end_ts"] = end
+            if record["start_ts"] is not None:
+                record["elapsed_ms"] = (end - record["start_ts"]) * 1000.0
+            record["status"] = "failed" if error else "completed"
+            record["error"] = error
+            if self._round is round_:
+                name = record["module"]
+                round_.pending.pop(name, None)
+                (round_.failed if error else round_.completed).append(name)
+                if not round_.pending:
+                    round_.done = True
+            self._revision += 1
+            self._changed.notify_all()
+            line = self._format_line(record) if self._log else None
+        if line:
+            self._write(line)
+        self._notify_listeners(record)
+        self._fire_if_done(round_)
+
+    def _fire_if_done(self, round_: _Round) -> None:
+        with self._lock:
+            if self._round is not round_ or not round_.done or round_.fired:
+                return
+            round_.fired = True
+            callbacks = list(self._callbacks)
+            status = self._status_locked()
+            summary = self._format_summary(round_) if self._log else None
+        if summary:
+            self._write(summary)
+        for callback in callbacks:
+            self._call(callback, status)
+
+    # --------------------------------------------------------------------------- callbacks
+    def on_complete(self, callback: Callable[[StatusDict], Any]) -> None:
+        """Run ``callback(status)`` once when the last job of the round finishes.
+
+        It runs on the worker that finished the last job; registered after completion it runs at
+        once, on the calling thread. A callback that raises is reported on stderr and never stops
+        the others. ``reset()`` forgets registered callbacks.
+        """
+        if not callable(callback):
+            raise TypeError(f"on_complete(): callback must be callable, got {callback!r}")
+        with self._lock:
+            round_ = self._round
+            run_now = round_ is not None and round_.fired
+            if not run_now:
+                self._callbacks.append(callback)
+            status = self._status_locked()
+        if run_now:
+            self._call(callback, status)
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], Any]) -> None:
+        """Call ``listener(record_copy)`` whenever a canary starts or ends (on that worker).
+
+        Meant for cheap reactions such as asking an idle GUI to redraw; it survives ``reset()``.
+        """
+        if not callable(listener):
+            raise TypeError(f"add_listener(): listener must be callable, got {listener!r}")
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _notify_listeners(self, record: dict[str, Any]) -> None:
+        listeners = self._listeners  # appended to only: iterating a snapshot is safe
+        if not listeners:
+            return
+        with self._lock:
+            copy = dict(record)
+        for listener in list(listeners):
+            self._call(listener, copy)
+
+    def _call(self, callback: Callable[..., Any], arg: Any) -> None:
+        try:
+            callback(arg)
+        except BaseException as exc:  # noqa: BLE001 - a bad callback must not stop the manager
+            import traceback  # only on this rare path: keeps import imwarmup lean
+
+            self._write(
+                f"[warmup] callback {getattr(callback, '__qualname__', callback)!r} raised "
+                f"{type(exc).__name__}: {exc}\n"
+                + "".join(traceback.format_exception(exc)).rstrip()
+            )
+
+    # ------------------------------------------------------------------------------ queries
+    def status(self) -> StatusDict:
+        """``{"pending": [...], "completed": [...], "failed": [...]}``: fresh lists, one snapshot."""
+        with self._lock:
+            return self._status_locked()
+
+    def _status_locked(self) -> StatusDict:
+        round_ = self._round
+        if round_ is None:
+            return {"pending": [], "completed": [], "failed": []}
+        return {
+            "pending": list(round_.pending),
+            "completed": list(round_.completed),
+            "failed": list(round_.failed),
+        }
+
+    def is_done(self) -> bool:
+        """True once every job of the submitted round has finished (False before any submit)."""
+        with self._lock:
+            return self._round is not None and self._round.done
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the round is done or ``timeout`` seconds pass; return ``is_done()``."""
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
+            raise ValueError(f"wait(): timeout must be None or a number >= 0, got {timeout!r}")
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._round is not None and self._round.done, timeout
+            )
+
+    def canaries(self) -> list[dict[str, Any]]:
+        """A copy of every canary record, all rounds, ordered by ``canary_id``."""
+        with self._lock:
+            return [dict(r) for r in self._records]
+
+    @property
+    def revision(self) -> int:
+        """A number that grows whenever any status or canary changes (cheap change detection)."""
+        return self._revision
+
+    def canary_for(self, module: str) -> dict[str, Any] | None:
+        """A copy of the newest canary of ``module``, or None if it was never submitted."""
+        with self._lock:
+            for record in reversed(self._records):
+                if record["module"] == module:
+                    return dict(record)
+        return None
+
+    # ------------------------------------------------------------------------------- reset
+    def reset(self) -> None:
+        """End the round: clear its lists and callbacks; its unfinished canaries become cancelled."""
+        with self._lock:
+            round_ = self._round
+            if round_ is not None:
+                now = self._clock()
+                for record in round_.records:
+                    if record["status"] == "running":
+                        record["status"] = "cancelled"
+                        record["end_ts"] = now
+                        if record["start_ts"] is not None:
+                            record["elapsed_ms"] = (now - record["start_ts"]) * 1000.0
+            self._round = None
+            self._callbacks.clear()
+            self._revision += 1
+            self._changed.notify_all()
+
+    def cancel_queued(self) -> int:
+        """Mark canaries that never started as cancelled (their jobs will not run); return how many.
+
+        Used when the pool shuts down with jobs still queued. Finishes the round if nothing else runs.
+        """
+        with self._lock:
+            round_ = self._round
+            if round_ is None:
+                return 0
+            now = self._clock()
+            count = 0
+            for record in round_.records:
+                if record["status"] == "running" and record["start_ts"] is None:
+                    record["status"] = "cancelled"
+                    record["end_ts"] = now
+                    round_.pending.pop(record["module"], None)
+                    count += 1
+            if count and not round_.pending:
+                round_.done = True
+            self._revision += 1
+            self._changed.notify_all()
+        if count:
+            self._fire_if_done(round_)
+        return count
+
+    # ----------------------------------------------------------------------------- logging
+    def _write(self, line: str) -> None:
+        stream = self._stream if self._stream is not None else sys.stderr
+        try:
+            stream.write(line + "\n")
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stderr must not stop warmup
+            pass
+
+    @staticmethod
+    def _format_line(record: dict[str, Any]) -> str:
+        where = f"{record['module']} on {record['thread_name']} (id={record['thread_id']})"
+        main = " [MAIN-THREAD]" if record["main_thread"] else ""
+        if record["status"] == "failed":
+            return f"[warmup {record['canary_id']}] FAILED {where}: {record['error']}{main}"
+        elapsed = record["elapsed_ms"] or 0.0
+        return f"[warmup {record['canary_id']}] {where}: {elapsed:.1f}ms{main}"
+
+    @staticmethod
+    def _format_summary(round_: _Round) -> str:
+        total = sum(r["elapsed_ms"] or 0.0 for r in round_.records)
+        n = len(round_.records)
+        parts = [f"{len(round_.completed)} completed", f"{len(round_.failed)} failed"]
+        cancelled = sum(1 for r in round_.records if r["status"] == "cancelled")
+        if cancelled:
+            parts.append(f"{cancelled} cancelled")
+        line = (
+            f"[warmup done] {n} module{'s' if n != 1 else ''}: {', '.join(parts)} "
+            f"(sum of per-module elapsed: {total:.1f}ms)"
+        )
+        on_main = [r["module"] for r in round_.records if r["main_thread"]]
+        if on_main:
+            line += (
+                f"\n[warmup done] WARNING: {len(on_main)} module(s) imported on the main thread "
+                f"({', '.join(on_main)}): this breaks the app's main-thread purity; give the "
+                f"manager a thread pool"
+            )
+        return line
