@@ -1,0 +1,329 @@
+"""The imwarmup demo: ``python -m imwarmup``.
+
+A small host app (menu bar, a provider panel, the status bar) that warms numpy and a dozen heavy
+stdlib packages on ``controller-io-0..3`` while its first frame is already up, with the
+diagnostics plugin installed in three lines (see ``run_window``).
+
+    python -m imwarmup                         # the window
+    python -m imwarmup --demo-failures         # adds slow and failing modules: every state shows
+    python -m imwarmup text                    # no window: warm, then print the canary table
+    python -m imwarmup --screenshot out.png --exit-after 3   # headless: save the last frame
+
+It doubles as the test suite's fixture app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from typing import Any, Sequence
+
+DEFAULT_MODULES = (
+    "numpy",
+    "asyncio",
+    "decimal",
+    "email.mime.multipart",
+    "http.server",
+    "json",
+    "logging.handlers",
+    "multiprocessing",
+    "sqlite3",
+    "ssl",
+    "tarfile",
+    "unittest",
+    "urllib.request",
+    "xml.dom.minidom",
+    "zipfile",
+)
+
+# --demo-failures: tiny generated modules, so every canary state shows in the GUI.
+DEMO_FAILURE_MODULES = {
+    "imwarmup_demo_slow_sdk": "import time\ntime.sleep(1.5)\n",
+    "imwarmup_demo_slower_sdk": "import time\ntime.sleep(2.5)\n",
+    "imwarmup_demo_broken_sdk": (
+        "raise ImportError('imwarmup demo: the vendor SDK needs libfoo.so, which is not installed')\n"
+    ),
+    "imwarmup_demo_syntax_error": "def broken(:\n    pass\n",
+}
+DEMO_MISSING_MODULE = "imwarmup_demo_not_installed"
+
+# The provider panel: what "Switch provider" does with each module once it is warm.
+PROVIDERS: dict[str, tuple[str, Any]] = {
+    "SQLite": ("sqlite3", lambda m: m.connect(":memory:").execute("select sqlite_version()").fetchone()[0]),
+    "NumPy": ("numpy", lambda np: f"sum={float(np.linspace(0, 1, 10_000).sum()):.1f}"),
+    "Decimal": ("decimal", lambda d: str(d.Decimal(1) / d.Decimal(7))[:10]),
+    "Mail": ("email.mime.multipart", lambda m: m.MIMEMultipart().get_content_type()),
+}
+
+
+class DemoError(Exception):
+    """A bad command line value: printed as one line, exit status 2."""
+
+
+# ------------------------------------------------------------------------------- arguments
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number >= 1, got {text!r}")
+    if value < 1 or value > 64:
+        raise argparse.ArgumentTypeError(f"--workers must be between 1 and 64, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
+    if not value > 0 or value > 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds in (0, 3600], got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hook-port must be a port number, got {text!r}")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--hook-port must be in 0..65535 (0: any free port), got {value}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--window-size must look like 1000x700, got {text!r}")
+    if not (200 <= w <= 8000 and 150 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"--window-size is out of range (min 200x150), got {text!r}")
+    return w, h
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale must be a number such as 2, got {text!r}")
+    if not 0.5 <= value <= 4:
+        raise argparse.ArgumentTypeError(f"--scale must be between 0.5 and 4, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m imwarmup",
+        description="imwarmup demo: a host app warming heavy imports, with the diagnostics plugin.",
+    )
+    parser.add_argument("mode", nargs="?", choices=("window", "text"), default="window",
+                        help="window (default) or text: warm, print the canary table and profile")
+    parser.add_argument("--modules", help="comma-separated modules to warm (default: numpy and "
+                        "a dozen heavy stdlib packages)")
+    parser.add_argument("--workers", type=_workers, default=4, help="worker threads (default 4)")
+    parser.add_argument("--demo-failures", action="store_true",
+                        help="add tiny generated slow and failing modules so every state shows")
+    parser.add_argument("--screenshot", metavar="PATH", help="save the final frame as PNG (needs --exit-after)")
+    parser.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help="quit after this long")
+    parser.add_argument("--open-diagnostics", action="store_true", help="open the diagnostics window at start")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="host style")
+    parser.add_argument("--window-size", type=_size, default=(1000, 700), metavar="WxH")
+    parser.add_argument("--scale", type=_scale, default=None, help="DPI scale factor (HiDPI check)")
+    parser.add_argument("--hook-port", type=_port, default=None,
+                        help="serve the HTTP hook API on this loopback port (0: any free port)")
+    parser.add_argument("--hook-port-file", metavar="PATH", help="write the bound hook port here")
+    parser.add_argument("--quiet", action="store_true", help="no per-module warmup log on stderr")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from imwarmup.core.manager import validate_modules
+
+    if args.modules is not None:
+        names = [m.strip() for m in args.modules.split(",") if m.strip()]
+        if not names:
+            parser.error("--modules needs at least one module name, e.g. --modules numpy,sqlite3")
+        try:
+            args.module_list = validate_modules(names, where="--modules")
+        except (TypeError, ValueError) as exc:
+            parser.error(str(exc))
+    else:
+        args.module_list = list(DEFAULT_MODULES)
+    if args.screenshot:
+        if args.exit_after is None:
+            parser.error("--screenshot needs --exit-after SECONDS (when to take it)")
+        folder = os.path.dirname(os.path.abspath(args.screenshot))
+        if not os.path.isdir(folder):
+            parser.error(f"--screenshot: folder {folder!r} does not exist")
+        if args.mode == "text":
+            parser.error("--screenshot works in window mode only")
+    if args.hook_port_file and args.hook_port is None:
+        parser.error("--hook-port-file needs --hook-port")
+    return args
+
+
+def _demo_failure_modules() -> list[str]:
+    folder = tempfile.mkdtemp(prefix="imwarmup-demo-")
+    for name, source in DEMO_FAILURE_MODULES.items():
+        with open(os.path.join(folder, f"{name}.py"), "w", encoding="utf-8") as f:
+            f.write(source)
+    sys.path.insert(0, folder)
+    return [*DEMO_FAILURE_MODULES, DEMO_MISSING_MODULE]
+
+
+def make_controller(args: argparse.Namespace):
+    from imwarmup import WarmupController
+
+    modules = list(args.module_list)
+    if args.demo_failures:
+        modules += _demo_failure_modules()
+    return WarmupController(modules, max_workers=args.workers, log_to_stderr=not args.quiet)
+
+
+# ------------------------------------------------------------------------------- text mode
+def run_text(args: argparse.Namespace) -> int:
+    from imwarmup.core.report import format_text_report
+
+    controller = make_controller(args)
+    with controller:
+        with controller.profiler.phase("warmup.start"):
+            controller.start()
+        with controller.profiler.phase("warmup.wait"):
+            controller.wait_for_warmup(timeout=120)
+        controller.profiler.mark_ready("warm")
+        print(format_text_report(controller.canaries(), time.time(), controller.profiler.format_report()))
+        return 1 if controller.warmup_status()["failed"] and not args.demo_failures else 0
+
+
+# ----------------------------------------------------------------------------- window mode
+class ProviderPanel:
+    """The host app's own panel: switching provider takes its module with ``require_warmed``."""
+
+    def __init__(self, controller: Any) -> None:
+        self._controller = controller
+        self._names = list(PROVIDERS)
+        self.selected = 0
+        self._waiting_for: str | None = None
+        self.message = "Pick a provider and switch: no click pays for an import."
+
+    def draw(self) -> None:
+        from imgui_bundle import imgui
+
+        from imwarmup.core.errors import NotWarmedError
+
+        imgui.text("Provider")
+        imgui.set_next_item_width(imgui.get_font_size() * 14)
+        _, self.selected = imgui.combo("##provider", self.selected, self._names)
+        imgui.same_line()
+        if imgui.button("Switch provider"):
+            self._waiting_for = self._names[self.selected]
+        if self._waiting_for is not None:
+            label = self._waiting_for
+            module, action = PROVIDERS[label]
+            start = time.perf_counter()
+            try:
+                mod = self._controller.require_warmed(module)
+            except NotWarmedError as exc:
+                if exc.status == "running":
+                    self.message = f"Waiting for {module} to finish warming… (the window stays live)"
+                else:
+                    self.message = f"Cannot switch to {label}: {exc}"
+                    self._waiting_for = None
+            else:
+                try:
+                    result = action(mod)
+                except Exception as exc:  # noqa: BLE001 - the demo shows it, it does not crash
+                    self.message = f"{label} failed: {type(exc).__name__}: {exc}"
+                else:
+                    took = (time.perf_counter() - start) * 1000.0
+                    self.message = f"Switched to {label} in {took:.2f} ms ({result})."
+                self._waiting_for = None
+        imgui.text_wrapped(self.message)
+
+
+def run_window(args: argparse.Namespace) -> int:
+    from imgui_bundle import hello_imgui, imgui, immapp
+
+    from imwarmup.panels import DiagnosticsPlugin
+
+    controller = make_controller(args)
+    with controller.profiler.phase("gui.setup"):
+        runner_params = hello_imgui.RunnerParams()
+        runner_params.app_window_params.window_title = "imwarmup demo"
+        runner_params.app_window_params.window_geometry.size = args.window_size
+        runner_params.imgui_window_params.show_menu_bar = True
+        runner_params.imgui_window_params.show_menu_app = True
+        runner_params.imgui_window_params.show_menu_view = True
+        # The demo remembers no layout across runs: every start looks the same.
+        runner_params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
+        runner_params.ini_filename = f"imwarmup-demo-{os.getpid()}.ini"
+        if args.scale:
+            runner_params.dpi_aware_params.dpi_window_size_factor = args.scale
+        if args.theme == "light":
+            runner_params.imgui_window_params.tweaked_theme.theme = hello_imgui.ImGuiTheme_.imgui_colors_light
+
+        panel = ProviderPanel(controller)
+
+        # --- the three lines a host adds -------------------------------------------------
+        controller.start()
+        plugin = DiagnosticsPlugin(controller)
+        plugin.install(runner_params)
+        # -----------------------------------------------------------------------------------
+
+        def menus() -> None:
+            if imgui.begin_menu("Tools"):
+                if imgui.menu_item("Warmup diagnostics", "", False)[0]:
+                    plugin.show_debug_window()
+                if imgui.menu_item("Copy warmup report", "", False)[0]:
+                    plugin.copy_report()
+                imgui.end_menu()
+
+        runner_params.callbacks.show_menus = menus
+        runner_params.callbacks.show_gui = panel.draw
+
+        started = time.perf_counter()
+
+        def before_frame() -> None:
+            if args.exit_after is not None and time.perf_counter() - started >= args.exit_after:
+                hello_imgui.get_runner_params().app_shall_exit = True
+
+        runner_params.callbacks.pre_new_frame = hello_imgui.sequence_functions(
+            runner_params.callbacks.pre_new_frame, before_frame
+        )
+        if args.open_diagnostics:
+            runner_params.callbacks.enqueue_post_init(plugin.show_debug_window)
+        if args.screenshot or args.exit_after:
+            runner_params.fps_idling.enable_idling = False
+
+    hook_server = None
+    if args.hook_port is not None:
+        from imwarmup.core.hooks import start_hook_server_for_demo
+
+        hook_server = start_hook_server_for_demo(controller, args.hook_port, args.hook_port_file)
+    try:
+        immapp.run(runner_params, immapp.AddOnsParams(with_implot=True))
+        if args.screenshot:
+            from imwarmup.panels.screenshot import save_final_frame
+
+            save_final_frame(args.screenshot)
+    finally:
+        if hook_server is not None:
+            hook_server.stop()
+        controller.shutdown(wait=False)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.mode == "text":
+        return run_text(args)
+    return run_window(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The status bar segment panel: owns the cached status line; draws it every frame."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from imgui_bundle import imgui
+
+from ..theme.current import Theme
+from ..widgets.status_line import StatusLine, pending_tooltip, status_line
+from ..widgets.status_segment import status_segment
+
+__all__ = ["StatusBar"]
+
+
+class StatusBar:
+    """Draws the warmup segment from the status the plugin polled this frame.
+
+    The text is rebuilt only when the status counts change; the tooltip (which reads the
+    canaries) is built only while hovered.
+    """
+
+    def __init__(self, canaries: Callable[[], list[dict[str, Any]]], on_click: Callable[[], None]):
+        self._canaries = canaries
+        self._on_click = on_click
+        self._key: tuple[int, int, int] | None = None
+        self._pending: list[str] = []
+        self.line: StatusLine = status_line({"pending": [], "completed": [], "failed": []})
+
+    def update(self, status: dict[str, list[str]]) -> StatusLine:
+        """Take this frame's status; returns the (possibly cached) status line."""
+        key = (len(status["pending"]), len(status["completed"]), len(status["failed"]))
+        if key != self._key:
+            self._key = key
+            self.line = status_line(status)
+        self._pending = status["pending"]
+        return self.line
+
+    def draw(self, theme: Theme, now: float) -> None:
+        events = status_segment(self.line, theme)
+        if events.hovered:
+            if imgui.begin_tooltip():
+                for text in pending_tooltip(self._canaries(), self._pending, now):
+                    imgui.text_unformatted(text)
+                imgui.end_tooltip()
+        if events.clicked:
+            self._on_click()
