@@ -74,13 +74,17 @@ def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list
 class _Round:
     """The state of one submit(): which modules are where, and whether it has finished."""
 
-    __slots__ = ("pending", "completed", "failed", "done", "fired", "records")
+    __slots__ = ("pending", "completed", "failed", "done", "fired", "records", "finishing")
 
     def __init__(self) -> None:
         self.pending: dict[str, None] = {}  # ordered set, O(1) removal
         self.completed: list[str] = []
         self.failed: list[str] = []
         self.done = False
+        # Jobs that left ``pending`` but are still writing their log line / telling listeners.
+        # The round is done only when this is 0 too, so once wait() returns, every line is
+        # written and every listener (the controller's profiler) has seen every module.
+        self.finishing = 0
         self.fired = False
         self.records: list[dict[str, Any]] = []
 
@@ -228,15 +232,24 @@ class WarmupManager:
                 name = record["module"]
                 round_.pending.pop(name, None)
                 (round_.failed if error else round_.completed).append(name)
-                if not round_.pending:
-                    round_.done = True
+            round_.finishing += 1
             self._revision += 1
-            self._changed.notify_all()
             line = self._format_line(record) if self._log else None
-        if line:
-            self._write(line)
-        self._notify_listeners(record)
-        self._fire_if_done(round_)
+        try:
+            if line:
+                self._write(line)
+            self._notify_listeners(record)
+        finally:
+            with self._lock:
+                round_.finishing -= 1
+                last = (self._round is round_ and not round_.pending and not round_.finishing
+                        and not round_.done)
+                if last:
+                    round_.done = True
+                    self._revision += 1
+                    self._changed.notify_all()
+        if last:
+            self._fire_if_done(round_)
 
     def _fire_if_done(self, round_: _Round) -> None:
         with self._lock:
@@ -384,7 +397,7 @@ class WarmupManager:
                     record["end_ts"] = now
                     round_.pending.pop(record["module"], None)
                     count += 1
-            if count and not round_.pending:
+            if count and not round_.pending and not round_.finishing:
                 round_.done = True
             self._revision += 1
             self._changed.notify_all()
