@@ -1,0 +1,191 @@
+"""pytest plugin: the ``live_app`` fixture runs the app in a subprocess and hands the test a
+``HookClient`` connected to its hook server.
+
+Registered through the ``pytest11`` entry point, so installing imwarmup is enough. Quick start::
+
+    # conftest.py: which app to launch (default: the imwarmup demo)
+    import sys, pytest
+
+    @pytest.fixture
+    def live_app_command():
+        return [sys.executable, "-m", "myapp"]
+
+    # test_startup.py
+    def test_warmup_completes(live_app):
+        assert live_app.wait_for_warmup(timeout=30)
+        assert live_app.warmup_status()["failed"] == []
+
+The app must accept ``--hook-port PORT --hook-port-file PATH`` (the fixture appends them, with
+port 0): bind its ``HookServer`` there and write the bound port to PATH, which
+``imwarmup.core.hooks.start_hook_server_for_demo`` does. At teardown the app's whole process
+group gets SIGTERM, then SIGKILL if it has not exited after a few seconds.
+
+For another scope (one app for a whole module), use :func:`launch_app` in your own fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Iterator, Sequence
+
+import pytest
+
+from imwarmup.core.hooks import HookClient
+
+__all__ = ["launch_app", "LiveAppError", "live_app", "live_app_command", "live_app_timeout"]
+
+_TERMINATE_GRACE_SECONDS = 5.0
+
+
+class LiveAppError(RuntimeError):
+    """The app did not come up: it exited, or wrote no port in time. The message has its output."""
+
+
+@contextlib.contextmanager
+def launch_app(
+    command: Sequence[str],
+    *,
+    timeout: float = 15.0,
+    workdir: str | os.PathLike | None = None,
+    env: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Iterator[HookClient]:
+    """Start ``command + ["--hook-port", "0", "--hook-port-file", PATH]``, wait for its hook
+    server, yield a ``HookClient``, and end the app's process group on exit.
+
+    Args:
+        command: the app's command line, e.g. ``[sys.executable, "-m", "myapp"]``.
+        timeout: seconds for the app to write its port and answer ``/api/health``.
+        workdir: where the port file and the app's output logs go; a temporary directory
+            (removed afterwards) by default.
+        env: the app's environment; this process's environment by default.
+        token: the hook token the app's server requires, if any.
+
+    Yields:
+        A ``HookClient`` for the running app.
+
+    Raises:
+        TypeError: ``command`` is a bare str or empty.
+        LiveAppError: the app exited before its server answered, or did not write its port in
+            ``timeout`` seconds (the message includes the app's output).
+    """
+    if isinstance(command, (str, bytes)) or not command:
+        raise TypeError(
+            f"launch_app(): command must be a non-empty list of arguments such as "
+            f"[sys.executable, '-m', 'myapp'], got {command!r}"
+        )
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="imwarmup-live-"))
+        workdir = os.fspath(workdir)
+        port_file = os.path.join(workdir, "hook-port")
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(port_file)
+        log_path = os.path.join(workdir, "app-output.log")
+        log = stack.enter_context(open(log_path, "wb"))
+        argv = [*map(str, command), "--hook-port", "0", "--hook-port-file", port_file]
+        process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
+            # Its own process group, so teardown also ends the app's children.
+            start_new_session=(os.name == "posix"),
+        )
+        stack.callback(_terminate, process)
+        client = _connect(process, argv, port_file, log_path, timeout, token)
+        yield client
+
+
+def _connect(process: subprocess.Popen, argv: list[str], port_file: str, log_path: str,
+             timeout: float, token: str | None) -> HookClient:
+    deadline = time.monotonic() + timeout
+    port = None
+    # Polling: the app is another process, with nothing in this one to block on.
+    while port is None:
+        if process.poll() is not None:
+            raise LiveAppError(
+                f"the app exited with code {process.returncode} before its hook server came up: "
+                f"{' '.join(argv)}\n{_tail(log_path)}"
+            )
+        try:
+            with open(port_file, encoding="ascii") as f:
+                text = f.read().strip()
+            port = int(text)
+        except (FileNotFoundError, ValueError):
+            if time.monotonic() >= deadline:
+                raise LiveAppError(
+                    f"the app wrote no port to {port_file} within {timeout:g} s; does it accept "
+                    f"--hook-port and --hook-port-file? {' '.join(argv)}\n{_tail(log_path)}"
+                ) from None
+            time.sleep(0.02)
+    client = HookClient(f"http://127.0.0.1:{port}", token=token)
+    try:
+        client.wait_for_server(timeout=max(0.5, deadline - time.monotonic()))
+    except Exception as exc:
+        raise LiveAppError(f"{exc}\n{_tail(log_path)}") from exc
+    return client
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        _signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(_TERMINATE_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+            process.wait(_TERMINATE_GRACE_SECONDS)
+    else:
+        # The app is gone, but children it left in its group would outlive the test.
+        _signal_group(process, signal.SIGTERM)
+    if process.stdin is not None:
+        process.stdin.close()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone
+
+
+def _tail(path: str, limit: int = 4000) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return "(no app output)"
+    text = data[-limit:].decode("utf-8", "replace").strip()
+    return f"app output (last {limit} bytes):\n{text}" if text else "(the app printed nothing)"
+
+
+@pytest.fixture
+def live_app_command() -> list[str]:
+    """The app command ``live_app`` launches; override it in your conftest.py.
+    Default: the imwarmup demo."""
+    return [sys.executable, "-m", "imwarmup"]
+
+
+@pytest.fixture
+def live_app_timeout() -> float:
+    """Seconds ``live_app`` waits for the app's hook server; override for slow apps."""
+    return 15.0
+
+
+@pytest.fixture
+def live_app(live_app_command: list[str], live_app_timeout: float, tmp_path) -> Iterator[HookClient]:
+    """A ``HookClient`` for the app started from ``live_app_command`` (see the module docs).
+
+    The app's output is in ``tmp_path / "live-app" / "app-output.log"``; the app is ended at
+    teardown.
+    """
+    workdir = tmp_path / "live-app"
+    workdir.mkdir(exist_ok=True)
+    with launch_app(live_app_command, timeout=live_app_timeout, workdir=workdir) as client:
+        yield client
