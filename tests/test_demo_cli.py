@@ -1,0 +1,54 @@
+"""The demo's command line: bad values get one clear line and exit 2, not a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run_demo(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "imwarmup", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workers", "0"], "--workers must be between 1 and 64"),
+    (["--workers", "four"], "--workers must be a whole number"),
+    (["--modules", "numpy,9bad"], "not a dotted module name: '9bad'"),
+    (["--modules", ","], "--modules needs at least one module name"),
+    (["--screenshot", "x.png"], "--screenshot needs --exit-after"),
+    (["--exit-after", "-1"], "expected seconds in (0, 3600]"),
+    (["--hook-port", "70000"], "--hook-port must be in 0..65535"),
+    (["--window-size", "big"], "--window-size must look like 1000x700"),
+    (["--screenshot", "/no/such/dir/x.png", "--exit-after", "1"], "does not exist"),
+])
+def test_bad_flag_values_exit_2_with_a_clear_message(args, message):
+    proc = run_demo(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_text_mode_warms_and_prints_the_table_and_profile():
+    proc = run_demo("text", "--modules", "json,sqlite3,no_such_module_xyz", "--workers", "2", "--quiet")
+    assert proc.returncode == 1  # a module failed (and --demo-failures was not asked for)
+    out = proc.stdout
+    assert "3 modules, 2 completed, 1 failed" in out
+    assert "no_such_module_xyz" in out and "ModuleNotFoundError" in out
+    assert "controller-io-" in out
+    assert "Startup profile" in out and "warmup:sqlite3" in out and "Critical path:" in out
+
+
+def test_window_demo_saves_a_screenshot_with_a_green_dot(virtual_display, tmp_path):
+    from PIL import Image
+
+    from imwarmup.testing.pixels import count_color, rgb255
+    from imwarmup.theme import PALETTES, Role
+
+    out = tmp_path / "demo.png"
+    proc = run_demo("--modules", "json,sqlite3,decimal", "--screenshot", str(out),
+                    "--exit-after", "2", "--window-size", "800x600", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    image = Image.open(out)
+    assert image.size == (800, 600)
+    assert count_color(image, rgb255(PALETTES["dark"][Role.READY]), (0, 570, 30, 600)) >= 20

@@ -1,0 +1,47 @@
+"""The summary numbers and the text report (pure)."""
+
+from imwarmup.core.report import format_canary_table, format_text_report, summarize
+
+
+def c(cid, module, start, end, status="completed", thread="controller-io-0", error=None, main=False):
+    return {"canary_id": cid, "module": module, "thread_name": thread, "submit_ts": 10.0,
+            "start_ts": start, "end_ts": end,
+            "elapsed_ms": (end - start) * 1000 if start is not None and end is not None else None,
+            "status": status, "error": error, "main_thread": main}
+
+
+def test_summary_wall_sum_speedup_and_slowest():
+    rows = [c(1, "a", 10.0, 10.4), c(2, "b", 10.0, 10.2, thread="controller-io-1"),
+            c(3, "bad", 10.1, 10.3, "failed", error="ImportError: x")]
+    s = summarize(rows, now=99.0)
+    assert (s.modules, s.completed, s.failed) == (3, 2, 1)
+    assert round(s.wall_ms) == 400 and round(s.sum_ms) == 800
+    assert round(s.speedup, 2) == 2.0
+    assert s.slowest == "a"
+    line = s.line()
+    assert "3 modules" in line and "1 failed" in line and "speed-up 2.0x" in line and "slowest a" in line
+
+
+def test_running_and_queued_count_up_to_now():
+    rows = [c(1, "a", 10.0, None, "running"), c(2, "q", None, None, "running")]
+    s = summarize(rows, now=11.0)
+    assert (s.running, s.queued) == (1, 1)
+    assert round(s.wall_ms) == 1000
+    assert "1 running, 1 queued" in s.line()
+
+
+def test_main_thread_canaries_are_counted_and_flagged_in_the_table():
+    rows = [c(1, "json", 10.0, 10.01, thread="MainThread", main=True)]
+    assert summarize(rows, 11.0).main_thread == 1
+    assert "[MAIN-THREAD]" in format_canary_table(rows)
+
+
+def test_text_report_has_summary_table_and_profile():
+    rows = [c(1, "a", 10.0, 10.02), c(2, "bad", 10.0, 10.001, "failed", error="ImportError: nope")]
+    text = format_text_report(rows, 11.0, "Startup profile\nTotal: 1 ms")
+    lines = text.splitlines()
+    assert lines[0] == "imwarmup report"
+    assert "ImportError: nope" in text and "queued" not in text
+    assert text.rstrip().endswith("Total: 1 ms")
+    header = next(l for l in lines if l.startswith("#"))
+    assert header.split() == ["#", "module", "thread", "start", "elapsed", "status", "error"]
