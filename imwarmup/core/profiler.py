@@ -188,7 +188,7 @@ class StartupProfiler:
         """The profile as JSON-serialisable data.
 
         Returns:
-            ``{"total_ms", "critical_path_ms", "phases": [{"name", "kind", "start_ms",
+            ``{"origin", "total_ms", "critical_path_ms", "phases": [{"name", "kind", "start_ms",
             "duration_ms", "depth", "thread", "error", "done"}...], "marks": [{"name", "at_ms"}]}``;
             a phase still running has ``done`` False and its duration up to now.
         """
@@ -221,6 +221,7 @@ class StartupProfiler:
             last = max(last, m["at"])
             out_marks.append({"name": m["name"], "at_ms": (m["at"] - origin) * 1000.0})
         return {
+            "origin": origin,  # the clock value all *_ms are relative to
             "total_ms": (last - origin) * 1000.0,
             "critical_path_ms": critical,
             "phases": out_phases,
