@@ -117,7 +117,7 @@ def test_every_endpoint_answers_json(controller, gates):
         assert canaries[0]["status"] == "running"
         pool = client.io_pool_status()
         assert pool["max_workers"] == 4 and pool["thread_name_prefix"] == "controller-io"
-        assert set(client.startup_profile()) == {"total_ms", "critical_path_ms", "phases", "marks"}
+        assert {"total_ms", "critical_path_ms", "phases", "marks"} <= set(client.startup_profile())
 
         gates.open()
         assert client.wait_for_warmup(10) is True

@@ -41,9 +41,7 @@ import socketserver
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import weakref
 from typing import Any
 
@@ -714,6 +712,11 @@ class HookClient:
             time.sleep(0.05)  # polling another process: there is nothing to wait on here
 
     def _get(self, path: str, *, timeout: float = 10.0) -> Any:
+        # Imported here, not at the top: an app that only serves never pays for urllib.request
+        # (~8 ms); the client runs in test suites and tools, where it does not matter.
+        import urllib.error
+        import urllib.request
+
         url = self.url + path
         request = urllib.request.Request(url, method="GET")
         if self._token is not None:
