@@ -1,0 +1,162 @@
+"""make_io_pool: worker names are the Gantt chart's lanes, bad sizes are refused, jobs are counted."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from imwarmup import make_io_pool
+
+WAIT = 5.0  # seconds; every wait is bounded so a broken pool fails instead of hanging
+
+
+@pytest.fixture
+def pools():
+    """Make pools with ``pools(...)``; all are shut down after the test."""
+    made = []
+
+    def make(*args, **kwargs):
+        pool = make_io_pool(*args, **kwargs)
+        made.append(pool)
+        return pool
+
+    yield make
+    for pool in made:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _names_of_all_workers(pool, n):
+    """Run ``n`` jobs that meet at a barrier, so the pool must start ``n`` distinct workers."""
+    barrier = threading.Barrier(n, timeout=WAIT)
+
+    def job():
+        barrier.wait()
+        return threading.current_thread().name
+
+    futures = [pool.submit(job) for _ in range(n)]
+    return sorted(f.result(timeout=WAIT) for f in futures)
+
+
+def test_default_pool_is_a_thread_pool_executor_with_four_workers_named_controller_io(pools):
+    pool = pools()
+    assert isinstance(pool, ThreadPoolExecutor)
+    names = _names_of_all_workers(pool, 4)
+    assert names == ["controller-io-0", "controller-io-1", "controller-io-2", "controller-io-3"]
+    status = pool.status()
+    assert status["max_workers"] == 4
+    assert status["thread_name_prefix"] == "controller-io"
+    assert status["workers"] == names
+
+
+def test_custom_prefix_names_workers_prefix_dash_index(pools):
+    pool = pools(2, "my-pool")
+    assert _names_of_all_workers(pool, 2) == ["my-pool-0", "my-pool-1"]
+
+
+def test_prefix_with_underscore_keeps_it_and_still_uses_a_dash(pools):
+    pool = pools(thread_name_prefix="io_pool", max_workers=2)
+    assert _names_of_all_workers(pool, 2) == ["io_pool-0", "io_pool-1"]
+
+
+def test_never_more_workers_than_max_workers(pools):
+    pool = pools(2)
+    names = {f.result(timeout=WAIT) for f in
+             [pool.submit(lambda: threading.current_thread().name) for _ in range(50)]}
+    assert names <= {"controller-io-0", "controller-io-1"}
+
+
+@pytest.mark.parametrize(
+    "value, exc",
+    [
+        (None, TypeError),
+        (2.0, TypeError),
+        (4.5, TypeError),
+        (0, ValueError),
+        (-1, ValueError),
+        (True, TypeError),
+        (False, TypeError),
+        ("4", TypeError),
+    ],
+)
+def test_bad_max_workers_is_refused_with_a_message_naming_it_and_the_value(value, exc):
+    with pytest.raises(exc) as info:
+        make_io_pool(value)
+    message = str(info.value)
+    assert "max_workers" in message
+    assert repr(value) in message
+
+
+@pytest.mark.parametrize("prefix, exc", [(None, TypeError), (7, TypeError), ("", ValueError)])
+def test_bad_prefix_is_refused(prefix, exc):
+    with pytest.raises(exc, match="thread_name_prefix"):
+        make_io_pool(2, prefix)
+
+
+def test_status_counts_running_and_queued_jobs(pools):
+    pool = pools(1)
+    started, release = threading.Event(), threading.Event()
+
+    def blocker():
+        started.set()
+        assert release.wait(WAIT)
+
+    first = pool.submit(blocker)
+    assert started.wait(WAIT)
+    queued = [pool.submit(lambda: None) for _ in range(2)]
+    status = pool.status()
+    assert (status["jobs_running"], status["jobs_queued"]) == (1, 2)
+    assert status["workers"] == ["controller-io-0"]
+
+    assert queued[1].cancel()  # a cancelled job leaves the queue count
+    assert pool.status()["jobs_queued"] == 1
+
+    release.set()
+    first.result(timeout=WAIT)
+    queued[0].result(timeout=WAIT)
+    status = pool.status()
+    assert (status["jobs_running"], status["jobs_queued"]) == (0, 0)
+    assert status["jobs_submitted"] == 3
+
+
+def test_status_is_a_fresh_copy(pools):
+    pool = pools(1)
+    status = pool.status()
+    status["workers"].append("intruder")
+    assert "intruder" not in pool.status()["workers"]
+
+
+def test_submit_needs_a_callable(pools):
+    pool = pools(1)
+    with pytest.raises(TypeError, match="callable"):
+        pool.submit("not callable")
+    assert pool.status()["jobs_queued"] == 0
+
+
+def test_job_result_and_exception_pass_through(pools):
+    pool = pools(1)
+    assert pool.submit(lambda a, b=0: a + b, 2, b=3).result(timeout=WAIT) == 5
+    with pytest.raises(ZeroDivisionError):
+        pool.submit(lambda: 1 / 0).result(timeout=WAIT)
+    status = pool.status()
+    assert (status["jobs_running"], status["jobs_queued"]) == (0, 0)
+
+
+def test_shutdown_cancels_queued_jobs_and_their_count(pools):
+    pool = pools(1)
+    started, release = threading.Event(), threading.Event()
+
+    def blocker():
+        started.set()
+        release.wait(WAIT)
+
+    pool.submit(blocker)
+    assert started.wait(WAIT)
+    queued = pool.submit(lambda: None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    assert queued.cancelled()
+    assert pool.status()["jobs_queued"] == 0
+    assert pool.status()["shutdown"] is True
+    release.set()
+    pool.shutdown(wait=True)
