@@ -18,7 +18,6 @@ load on first use of a name below.
 
 from __future__ import annotations
 
-from typing import Any
 
 __version__ = "0.1.0"
 
@@ -36,7 +35,7 @@ _CORE_NAMES = (
 __all__ = list(_CORE_NAMES)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _CORE_NAMES:
         from . import core
 

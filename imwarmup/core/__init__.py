@@ -15,7 +15,6 @@ Submodules load on first use (``concurrent.futures`` alone costs ~10 ms to impor
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 # public name -> submodule that defines it
 _LAZY = {
@@ -34,7 +33,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'imwarmup.core' has no attribute {name!r}")

@@ -46,9 +46,10 @@ class CommandPalette:
 
     def draw(self) -> None:
         """Handle Ctrl+Shift+P and draw the palette when open. Call once per frame."""
-        io = imgui.get_io()
-        if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
-            self.is_open = not self.is_open
+        if imgui.is_key_pressed(imgui.Key.p, False):  # cheap test first: this runs every frame
+            io = imgui.get_io()
+            if io.key_ctrl and io.key_shift:
+                self.is_open = not self.is_open
         if not self.is_open:
             return
         if self._context is None:

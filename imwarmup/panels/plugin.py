@@ -147,6 +147,8 @@ class DiagnosticsPlugin:
     def draw_toasts(self) -> None:
         """Draw the toasts; call it last in the frame so they sit above the app's windows."""
         self._frame()
+        if not self.toasts.active:
+            return
         bottom = imgui.get_frame_height() * 1.6 if self._status_bar_shown() else 0.0
         self.toasts.draw(self.theme, self._now, bottom)
 

@@ -8,7 +8,7 @@ from imgui_bundle import imgui
 
 from ..theme.current import Theme
 from ..widgets.status_line import StatusLine, pending_tooltip, status_line
-from ..widgets.status_segment import status_segment
+from ..widgets.status_segment import SegmentLayout, segment_layout, status_segment
 
 __all__ = ["StatusBar"]
 
@@ -26,6 +26,8 @@ class StatusBar:
         self._key: tuple[int, int, int] | None = None
         self._pending: list[str] = []
         self.line: StatusLine = status_line({"pending": [], "completed": [], "failed": []})
+        self._layout: SegmentLayout | None = None
+        self._layout_key: tuple | None = None
 
     def update(self, status: dict[str, list[str]]) -> StatusLine:
         """Take this frame's status; returns the (possibly cached) status line."""
@@ -37,7 +39,11 @@ class StatusBar:
         return self.line
 
     def draw(self, theme: Theme, now: float) -> None:
-        events = status_segment(self.line, theme)
+        key = (self.line, theme.generation)
+        if key != self._layout_key:  # measure text only when it or the font changed
+            self._layout_key = key
+            self._layout = segment_layout(self.line, theme)
+        events = status_segment(self.line, self._layout, theme)
         if events.hovered:
             if imgui.begin_tooltip():
                 for text in pending_tooltip(self._canaries(), self._pending, now):

@@ -12,6 +12,9 @@ from .sizes import SIZES, Sizes
 
 __all__ = ["Theme"]
 
+# The style is re-read this often (frames); a theme switch shows within a quarter second.
+_REFRESH_FRAMES = 15
+
 
 class Theme:
     """Colours and sizes for one frame.
@@ -29,19 +32,38 @@ class Theme:
         self.variant = variant or "dark"
         self._u32: dict[tuple[Role, float], int] = {}
         self._bg_key: tuple | None = None
+        self._text_u32 = 0xFFFFFFFF
+        self._countdown = 0
+        self.font_size = 0.0
+        self.generation = 0  # grows when colours or the font size change: re-measure then
 
     def refresh(self) -> None:
-        """Follow the host's style (call once per frame; cheap when nothing changed)."""
-        if self._fixed is not None:
+        """Follow the host's style and font size. Call once per frame: it looks at the style
+        every ``_REFRESH_FRAMES`` frames only, so it costs nearly nothing."""
+        if self._countdown > 0:
+            self._countdown -= 1
             return
-        bg = imgui.get_style().color_(imgui.Col_.window_bg)
-        key = (bg.x, bg.y, bg.z)
-        if key != self._bg_key:
-            self._bg_key = key
-            variant = variant_for_background((bg.x, bg.y, bg.z, bg.w))
-            if variant != self.variant:
-                self.variant = variant
-                self._u32.clear()
+        self._countdown = _REFRESH_FRAMES
+        font_size = imgui.get_font_size()
+        style = imgui.get_style()
+        text = imgui.get_color_u32(imgui.Col_.text)
+        variant = self.variant
+        if self._fixed is None:
+            bg = style.color_(imgui.Col_.window_bg)
+            key = (bg.x, bg.y, bg.z)
+            if key != self._bg_key:
+                self._bg_key = key
+                variant = variant_for_background((bg.x, bg.y, bg.z, bg.w))
+        if variant != self.variant or font_size != self.font_size or text != self._text_u32:
+            self.variant = variant
+            self.font_size = font_size
+            self._text_u32 = text
+            self._u32.clear()
+            self.generation += 1
+
+    def u32_text(self) -> int:
+        """The host's text colour (its ImGui style), packed for a draw list."""
+        return self._text_u32
 
     def rgba(self, role: Role) -> Rgba:
         return PALETTES[self.variant][role]

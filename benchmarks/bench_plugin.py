@@ -1,0 +1,232 @@
+"""Benchmark of the GUI plugin in real frames under Xvfb. Prints its figures.
+
+1. The plugin's per-frame cost with the debug window closed (status bar + toast check), with
+   10, 200 and 2,000 canaries, while warming and once done: median and p99 in µs per frame.
+   Target: <= 30 µs median at 200 canaries.
+2. Main-thread frame time while a real warmup runs versus idle, in the same run: p50 and p99 of
+   frame intervals, with the plugin's switch-interval tweak on and off.
+   Target: p99 while warming <= 1.5x the idle p99.
+3. ``python -m imwarmup`` to its first frame, and the share of it spent importing on the main
+   thread (the demo's ``import.gui`` phase).
+
+Run: ``.venv/bin/python benchmarks/bench_plugin.py`` (starts its own Xvfb when DISPLAY is unset).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+# Heavy stdlib packages for the frame-time run: enough import work to span many frames.
+WARM_SET = [
+    "numpy", "asyncio", "decimal", "email.mime.multipart", "http.server", "json",
+    "logging.handlers", "multiprocessing", "sqlite3", "ssl", "tarfile", "unittest",
+    "urllib.request", "xml.dom.minidom", "zipfile", "pydoc", "doctest", "difflib", "csv",
+    "argparse", "pickletools", "ftplib", "imaplib", "smtplib", "mailbox", "xmlrpc.server",
+    "wsgiref.simple_server", "concurrent.futures.process", "lzma", "bz2", "statistics",
+    "fractions", "ipaddress", "uuid", "shelve", "dbm", "configparser", "tomllib", "plistlib",
+    "html.parser", "cProfile", "pstats", "trace", "timeit", "calendar",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# ----------------------------------------------------------------------- child: per-frame cost
+def child_cost(n: int, state: str, frames: int) -> None:
+    from imgui_bundle import hello_imgui, immapp
+
+    from imwarmup.panels import DiagnosticsPlugin
+
+    class StaticSource:
+        """n canaries; 'warming': a quarter still pending; 'done': all completed."""
+
+        def __init__(self) -> None:
+            base = 1_700_000_000.0
+            self._canaries = [
+                {"canary_id": i, "module": f"mod_{i}", "thread_name": f"controller-io-{i % 4}",
+                 "thread_id": i, "submit_ts": base, "start_ts": base + i * 1e-3,
+                 "end_ts": base + i * 1e-3 + 0.01, "elapsed_ms": 10.0, "status": "completed",
+                 "error": None, "main_thread": False}
+                for i in range(n)
+            ]
+            names = [c["module"] for c in self._canaries]
+            cut = n - n // 4 if state == "warming" else n
+            self._pending = names[cut:]
+            self._completed = names[:cut]
+            self.revision = 1
+
+        def warmup_status(self):
+            return {"pending": list(self._pending), "completed": list(self._completed), "failed": []}
+
+        def canaries(self):
+            return [dict(c) for c in self._canaries]
+
+    plugin = DiagnosticsPlugin(StaticSource())
+    samples: list[float] = []
+    count = [0]
+    pending: list[float] = [0.0]
+
+    def status() -> None:
+        t = time.perf_counter()
+        plugin.draw_status_bar_item()
+        pending[0] = time.perf_counter() - t
+
+    def overlay() -> None:
+        t = time.perf_counter()
+        plugin.draw_palette()
+        plugin.draw_toasts()
+        samples.append(pending[0] + time.perf_counter() - t)
+        count[0] += 1
+        if count[0] >= frames:
+            hello_imgui.get_runner_params().app_shall_exit = True
+
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_geometry.size = (800, 600)
+    params.imgui_window_params.show_status_bar = True
+    params.callbacks.show_status = status
+    params.callbacks.post_render_dockable_windows = overlay
+    params.fps_idling.enable_idling = False
+    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
+    params.ini_filename = f"bench-{os.getpid()}.ini"
+    immapp.run(params)
+    warm = samples[30:]  # the first frames load fonts and build caches
+    print(json.dumps({"median_us": statistics.median(warm) * 1e6, "p99_us": pct(warm, 0.99) * 1e6}))
+
+
+# --------------------------------------------------------------------- child: frame intervals
+def child_frames(smooth: bool) -> None:
+    from imgui_bundle import hello_imgui, imgui, immapp
+
+    from imwarmup import WarmupController
+    from imwarmup.panels import DiagnosticsPlugin
+
+    controller = WarmupController(WARM_SET, log_to_stderr=False)
+    plugin = DiagnosticsPlugin(controller, smooth_frames=smooth)
+    marks: list[tuple[float, str]] = []
+    phase = ["idle"]
+    frame = [0]
+
+    def gui() -> None:
+        frame[0] += 1
+        imgui.text(f"frame {frame[0]}")
+        now = time.perf_counter()
+        marks.append((now, phase[0]))
+        if phase[0] == "idle" and frame[0] == 120:
+            phase[0] = "warming"
+            controller.start()
+        elif phase[0] == "warming" and controller.manager.is_done():
+            phase[0] = "after"
+            frame[0] = 10_000
+        elif phase[0] == "after" and frame[0] >= 10_120:
+            hello_imgui.get_runner_params().app_shall_exit = True
+
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_geometry.size = (800, 600)
+    params.callbacks.show_gui = gui
+    params.fps_idling.enable_idling = False
+    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
+    params.ini_filename = f"bench-{os.getpid()}.ini"
+    plugin.install(params)
+    immapp.run(params)
+    controller.shutdown()
+    out: dict[str, list[float]] = {"idle": [], "warming": []}
+    for (t0, p0), (t1, _) in zip(marks, marks[1:]):
+        key = "warming" if p0 == "warming" else "idle"
+        if p0 == "idle" and t0 < marks[30][0]:
+            continue  # start-up frames
+        out[key].append((t1 - t0) * 1000.0)
+    print(json.dumps(out))
+
+
+# ------------------------------------------------------------------------------- parent side
+def run_child(*args: str) -> str:
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def first_frame(runs: int = 5) -> list[tuple[float, float, float]]:
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "profile.json")
+            t_launch = time.time()
+            subprocess.run([sys.executable, "-m", "imwarmup", "--exit-after", "1.0", "--quiet",
+                            "--profile-out", out], check=True, timeout=120, cwd=ROOT,
+                           capture_output=True)
+            report = json.load(open(out))
+        ready = next(m["at_ms"] for m in report["marks"] if m["name"] == "first_frame")
+        to_frame = (report["origin"] - t_launch) * 1000.0 + ready
+        imports = sum(p["duration_ms"] for p in report["phases"] if p["name"] == "import.gui")
+        before_origin = (report["origin"] - t_launch) * 1000.0  # interpreter + import imwarmup
+        results.append((to_frame, imports, before_origin))
+    return results
+
+
+def main() -> None:
+    display = None
+    if not os.environ.get("DISPLAY"):
+        from imwarmup.testing.display import VirtualDisplay
+
+        display = VirtualDisplay().start()
+    try:
+        print("== plugin per-frame cost, debug window closed (status bar + toasts), 400 frames ==")
+        print(f"{'canaries':>9} {'state':>8} {'median µs':>10} {'p99 µs':>9}")
+        for n in (10, 200, 2000):
+            for state in ("warming", "done"):
+                r = json.loads(run_child("cost", str(n), state, "400"))
+                print(f"{n:>9} {state:>8} {r['median_us']:>10.1f} {r['p99_us']:>9.1f}")
+        print("target: <= 30 µs median at 200 canaries")
+        print()
+        print(f"== frame interval, idle vs real warmup of {len(WARM_SET)} modules (3 runs pooled) ==")
+        print(f"{'switch tweak':>12} {'idle p50':>9} {'idle p99':>9} {'warm p50':>9} {'warm p99':>9} "
+              f"{'p99 ratio':>9} {'warm frames':>11}")
+        for smooth in (True, False):
+            idle: list[float] = []
+            warm: list[float] = []
+            for _ in range(3):
+                r = json.loads(run_child("frames", "1" if smooth else "0"))
+                idle += r["idle"]
+                warm += r["warming"]
+            ratio = pct(warm, 0.99) / pct(idle, 0.99)
+            print(f"{'on' if smooth else 'off':>12} {pct(idle, .5):>8.1f}ms {pct(idle, .99):>8.1f}ms "
+                  f"{pct(warm, .5):>8.1f}ms {pct(warm, .99):>8.1f}ms {ratio:>8.2f}x {len(warm):>11}")
+        print("target: warming p99 <= 1.5x idle p99")
+        print()
+        print("== python -m imwarmup: launch to first frame (5 runs) ==")
+        rows = first_frame()
+        for to_frame, imports, before in rows:
+            print(f"first frame {to_frame:7.1f} ms | interpreter + import imwarmup {before:6.1f} ms | "
+                  f"GUI imports on main thread {imports:6.1f} ms ({imports / to_frame:5.1%})")
+        med = statistics.median(r[0] for r in rows)
+        med_imp = statistics.median(r[1] for r in rows)
+        print(f"median: first frame {med:.1f} ms, main-thread GUI imports {med_imp:.1f} ms "
+              f"({med_imp / med:.1%})")
+    finally:
+        if display is not None:
+            display.stop()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        kind = sys.argv[2]
+        if kind == "cost":
+            child_cost(int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        else:
+            child_frames(sys.argv[3] == "1")
+    else:
+        main()
