@@ -274,9 +274,15 @@ def run_window(args: argparse.Namespace) -> int:
 
         panel = ProviderPanel(controller)
 
+        # From here on the main thread should import nothing heavy: warn (with file:line) if it
+        # does, and list it in the diagnostics window.
+        from imwarmup.core.purity import MainThreadImportGuard
+
+        guard = MainThreadImportGuard(heavy=controller.modules, mode="warn").enable()
+
         # --- the three lines a host adds -------------------------------------------------
         controller.start()
-        plugin = DiagnosticsPlugin(controller)
+        plugin = DiagnosticsPlugin(controller, guard=guard)
         plugin.install(runner_params)
         # -----------------------------------------------------------------------------------
 
@@ -305,11 +311,15 @@ def run_window(args: argparse.Namespace) -> int:
         if args.screenshot or args.exit_after:
             runner_params.fps_idling.enable_idling = False
 
-    hook_server = None
+    hook_start = None
     if args.hook_port is not None:
+        # Started by a job on the pool: importing http.server (~50 ms) stays off the main
+        # thread. The job is brief; the server itself runs on its own controller-hooks-N pool.
         from imwarmup.core.hooks import start_hook_server_for_demo
 
-        hook_server = start_hook_server_for_demo(controller, args.hook_port, args.hook_port_file)
+        hook_start = controller.submit_job(
+            start_hook_server_for_demo, controller, args.hook_port, args.hook_port_file
+        )
     try:
         immapp.run(runner_params, immapp.AddOnsParams(with_implot=True))
         if args.profile_out:
@@ -322,8 +332,9 @@ def run_window(args: argparse.Namespace) -> int:
 
             save_final_frame(args.screenshot)
     finally:
-        if hook_server is not None:
-            hook_server.stop()
+        guard.disable()
+        if hook_start is not None and hook_start.done() and hook_start.exception() is None:
+            hook_start.result().stop()
         controller.shutdown(wait=False)
     return 0
 

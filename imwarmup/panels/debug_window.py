@@ -30,8 +30,9 @@ class DebugWindow:
         copy_report: called by the "Copy report" button.
     """
 
-    def __init__(self, source: Any, copy_report: Callable[[], None]) -> None:
+    def __init__(self, source: Any, copy_report: Callable[[], None], guard: Any = None) -> None:
         self._source = source
+        self._guard = guard
         self._copy_report = copy_report
         self._revision: Any = object()
         self._canaries: list[dict[str, Any]] = []

@@ -50,6 +50,7 @@ class DiagnosticsPlugin:
             register ``plugin.commands()`` there.
         smooth_frames: shorten ``sys.setswitchinterval`` while warming (see above).
         toast_timing: how long toasts fade in, stay and fade out.
+        guard: a ``MainThreadImportGuard`` whose violations the debug window lists.
 
     Raises:
         TypeError: ``source`` lacks ``warmup_status()``/``canaries()``.
@@ -64,6 +65,7 @@ class DiagnosticsPlugin:
         palette: bool = True,
         smooth_frames: bool = True,
         toast_timing: ToastTiming | None = None,
+        guard: Any = None,
     ) -> None:
         self._source = check_source(source)
         if not callable(clock):
@@ -72,7 +74,9 @@ class DiagnosticsPlugin:
         self.theme = Theme(theme)
         self.toasts = ToastStack(toast_timing or ToastTiming())
         self.status_bar = StatusBar(self._source.canaries, self.show_debug_window)
-        self.debug_window = DebugWindow(self._source, self.copy_report)
+        if guard is not None and not callable(getattr(guard, "violations", None)):
+            raise TypeError(f"DiagnosticsPlugin(): guard must have violations(), got {guard!r}")
+        self.debug_window = DebugWindow(self._source, self.copy_report, guard=guard)
         self.palette = CommandPalette(self.commands()) if palette else None
         self._smooth = smooth_frames
         self._saved_switch: float | None = None
@@ -83,6 +87,7 @@ class DiagnosticsPlugin:
         self._runner_params: Any = None
         self._debug_open = False  # used when not installed into a hello_imgui runner
         self._chained: dict[str, Callable[[], None]] = {}
+        self._previous: dict[str, Any] = {}
         self._ensured = False
         self._debug_window_sized = False
         add_listener = getattr(self._source, "add_listener", None)
@@ -267,6 +272,7 @@ class DiagnosticsPlugin:
             ours()
 
         self._chained[name] = chained
+        self._previous[name] = previous
         setattr(runner_params.callbacks, name, chained)
 
     def _ensure_chained(self) -> None:
@@ -275,6 +281,12 @@ class DiagnosticsPlugin:
             return
         self._ensured = True
         params = hello_imgui.get_runner_params()
+        previous = self._previous.get("pre_new_frame")
+        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
+            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
+            # cost a Python call per frame there. (An unset callback cannot be restored: the
+            # binding refuses None, so then the chain stays and returns at once.)
+            params.callbacks.pre_new_frame = previous
         for name, ours in (
             ("show_status", self._status_bar_callback),
             ("post_render_dockable_windows", self._overlay_callback),
