@@ -12,3 +12,15 @@ def virtual_display():
     """A fixed 1280x800x24 Xvfb screen for the whole session (DISPLAY is set while it runs)."""
     with VirtualDisplay() as display:
         yield display
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-goldens", action="store_true", default=False,
+        help="rewrite tests/screenshots/*.png from this run (look at the images first)",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return bool(request.config.getoption("--update-goldens"))

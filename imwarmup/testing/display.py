@@ -38,6 +38,7 @@ class VirtualDisplay:
         self.display: str | None = None
         self._proc: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
+        self._xauth: str | None = None
 
     def start(self) -> "VirtualDisplay":
         if self.reuse and os.environ.get("DISPLAY") and _display_answers(os.environ["DISPLAY"]):
@@ -68,7 +69,16 @@ class VirtualDisplay:
         return self
 
     def _set_env(self) -> None:
-        for key, value in (("DISPLAY", self.display), ("XDG_SESSION_TYPE", "x11")):
+        env = [("DISPLAY", self.display), ("XDG_SESSION_TYPE", "x11")]
+        if self._proc is not None:
+            # Our Xvfb needs no cookie, but python-xlib (pyautogui) insists on reading an
+            # Xauthority file: give it an empty one of our own.
+            import tempfile
+
+            fd, self._xauth = tempfile.mkstemp(prefix="imwarmup-xauth-")
+            os.close(fd)
+            env.append(("XAUTHORITY", self._xauth))
+        for key, value in env:
             self._saved.setdefault(key, os.environ.get(key))
             os.environ[key] = value  # type: ignore[assignment]
 
@@ -79,6 +89,9 @@ class VirtualDisplay:
             else:
                 os.environ[key] = value
         self._saved.clear()
+        if self._xauth is not None:
+            os.unlink(self._xauth)
+            self._xauth = None
         if self._proc is not None:
             self._proc.terminate()
             try:

@@ -72,11 +72,25 @@ class AppProcess:
     """A GUI app in its own process group; ``close()`` ends it and everything it started."""
 
     def __init__(self, cmd: Sequence[str], **popen: Any) -> None:
+        import tempfile
+
         self.cmd = list(cmd)
+        # Output goes to files, not pipes: a chatty app must never block on a full pipe.
+        self._out = tempfile.TemporaryFile(mode="w+")
+        self._err = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
-            self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            self.cmd, stdout=self._out, stderr=self._err, text=True,
             start_new_session=True, **popen,
         )
+
+    def stop(self, stop_file: Path | str, timeout: float = 20.0) -> tuple[str, str]:
+        """Ask the app to quit by creating ``stop_file``; wait (bounded) and then close it."""
+        Path(stop_file).touch()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass  # close() below ends it
+        return self.close()
 
     def close(self, timeout: float = 10.0) -> tuple[str, str]:
         if self.proc.poll() is None:
@@ -85,11 +99,24 @@ class AppProcess:
             except ProcessLookupError:
                 pass
         try:
-            out, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
-            out, err = self.proc.communicate(timeout=timeout)
-        return out, err
+            self.proc.wait(timeout=timeout)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # anything the app left behind in its group
+        except ProcessLookupError:
+            pass
+        return self.output()
+
+    def output(self) -> tuple[str, str]:
+        """What the app wrote to stdout and stderr so far."""
+        texts = []
+        for f in (self._out, self._err):
+            f.flush()
+            f.seek(0)
+            texts.append(f.read())
+        return texts[0], texts[1]
 
     def __enter__(self) -> "AppProcess":
         return self
