@@ -1,0 +1,186 @@
+"""Rows of the canary table: build, filter and sort them. Pure Python: no numpy, no imgui.
+
+The table must work before numpy is warmed (the chart waits for it, the table does not), so this
+module imports nothing heavy; ``gantt_model`` reuses its formatting helpers.
+
+Quick start::
+
+    rows = table_rows(controller.canaries(), origin=None, now=clock())   # once per revision
+    view = TableView(filter_text="fail")
+    shown = view.visible(rows)      # filtered + sorted, cached until rows/filter/sort change
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+__all__ = [
+    "COLUMNS",
+    "Row",
+    "TableView",
+    "display_status",
+    "filter_rows",
+    "first_submit",
+    "fmt_ms",
+    "sort_rows",
+    "table_rows",
+]
+
+# Column keys, in display order; ``sort_rows`` accepts each of them.
+COLUMNS: tuple[str, ...] = ("#", "module", "thread", "start", "elapsed", "status", "error")
+
+
+def display_status(record: dict[str, Any]) -> str:
+    """A canary's status as shown to a user: ``"queued"`` for a running canary not yet started."""
+    status = record["status"]
+    if status == "running" and record.get("start_ts") is None:
+        return "queued"
+    return status
+
+
+def fmt_ms(ms: float | None) -> str:
+    """``12.3 ms`` below 10 s, ``12.35 s`` above; ``-`` for None (never started, never ended)."""
+    if ms is None:
+        return "-"
+    if abs(ms) >= 10_000.0:
+        return f"{ms / 1000.0:.2f} s"
+    return f"{ms:.1f} ms"
+
+
+def first_submit(canaries: Iterable[dict[str, Any]]) -> float | None:
+    """The earliest ``submit_ts``: time zero of the chart and of the table's start column."""
+    times = [c["submit_ts"] for c in canaries if c.get("submit_ts") is not None]
+    return min(times) if times else None
+
+
+@dataclass(slots=True)
+class Row:
+    """One canary as the table shows it. Times are ms since ``origin`` (the first submit)."""
+
+    canary_id: int
+    module: str
+    thread: str                 # "" while queued
+    start_ms: float | None      # None: never started
+    elapsed_ms: float | None    # running: up to ``now`` when the rows were built
+    status: str                 # display status ("queued" for a running canary not started)
+    error: str                  # "" when none
+    main_thread: bool
+    start_ts: float | None      # absolute, so a running row can show live elapsed time
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: float) -> list[Row]:
+    """Turn canary records (``WarmupController.canaries()``) into table rows.
+
+    Args:
+        canaries: canary dicts; see ``imwarmup.core.manager``.
+        origin: time zero (``time.time()`` seconds); None picks the first submit.
+        now: the frame's clock, for the elapsed time of running canaries.
+
+    Returns:
+        One ``Row`` per canary, in the given order.
+    """
+    if origin is None:
+        origin = first_submit(canaries) or 0.0
+    rows = []
+    for c in canaries:
+        start = c.get("start_ts")
+        end = c.get("end_ts")
+        if start is None:
+            elapsed = None
+        elif c.get("elapsed_ms") is not None:
+            elapsed = c["elapsed_ms"]
+        else:
+            elapsed = ((end if end is not None else now) - start) * 1000.0
+        rows.append(Row(
+            canary_id=c["canary_id"],
+            module=c["module"],
+            thread=c.get("thread_name") or "",
+            start_ms=None if start is None else (start - origin) * 1000.0,
+            elapsed_ms=elapsed,
+            status=display_status(c),
+            error=c.get("error") or "",
+            main_thread=bool(c.get("main_thread")),
+            start_ts=start,
+        ))
+    return rows
+
+
+def filter_rows(rows: Sequence[Row], text: str) -> list[Row]:
+    """Rows matching every word of ``text`` (case-insensitive, in module, thread, status, error
+    or ``#id``); a word starting with ``-`` excludes rows that match it. Empty text keeps all."""
+    words = text.lower().split()
+    if not words:
+        return list(rows)
+    include = [w for w in words if not w.startswith("-")]
+    exclude = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+    out = []
+    for row in rows:
+        hay = f"#{row.canary_id} {row.module} {row.thread} {row.status} {row.error}".lower()
+        if all(w in hay for w in include) and not any(w in hay for w in exclude):
+            out.append(row)
+    return out
+
+
+_KEYS = {
+    "#": lambda r: r.canary_id,
+    "module": lambda r: r.module.lower(),
+    "thread": lambda r: r.thread.lower() or None,
+    "start": lambda r: r.start_ms,
+    "elapsed": lambda r: r.elapsed_ms,
+    "status": lambda r: r.status,
+    "error": lambda r: r.error.lower() or None,
+}
+
+
+def sort_rows(rows: Sequence[Row], column: str, ascending: bool = True) -> list[Row]:
+    """Rows sorted by ``column`` (one of ``COLUMNS``); ties keep canary order; empty values
+    (never started, no error) go last in both directions.
+
+    Raises:
+        ValueError: an unknown column.
+    """
+    try:
+        key = _KEYS[column]
+    except KeyError:
+        raise ValueError(f"sort_rows(): unknown column {column!r}; expected one of {COLUMNS}") from None
+    present = [r for r in rows if key(r) is not None]
+    missing = [r for r in rows if key(r) is None]
+    present.sort(key=lambda r: r.canary_id)  # stable tie order whatever the input order
+    present.sort(key=key, reverse=not ascending)
+    return present + missing
+
+
+@dataclass
+class TableView:
+    """What the user chose in the table; the caller owns it (widgets keep no state of their own).
+
+    ``filter_text``, ``sort_column`` and ``ascending`` are edited by ``draw_canary_table``;
+    ``visible()`` caches the filtered, sorted rows until the rows list, the filter or the sort
+    changes, so a frame with 10,000 rows does no Python work per row.
+    """
+
+    filter_text: str = ""
+    sort_column: str = "#"
+    ascending: bool = True
+    _cache_key: tuple = field(default=(), repr=False, compare=False)
+    _cache_rows: list = field(default_factory=list, repr=False, compare=False)
+    _cache_source: Any = field(default=None, repr=False, compare=False)
+
+    def visible(self, rows: Sequence[Row]) -> list[Row]:
+        """``rows`` filtered by ``filter_text`` and sorted by ``sort_column``/``ascending``.
+
+        Pass a new list when the data change (e.g. a new ``table_rows()`` per revision): the
+        cache is keyed on the list's identity, not its content.
+        """
+        key = (len(rows), self.filter_text, self.sort_column, self.ascending)
+        if rows is not self._cache_source or key != self._cache_key:
+            self._cache_rows = sort_rows(filter_rows(rows, self.filter_text),
+                                         self.sort_column, self.ascending)
+            self._cache_source = rows
+            self._cache_key = key
+        return self._cache_rows

@@ -1,0 +1,151 @@
+"""The canary table: #, module, thread, start, elapsed, status, error; sortable, filterable,
+failed rows marked, one row highlighted. Needs imgui, not numpy (it works before numpy warmed).
+
+Quick start::
+
+    rows = table_rows(controller.canaries(), None, now)     # when the revision changes
+    events = draw_canary_table(rows, view, theme, highlight_id=selected_id, now=now)
+    if events.selected_id is not None:
+        selected_id = events.selected_id
+
+Only the rows on screen cost anything per frame (``imgui.ListClipper``); filtering and sorting
+happen once per change, cached in the caller's ``TableView``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from imgui_bundle import ImVec2, imgui
+
+from ..theme import Role
+from .canary_rows import COLUMNS, Row, TableView, fmt_ms
+
+__all__ = ["TableEvents", "draw_canary_table"]
+
+_HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")
+_STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
+                "running": Role.WARMING, "queued": Role.TEXT_DIM}
+
+
+@dataclass(frozen=True, slots=True)
+class TableEvents:
+    selected_id: int | None = None   # row clicked this frame
+    hovered_id: int | None = None    # row under the mouse
+
+
+def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
+                      highlight_id: int | None = None, now: float | None = None,
+                      height: float | None = None) -> TableEvents:
+    """Draw the filter box and the table of ``rows``.
+
+    Args:
+        rows: ``table_rows(...)``; pass a new list when the data change (the view caches on it).
+        view: the caller's ``TableView``; its filter and sort are edited in place.
+        theme: the app's ``Theme``.
+        highlight_id: the canary whose row is highlighted (e.g. the bar hovered in the chart).
+        now: the frame's clock; when given, running rows show their live elapsed time.
+        height: table height in pixels; default: the rest of the window.
+
+    Returns:
+        ``TableEvents``: the row clicked (``selected_id``) and the row hovered this frame.
+    """
+    imgui.set_next_item_width(-imgui.FLT_MIN)
+    changed, text = imgui.input_text_with_hint(
+        "##canary-filter", "filter: module, thread, status, error (-word excludes)",
+        view.filter_text)
+    if changed:
+        view.filter_text = text
+
+    flags = (imgui.TableFlags_.sortable | imgui.TableFlags_.scroll_y | imgui.TableFlags_.row_bg
+             | imgui.TableFlags_.borders_outer | imgui.TableFlags_.borders_inner_v
+             | imgui.TableFlags_.resizable | imgui.TableFlags_.sizing_fixed_fit)
+    outer = ImVec2(0.0, 0.0 if height is None else height)
+    if not imgui.begin_table("##canaries", len(_HEADERS), flags, outer):
+        return TableEvents()
+    try:
+        return _table_body(rows, view, theme, highlight_id, now)
+    finally:
+        imgui.end_table()
+
+
+def _table_body(rows, view: TableView, theme, highlight_id, now) -> TableEvents:
+    col_flags = imgui.TableColumnFlags_
+    imgui.table_setup_scroll_freeze(0, 1)
+    for n, label in enumerate(_HEADERS):
+        flags = col_flags.width_stretch if label in ("module", "error") else col_flags.width_fixed
+        if label == "#":
+            flags |= col_flags.default_sort
+        if label in ("start ms", "elapsed ms"):
+            flags |= col_flags.prefer_sort_descending
+        imgui.table_setup_column(label, flags, 0.0, n)
+    imgui.table_headers_row()
+
+    specs = imgui.table_get_sort_specs()
+    if specs is not None and specs.specs_dirty:
+        if specs.specs_count > 0:
+            spec = specs.get_specs(0)
+            view.sort_column = COLUMNS[spec.column_index]
+            view.ascending = spec.get_sort_direction() == imgui.SortDirection.ascending
+        specs.specs_dirty = False
+
+    shown = view.visible(rows)
+    hovered = selected = None
+    hl_col = theme.u32(Role.HIGHLIGHT, 0.22)
+    failed_vec = theme.vec4(Role.FAILED)
+    dim_vec = theme.vec4(Role.TEXT_DIM)
+    status_vec = {s: theme.vec4(r) for s, r in _STATUS_ROLE.items()}
+    row_flags = (imgui.SelectableFlags_.span_all_columns
+                 | imgui.SelectableFlags_.allow_overlap)
+    next_col = imgui.table_next_column
+    text = imgui.text_unformatted
+    colored = imgui.text_colored
+
+    clipper = imgui.ListClipper()
+    clipper.begin(len(shown))
+    while clipper.step():
+        for r in range(clipper.display_start, clipper.display_end):
+            row = shown[r]
+            imgui.table_next_row()
+            is_hl = row.canary_id == highlight_id
+            if is_hl:
+                imgui.table_set_bg_color(imgui.TableBgTarget_.row_bg1, hl_col)
+            next_col()
+            clicked, _ = imgui.selectable(str(row.canary_id), is_hl, row_flags)
+            if clicked:
+                selected = row.canary_id
+            if imgui.is_item_hovered():
+                hovered = row.canary_id
+            next_col()
+            if row.failed:
+                colored(failed_vec, row.module)
+            else:
+                text(row.module)
+            next_col()
+            if row.main_thread:
+                colored(failed_vec, f"{row.thread or 'main'} (blocks frames)")
+            elif row.thread:
+                text(row.thread)
+            else:
+                colored(dim_vec, "-")
+            next_col()
+            text(fmt_ms(row.start_ms))
+            next_col()
+            elapsed = row.elapsed_ms
+            if row.status == "running" and now is not None and row.start_ts is not None:
+                elapsed = (now - row.start_ts) * 1000.0
+            text(fmt_ms(elapsed))
+            next_col()
+            colored(status_vec.get(row.status, dim_vec),
+                    "! FAILED" if row.failed else row.status)
+            next_col()
+            if row.error:
+                colored(failed_vec, row.error)
+    clipper.end()
+    if not shown:
+        imgui.table_next_row()
+        imgui.table_next_column()
+        imgui.table_next_column()
+        colored(dim_vec, "no canary matches the filter" if rows else "no canary yet")
+    return TableEvents(selected_id=selected, hovered_id=hovered)

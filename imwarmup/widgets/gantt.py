@@ -1,0 +1,279 @@
+"""The Gantt chart of canaries: one lane per worker thread, one bar per import, as a custom
+implot plotter (ImPlot has no Gantt and its bars always start at 0).
+
+Quick start (inside an implot-enabled frame, numpy already warmed)::
+
+    model.update(controller.canaries(), controller.revision())
+    events = draw_gantt(model, theme, now, highlight_id=selected_id, fit=fit_clicked)
+    if events.clicked_id is not None:
+        selected_id = events.clicked_id
+
+The widget keeps no state: the data and its caches live in the caller's ``GanttModel``; zoom and
+pan live in implot's plot (``fit=True`` re-fits the x range). It reads no clock: ``now`` (the
+absolute clock the canaries use) makes running bars grow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from imgui_bundle import ImVec2, imgui, implot
+
+from ..theme import Role
+from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
+
+__all__ = ["GanttEvents", "draw_gantt"]
+
+# Legend entries, in this order; each one is a colour the chart draws.
+_LEGEND: tuple[tuple[str, Role], ...] = (
+    ("completed", Role.READY),
+    ("running", Role.WARMING),
+    ("failed", Role.FAILED),
+    ("cancelled", Role.CANCELLED),
+    ("queued (hover a bar)", Role.QUEUED),
+    ("folded bars", Role.FOLDED),
+)
+_STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
+                "running": Role.WARMING, "queued": Role.QUEUED}
+
+
+@dataclass(frozen=True, slots=True)
+class GanttEvents:
+    """What happened in the chart this frame."""
+
+    hovered_id: int | None = None     # canary under the mouse
+    clicked_id: int | None = None     # canary clicked (press and release without a drag)
+    hovered_block: Block | None = None  # folded block under the mouse
+
+
+def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None = None,
+               fit: bool = False, size: tuple[float, float] | None = None) -> GanttEvents:
+    """Draw the chart of ``model`` and report hover and click.
+
+    Args:
+        model: the caller's ``GanttModel``, updated for this frame (``model.update(...)``).
+        theme: the app's ``imwarmup.theme.Theme`` (colours by role, sizes in em).
+        now: the clock of the canaries' timestamps (``time.time()``), read once per frame.
+        highlight_id: a canary to outline (e.g. the table's selected row).
+        fit: re-fit the x axis to all bars this frame (the "Fit" action).
+        size: plot size in pixels; default: full width, height from the lane count.
+
+    Returns:
+        ``GanttEvents`` (hovered/clicked canary id, hovered folded block).
+    """
+    n_lanes = len(model.lanes)
+    sizes = theme.sizes
+    lane_px = theme.px(sizes.gantt_lane_height)
+    if size is None:
+        # lanes + x axis + outside legend row
+        size = (-1.0, lane_px * max(n_lanes, 1) + imgui.get_frame_height() * 4.0)
+    if fit:
+        implot.set_next_axis_to_fit(implot.ImAxis_.x1)
+    flags = implot.Flags_.no_box_select | implot.Flags_.no_mouse_text | implot.Flags_.no_menus
+    if not implot.begin_plot("##warmup-gantt", ImVec2(*size), flags):
+        return GanttEvents()
+    try:
+        return _plot(model, theme, now, highlight_id, n_lanes)
+    finally:
+        implot.end_plot()
+
+
+def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
+          n_lanes: int) -> GanttEvents:
+    implot.setup_axes(
+        "seconds since first submit", "",
+        implot.AxisFlags_.no_menus,
+        implot.AxisFlags_.invert | implot.AxisFlags_.lock | implot.AxisFlags_.no_grid_lines
+        | implot.AxisFlags_.no_menus | implot.AxisFlags_.no_highlight,
+    )
+    x_lo, x_hi = model.x_extent(now)
+    implot.setup_axis_limits(implot.ImAxis_.x1, x_lo, x_hi * 1.02, implot.Cond_.once)
+    implot.setup_axis_limits(implot.ImAxis_.y1, -0.5, max(n_lanes, 1) - 0.5, implot.Cond_.always)
+    if n_lanes:
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [float(k) for k in range(n_lanes)],
+                                list(model.lanes))
+    else:
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [0.0], ["(no thread yet)"])
+    implot.setup_legend(implot.Location_.north_west,
+                        implot.LegendFlags_.outside | implot.LegendFlags_.horizontal
+                        | implot.LegendFlags_.no_buttons | implot.LegendFlags_.no_menus)
+    implot.setup_finish()
+
+    for label, role in _LEGEND:           # legend only: an item per status, with its colour
+        if implot.internal.begin_item(label, None, theme.vec4(role)):
+            implot.internal.end_item()
+
+    events = GanttEvents()
+    spec = implot.Spec()
+    spec.flags = implot.ItemFlags_.no_legend
+    if not implot.internal.begin_item("##bars", spec):
+        return events
+    try:
+        if implot.internal.fit_this_frame():
+            implot.internal.fit_point_x(x_lo)
+            implot.internal.fit_point_x(x_hi * 1.02)
+        events = _draw_bars(model, theme, now, highlight_id, n_lanes)
+    finally:
+        implot.internal.end_item()
+    return events
+
+
+def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
+               n_lanes: int) -> GanttEvents:
+    draw = implot.get_plot_draw_list()
+    limits = implot.get_plot_limits()
+    pos = implot.get_plot_pos()
+    psize = implot.get_plot_size()
+    x_min, x_max = limits.x.min, limits.x.max
+    width = max(psize.x, 1.0)
+    view = model.view(x_min, x_max, width)
+    scale = view.scale
+    left, right = pos.x, pos.x + psize.x
+    lane_h = psize.y / max(n_lanes, 1)
+    half_bar = lane_h * theme.sizes.gantt_bar_fraction / 2.0
+    now_x = now - model.origin
+
+    # Lane backgrounds; the MainThread lane in the failure colour (it breaks main-thread purity).
+    for k in range(n_lanes):
+        y0 = pos.y + k * lane_h
+        if model.lanes[k] == MAIN_THREAD_LANE:
+            col = theme.u32(Role.FAILED, 0.18)
+        else:
+            col = theme.u32(Role.LANE_BG_ALT if k % 2 else Role.LANE_BG)
+        draw.add_rect_filled(ImVec2(left, y0), ImVec2(right, y0 + lane_h), col)
+
+    status_cols = np.array([theme.u32(_STATUS_ROLE[s]) for s in STATUSES], dtype=np.int64)
+    folded_col = theme.u32(Role.FOLDED)
+    text_col = theme.u32(Role.BAR_TEXT)
+    font_size = imgui.get_font_size()
+    pad = font_size * 0.3
+    text_y_off = -font_size / 2.0
+    widths = model.text_width_cache
+    # Clamp to just outside the plot: deep zooms would give huge floats to the draw list.
+    lo_clip, hi_clip = left - 4.0, right + 4.0
+
+    for k, lv in enumerate(view.lanes):
+        n = len(lv.x0)
+        if n == 0:
+            continue
+        yc = pos.y + (k + 0.5) * lane_h
+        yt, yb = yc - half_bar, yc + half_bar
+        x1 = lv.x1
+        idx = lv.idx
+        single = idx >= 0
+        if model.running_idx:
+            running = single & np.isnan(model.end[np.where(single, idx, 0)])
+            if running.any():
+                x1 = np.where(running, now_x, x1)
+        px0 = np.clip(left + (lv.x0 - x_min) * scale, lo_clip, hi_clip)
+        px1 = np.clip(left + (x1 - x_min) * scale, lo_clip, hi_clip)
+        px1 = np.maximum(px1, px0 + 1.0)  # a bar is at least one pixel
+        cols = np.where(single, status_cols[model.status[np.where(single, idx, 0)]], folded_col)
+        for a, b, c in zip(px0.tolist(), px1.tolist(), cols.tolist()):
+            draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yb), c)
+        # Labels: only bars wide enough for a few characters are measured (few per lane).
+        wide = np.flatnonzero((px1 - px0) > font_size * 2.0)
+        for j in wide.tolist():
+            a, b = px0[j], px1[j]
+            i = int(idx[j])
+            if i >= 0:
+                label = model.records[i]["module"]
+            else:
+                label = f"{int(lv.count[j])} modules"
+            key = (label, font_size)
+            w = widths.get(key)
+            if w is None:
+                w = widths[key] = imgui.calc_text_size(label).x
+            if w + 2 * pad > b - a and i >= 0 and "." in label:
+                label = label.rsplit(".", 1)[1]   # the last dotted part, when the full name won't fit
+                key = (label, font_size)
+                w = widths.get(key)
+                if w is None:
+                    w = widths[key] = imgui.calc_text_size(label).x
+            if w + 2 * pad <= b - a:
+                tx = max(a, left) + pad
+                if tx + w > min(b, right) - pad:   # bar partly off-screen: keep text inside it
+                    tx = a + pad
+                draw.add_text(ImVec2(tx, yc + text_y_off), text_col, label)
+
+    # Hover and click
+    hit: Hit | None = None
+    if implot.is_plot_hovered():
+        mp = implot.get_plot_mouse_pos()
+        hit = model.hit_test(view, int(round(mp.y)), mp.x, now)
+    hovered_id = hit.canary_id if hit is not None else None
+
+    for cid, role_alpha in ((highlight_id, 1.0), (hovered_id, 0.6)):
+        i = model.index_of(cid)
+        if i is None or (cid == highlight_id and role_alpha < 1.0):
+            continue
+        _outline_bar(draw, model, theme, i, now, x_min, scale, pos, lane_h, half_bar,
+                     lo_clip, hi_clip, role_alpha)
+
+    clicked_id = None
+    if hit is not None:
+        _tooltip(model, theme, hit, now)
+        io = imgui.get_io()
+        threshold = io.mouse_drag_threshold
+        if (imgui.is_mouse_released(imgui.MouseButton_.left)
+                and io.mouse_drag_max_distance_sqr[0] <= threshold * threshold):
+            clicked_id = hit.canary_id
+    return GanttEvents(hovered_id=hovered_id, clicked_id=clicked_id,
+                       hovered_block=hit.block if hit is not None else None)
+
+
+def _outline_bar(draw, model: GanttModel, theme, i: int, now: float, x_min: float, scale: float,
+                 pos, lane_h: float, half_bar: float, lo_clip: float, hi_clip: float,
+                 alpha: float) -> None:
+    """The queued time (submit -> start, faint) and an outline around one bar.
+
+    Queued segments are drawn only for the hovered and the selected bar: the canaries of a round
+    are all submitted at once, so their queued segments overlap and would paint whole lanes.
+    """
+    k = int(model.lane[i])
+    yc = pos.y + (k + 0.5) * lane_h
+    yt, yb = yc - half_bar, yc + half_bar
+    left = pos.x
+
+    def px(x: float) -> float:
+        return min(max(left + (x - x_min) * scale, lo_clip), hi_clip)
+
+    q0, s, e = px(float(model.submit[i])), px(float(model.start[i])), px(model.bar_end(i, now))
+    if s - q0 >= 1.0:
+        # In the strip under the lane's bars, so it crosses the bars that ran meanwhile
+        # without hiding them.
+        margin = max(lane_h / 2.0 - half_bar, 3.0)
+        draw.add_rect_filled(ImVec2(q0, yb + 1.0), ImVec2(s, yb + margin - 1.0),
+                             theme.u32(Role.QUEUED))
+        draw.add_line(ImVec2(q0, yt), ImVec2(q0, yb + margin - 1.0), theme.u32(Role.QUEUED), 1.0)
+    e = max(e, s + 1.0)
+    grow = 2.0
+    draw.add_rect(ImVec2(s - grow, yt - grow), ImVec2(e + grow, yb + grow),
+                  theme.u32(Role.HIGHLIGHT, alpha), 0.0, 2.0)
+
+
+def _tooltip(model: GanttModel, theme, hit: Hit, now: float) -> None:
+    imgui.begin_tooltip()
+    try:
+        if hit.block is not None:
+            lines = hit.block.tooltip().split("\n")
+            imgui.text_colored(theme.vec4(Role.FOLDED), lines[0])
+            for line in lines[1:]:
+                imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
+            return
+        i = hit.index
+        lines = model.tooltip(i, now).split("\n")
+        status = STATUSES[int(model.status[i])]
+        imgui.text(lines[0])
+        for line in lines[1:]:
+            if line.startswith("status:"):
+                imgui.text_colored(theme.vec4(_STATUS_ROLE[status]), line)
+            elif line.startswith("error:"):
+                imgui.text_colored(theme.vec4(Role.FAILED), line)
+            elif line.startswith(("Fix ", "Imported on the main thread")):
+                imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
+            else:
+                imgui.text(line)
+    finally:
+        imgui.end_tooltip()

@@ -1,0 +1,103 @@
+"""The canary table's rows: build, filter, sort (pure: no numpy, no window)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from gantt_scenes import NOW, T0, every_state
+from imwarmup.widgets.canary_rows import (
+    COLUMNS, TableView, filter_rows, fmt_ms, sort_rows, table_rows,
+)
+
+
+def rows():
+    return table_rows(every_state(), None, NOW)
+
+
+def by_id(rs):
+    return {r.canary_id: r for r in rs}
+
+
+def test_module_imports_neither_numpy_nor_imgui():
+    # The table must work before numpy is warmed: a fresh interpreter proves it.
+    import subprocess
+
+    code = ("import sys, imwarmup.widgets.canary_rows; "
+            "assert 'numpy' not in sys.modules and 'imgui_bundle' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.startswith(('numpy', 'imgui')))")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_rows_times_relative_to_first_submit_and_injected_now():
+    r = by_id(rows())
+    assert r[1].start_ms == pytest.approx(10.0)
+    assert r[1].elapsed_ms == pytest.approx(890.0)
+    assert r[5].status == "running"
+    assert r[5].elapsed_ms == pytest.approx((2.0 - 0.05) * 1000.0)   # up to the injected now
+    later = by_id(table_rows(every_state(), None, NOW + 1.0))
+    assert later[5].elapsed_ms == pytest.approx((3.0 - 0.05) * 1000.0)
+    assert r[7].status == "queued" and r[7].start_ms is None and r[7].thread == ""
+    assert r[8].status == "cancelled" and r[8].elapsed_ms is None
+    assert r[3].failed and "broken_sdk" in r[3].error
+    assert r[9].main_thread
+    shifted = by_id(table_rows(every_state(), T0 - 1.0, NOW))
+    assert shifted[1].start_ms == pytest.approx(1010.0)
+
+
+def test_filter_words_all_match_and_minus_excludes():
+    rs = rows()
+    assert [r.canary_id for r in filter_rows(rs, "FAIL")] == [3]
+    assert [r.canary_id for r in filter_rows(rs, "io-1")] == [2, 3]
+    assert [r.canary_id for r in filter_rows(rs, "io-1 -failed")] == [2]
+    assert [r.canary_id for r in filter_rows(rs, "modulenotfound")] == [3]
+    assert [r.canary_id for r in filter_rows(rs, "#10")] == [10]
+    assert len(filter_rows(rs, "   ")) == len(rs)
+    assert filter_rows(rs, "nothing-like-this") == []
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_sort_every_column_both_ways_empty_values_last(column):
+    rs = rows()
+    for ascending in (True, False):
+        out = sort_rows(rs, column, ascending)
+        assert sorted(r.canary_id for r in out) == sorted(r.canary_id for r in rs)
+        key = {"#": "canary_id", "start": "start_ms", "elapsed": "elapsed_ms"}.get(column, column)
+        vals = [getattr(r, key) for r in out]
+        present = [v for v in vals if v not in (None, "")]
+        if column in ("module", "thread", "error"):
+            present = [v.lower() for v in present]
+        assert present == sorted(present, reverse=not ascending)
+        # empty values (never started, no error, no thread) go last both ways
+        tail = vals[len(present):]
+        assert all(v in (None, "") for v in tail)
+
+
+def test_sort_ties_keep_canary_order_and_unknown_column_raises():
+    out = sort_rows(rows(), "status", True)
+    completed = [r.canary_id for r in out if r.status == "completed"]
+    assert completed == [1, 2, 9, 10]
+    with pytest.raises(ValueError, match="unknown column 'size'"):
+        sort_rows(rows(), "size")
+
+
+def test_table_view_caches_until_rows_filter_or_sort_change():
+    rs = rows()
+    view = TableView()
+    first = view.visible(rs)
+    assert view.visible(rs) is first
+    view.filter_text = "controller"
+    second = view.visible(rs)
+    assert second is not first and all("controller" in r.thread for r in second)
+    view.sort_column, view.ascending = "elapsed", False
+    third = view.visible(rs)
+    assert [r.canary_id for r in third][:2] == [5, 6]
+    rs2 = list(rs)
+    assert view.visible(rs2) is not third   # a new list means new data
+
+
+def test_fmt_ms():
+    assert fmt_ms(None) == "-"
+    assert fmt_ms(12.34) == "12.3 ms"
+    assert fmt_ms(12_345.0) == "12.35 s"
