@@ -58,6 +58,29 @@ def every_state() -> list[dict[str, Any]]:
     ]
 
 
+def at_time(final: list[dict[str, Any]], now: float) -> tuple[list[dict[str, Any]], int]:
+    """The scripted round as it was at ``now``: a canary is queued before its start, running
+    before its end, then in its final state; also a revision that counts the events so far."""
+    out, events = [], 0
+    for c in final:
+        c = dict(c)
+        events += c["submit_ts"] <= now
+        if c["submit_ts"] > now:
+            continue
+        start, end = c["start_ts"], c["end_ts"]
+        if start is not None and start > now:
+            c.update(start_ts=None, thread_name=None, thread_id=None, main_thread=False)
+            start = None
+        events += start is not None
+        if start is None and end is not None and end > now:
+            c.update(end_ts=None, status="running", error=None)   # not yet cancelled
+        elif end is not None and end > now:
+            c.update(end_ts=None, elapsed_ms=None, status="running", error=None)
+        events += c["end_ts"] is not None
+        out.append(c)
+    return out, events
+
+
 def many(n: int, lanes: int = 4, seed: int = 1, fail_every: int = 23) -> list[dict[str, Any]]:
     """``n`` finished canaries packed back to back on ``lanes`` workers (submitted at once),
     durations from 0.05 ms to tens of ms, every ``fail_every``-th one failed."""
@@ -91,6 +114,16 @@ def ensure_display():
 
 
 # -------------------------------------------------------------------------------- frames
+def pointer():
+    """pyautogui with no pause between calls (it moves the real X pointer: the GLFW backend
+    reads the cursor every frame, so ``io.add_mouse_pos_event`` would be overridden)."""
+    import pyautogui
+
+    pyautogui.PAUSE = 0.0
+    pyautogui.FAILSAFE = False
+    return pyautogui
+
+
 def run_frames(gui: Callable[[int], None], frames: int, *, size=(1200, 760),
                title: str = "gantt-harness", screenshot: bool = True):
     """Run ``gui(frame_index)`` inside a real hello_imgui window with implot for ``frames``
@@ -104,6 +137,10 @@ def run_frames(gui: Callable[[int], None], frames: int, *, size=(1200, 760),
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_title = title
     params.app_window_params.window_geometry.size = size
+    # At the screen's top-left, so window pixels are screen pixels (for pyautogui).
+    params.app_window_params.window_geometry.position_mode = (
+        hello_imgui.WindowPositionMode.from_coords)
+    params.app_window_params.window_geometry.position = (0, 0)
     params.fps_idling.enable_idling = False
     tmp = tempfile.mkdtemp(prefix="imwarmup-ini-")
     params.ini_folder_type = hello_imgui.IniFolderType.absolute_path

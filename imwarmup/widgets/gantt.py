@@ -45,6 +45,24 @@ class GanttEvents:
     hovered_id: int | None = None     # canary under the mouse
     clicked_id: int | None = None     # canary clicked (press and release without a drag)
     hovered_block: Block | None = None  # folded block under the mouse
+    # Where the bars were drawn, for scripts that point at a bar (tests, screenshots):
+    plot_rect: tuple[float, float, float, float] | None = None  # x, y, w, h in pixels
+    x_range: tuple[float, float] | None = None                   # seconds shown
+
+    def bar_pixel(self, model: GanttModel, canary_id: int, at: float = 0.5,
+                  now: float | None = None) -> tuple[float, float] | None:
+        """The pixel at fraction ``at`` along a canary's bar (its lane's centre line), or None
+        if it has no bar; ``now`` is needed for a running bar."""
+        i = model.index_of(canary_id)
+        if i is None or self.plot_rect is None or self.x_range is None:
+            return None
+        x0 = float(model.start[i])
+        x1 = model.bar_end(i, now if now is not None else model.origin + x0)
+        px, py, pw, ph = self.plot_rect
+        lo, hi = self.x_range
+        x = x0 + (x1 - x0) * at
+        lane_h = ph / max(len(model.lanes), 1)
+        return px + (x - lo) / (hi - lo) * pw, py + (int(model.lane[i]) + 0.5) * lane_h
 
 
 def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None = None,
@@ -220,7 +238,8 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
                 and io.mouse_drag_max_distance_sqr[0] <= threshold * threshold):
             clicked_id = hit.canary_id
     return GanttEvents(hovered_id=hovered_id, clicked_id=clicked_id,
-                       hovered_block=hit.block if hit is not None else None)
+                       hovered_block=hit.block if hit is not None else None,
+                       plot_rect=(pos.x, pos.y, psize.x, psize.y), x_range=(x_min, x_max))
 
 
 def _outline_bar(draw, model: GanttModel, theme, i: int, now: float, x_min: float, scale: float,
