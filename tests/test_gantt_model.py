@@ -9,8 +9,9 @@ from gantt_scenes import NOW, T0, every_state, many, record
 from imwarmup.widgets.gantt_model import GanttModel, lane_order
 
 
-def model_of(canaries, revision=1, min_bar_px=3.0):
-    m = GanttModel(min_bar_px=min_bar_px)
+def model_of(canaries, revision=1, min_bar_px=3.0, max_block_px=1e9):
+    """A model; blocks are not capped unless asked (the cap has its own test)."""
+    m = GanttModel(min_bar_px=min_bar_px, max_block_px=max_block_px)
     assert m.update(canaries, revision)
     return m
 
@@ -127,6 +128,23 @@ def test_running_bar_never_folds():
     m = model_of(cs)
     lv = m.view(0.0, 10.0, 100.0).lanes[0]
     assert list(lv.count) == [1, 1] and m.canary_id[lv.idx[1]] == 2
+
+
+def test_blocks_capped_in_width_and_count_their_failures():
+    cs = tiny_and_big()
+    for c in cs[9:100:10]:                              # 10 of the tiny bars failed
+        c.update(status="failed", error="ImportError: x")
+    m = model_of(cs, max_block_px=24.0)
+    lv = m.view(0.0, 1.1, 1000.0).lanes[0]              # 0.1 s of tiny bars = ~91 px
+    blocks = lv.idx == -1
+    assert blocks.sum() >= 4                            # ~91 px / 24 px
+    widths_px = (lv.x1[blocks] - lv.x0[blocks]) * (1000.0 / 1.1)
+    assert (widths_px <= 24.0 + 3.0).all()
+    assert int(lv.count[blocks].sum()) == 100 and int(lv.failed[blocks].sum()) == 10
+    h = m.hit_test(m.view(0.0, 1.1, 1000.0), 0, 0.0095, NOW)
+    assert h.block.failed >= 1 and "failed" in h.block.tooltip().split("\n")[1]
+    default = GanttModel()                              # the default cap: a few fold widths
+    assert default.max_block_px == pytest.approx(8 * default.min_bar_px)
 
 
 def test_view_cached_per_range_width_and_revision():

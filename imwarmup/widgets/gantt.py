@@ -163,6 +163,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
 
     status_cols = np.array([theme.u32(_STATUS_ROLE[s]) for s in STATUSES], dtype=np.int64)
     folded_col = theme.u32(Role.FOLDED)
+    failed_col = theme.u32(Role.FAILED)
     text_col = theme.u32(Role.BAR_TEXT)
     font_size = imgui.get_font_size()
     pad = font_size * 0.3
@@ -188,8 +189,16 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
         px1 = np.clip(left + (x1 - x_min) * scale, lo_clip, hi_clip)
         px1 = np.maximum(px1, px0 + 1.0)  # a bar is at least one pixel
         cols = np.where(single, status_cols[model.status[np.where(single, idx, 0)]], folded_col)
-        for a, b, c in zip(px0.tolist(), px1.tolist(), cols.tolist()):
+        # Blocks lose a pixel on the right so neighbouring blocks read as separate folds.
+        px1d = np.where(single, px1, np.maximum(px1 - 1.0, px0 + 1.0))
+        for a, b, c in zip(px0.tolist(), px1d.tolist(), cols.tolist()):
             draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yb), c)
+        # A block hiding failures gets a band in the failure colour along its top.
+        marked = np.flatnonzero(lv.failed * (~single) > 0)
+        if len(marked):
+            band = max(half_bar * 0.5, 2.0)
+            for a, b in zip(px0[marked].tolist(), px1d[marked].tolist()):
+                draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yt + band), failed_col)
         # Labels: only bars wide enough for a few characters are measured (few per lane).
         wide = np.flatnonzero((px1 - px0) > font_size * 2.0)
         for j in wide.tolist():
@@ -198,7 +207,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
             if i >= 0:
                 label = model.records[i]["module"]
             else:
-                label = f"{int(lv.count[j])} modules"
+                label = str(int(lv.count[j]))
             key = (label, font_size)
             w = widths.get(key)
             if w is None:

@@ -50,6 +50,7 @@ MAIN_THREAD_LANE = "MainThread"
 STATUSES: tuple[str, ...] = ("completed", "failed", "cancelled", "running", "queued")
 _CODE = {s: i for i, s in enumerate(STATUSES)}
 RUNNING = _CODE["running"]
+_FAILED = _CODE["failed"]
 
 _IO_LANE = re.compile(r"^controller-io-(\d+)$")
 
@@ -78,11 +79,15 @@ class Block:
     x1: float
     count: int
     total_s: float     # sum of the folded bars' run times
+    failed: int = 0    # how many of them failed
 
     def tooltip(self) -> str:
-        return (f"{self.count} modules, {fmt_ms(self.total_s * 1000.0)}\n"
-                f"from {fmt_ms(self.x0 * 1000.0)} to {fmt_ms(self.x1 * 1000.0)}\n"
-                "Zoom in (mouse wheel) to see them one by one.")
+        lines = [f"{self.count} modules, {fmt_ms(self.total_s * 1000.0)}"]
+        if self.failed:
+            lines.append(f"{self.failed} failed")
+        lines.append(f"from {fmt_ms(self.x0 * 1000.0)} to {fmt_ms(self.x1 * 1000.0)}")
+        lines.append("Zoom in (mouse wheel) to see them one by one.")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +103,15 @@ class Hit:
 @dataclass(slots=True)
 class LaneView:
     """The items of one lane to draw, sorted by x: single bars (``idx >= 0``, an index into the
-    model's arrays) and folded blocks (``idx == -1``, ``count`` bars, ``total_s`` run time)."""
+    model's arrays) and folded blocks (``idx == -1``, ``count`` bars, ``total_s`` run time,
+    ``failed`` of them failed)."""
 
     x0: np.ndarray
     x1: np.ndarray      # running bars: their start (the widget stretches them to ``now``)
     idx: np.ndarray
     count: np.ndarray
     total_s: np.ndarray
+    failed: np.ndarray
 
 
 @dataclass(slots=True)
@@ -167,8 +174,10 @@ class GanttModel:
     but count in the summary.
     """
 
-    def __init__(self, min_bar_px: float = SIZES.gantt_min_bar_px) -> None:
+    def __init__(self, min_bar_px: float = SIZES.gantt_min_bar_px,
+                 max_block_px: float = 8 * SIZES.gantt_min_bar_px) -> None:
         self.min_bar_px = float(min_bar_px)
+        self.max_block_px = float(max_block_px)
         self.revision: int | None = None
         self.origin: float = 0.0
         self.lanes: list[str] = []
@@ -263,7 +272,9 @@ class GanttModel:
         """The items to draw for the x range ``[x_min, x_max]`` shown over ``width_px`` pixels.
 
         Bars outside the range are culled by binary search; runs of consecutive bars narrower
-        than ``min_bar_px`` (with gaps narrower than that too) fold into one block. Cached:
+        than ``min_bar_px`` (with gaps narrower than that too) fold into one block. A block
+        spans at most about ``max_block_px``: a lane of tiny bars becomes a row of small blocks
+        (each with its count and failures) rather than one slab that says nothing. Cached:
         calling again with the same range, width and revision returns the same object.
         """
         key = (self.revision, x_min, x_max, width_px)
@@ -286,7 +297,7 @@ class GanttModel:
     def _fold(self, a: int, b: int, scale: float) -> LaneView:
         n = b - a
         if n == 0:
-            return LaneView(_EMPTY_F, _EMPTY_F, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+            return LaneView(_EMPTY_F, _EMPTY_F, _EMPTY_I, _EMPTY_I, _EMPTY_F, _EMPTY_I)
         x0 = self.start[a:b]
         running = np.isnan(self.end[a:b])
         x1 = np.where(running, x0, self.end[a:b])
@@ -295,13 +306,17 @@ class GanttModel:
         new = np.ones(n, dtype=bool)
         if n > 1:
             gap_px = (x0[1:] - x1[:-1]) * scale
-            new[1:] = ~(narrow[1:] & narrow[:-1] & (gap_px < self.min_bar_px))
+            # Buckets anchored at x = 0 (not at the view's edge) keep blocks still while panning.
+            bucket = np.floor(x0 * (scale / self.max_block_px))
+            new[1:] = ~(narrow[1:] & narrow[:-1] & (gap_px < self.min_bar_px)
+                        & (bucket[1:] == bucket[:-1]))
         first = np.flatnonzero(new)
         count = np.diff(np.append(first, n))
         gx1 = np.maximum.reduceat(x1, first)
         total = np.add.reduceat(dur, first)
+        failed = np.add.reduceat((self.status[a:b] == _FAILED).astype(np.int64), first)
         idx = np.where(count == 1, first + a, -1)
-        return LaneView(x0[first], gx1, idx, count, total)
+        return LaneView(x0[first], gx1, idx, count, total, failed)
 
     # --------------------------------------------------------------------------- hit tests
     def hit_test(self, view: View, lane: int, x: float, now: float,
@@ -339,7 +354,8 @@ class GanttModel:
         if idx >= 0:
             return Hit(lane=lane, index=idx, canary_id=int(self.canary_id[idx]))
         return Hit(lane=lane, block=Block(lane, float(lv.x0[best]), float(lv.x1[best]),
-                                          int(lv.count[best]), float(lv.total_s[best])))
+                                          int(lv.count[best]), float(lv.total_s[best]),
+                                          int(lv.failed[best])))
 
     # ---------------------------------------------------------------------------- tooltips
     def tooltip(self, index: int, now: float) -> str:

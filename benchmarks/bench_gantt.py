@@ -1,0 +1,118 @@
+"""Per-frame cost of the Gantt chart and the canary table, in real frames under Xvfb.
+
+    python benchmarks/bench_gantt.py            # starts Xvfb itself when DISPLAY is unset
+
+Times only the widget call inside each frame (``draw_gantt`` / ``draw_canary_table``), with
+100 ... 100,000 finished canaries on 4 lanes, zoomed to fit, zoomed into 1% of the range, and
+panning that 1% window every frame (so the per-view cache never hits). The model's rebuild
+(once per data revision, not per frame) is timed separately. Targets (issue 5): <= 2 ms at
+10,000 canaries, <= 5 ms at 100,000, table with 10,000 rows < 1 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from gantt_scenes import NOW, T0, ensure_display, many, pointer, run_frames  # noqa: E402
+
+SIZES_N = (100, 1_000, 10_000, 100_000)
+MODES = ("fit", "1%", "1% pan")
+WARMUP, MEASURED = 5, 120
+TABLE_ROWS = 10_000
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def main() -> None:
+    display = ensure_display()
+    try:
+        run()
+    finally:
+        if display is not None:
+            display.stop()
+
+
+def run() -> None:
+    import numpy as np  # noqa: F401  (warm before timing, like the app's warmup does)
+    from imgui_bundle import imgui, implot
+
+    from imwarmup.theme import Theme
+    from imwarmup.widgets.canary_rows import TableView, table_rows
+    from imwarmup.widgets.canary_table import draw_canary_table
+    from imwarmup.widgets.gantt import draw_gantt
+    from imwarmup.widgets.gantt_model import GanttModel
+
+    pointer().moveTo(1279, 799)                 # keep the pointer off the window: no tooltip
+    datasets = {n: many(n) for n in SIZES_N}
+    table_data = many(TABLE_ROWS)
+    scenarios = [(n, mode) for n in SIZES_N for mode in MODES]
+    per = WARMUP + MEASURED
+    frames = per * (len(scenarios) + 1)
+    times: dict[tuple, list[float]] = {}
+    rebuild: dict[int, float] = {}
+    state: dict = {"theme": None, "model": None, "n": None}
+    table_state = {"rows": None, "view": TableView()}
+
+    def gui(frame: int) -> None:
+        if state["theme"] is None:
+            state["theme"] = Theme("dark")
+        theme = state["theme"]
+        k, i = divmod(frame, per)
+        if k < len(scenarios):
+            n, mode = scenarios[k]
+            if state["n"] != n:
+                state["n"] = n
+                model = state["model"] = GanttModel()
+                t = time.perf_counter()
+                model.update(datasets[n], n)
+                rebuild[n] = time.perf_counter() - t
+            model = state["model"]
+            lo, hi = model.x_extent(NOW)
+            if mode == "fit":
+                implot.set_next_axis_limits(implot.ImAxis_.x1, lo, hi, implot.Cond_.always)
+            else:
+                span = (hi - lo) * 0.01
+                a = lo + (hi - lo) * 0.4 + (span * 0.01 * i if mode == "1% pan" else 0.0)
+                implot.set_next_axis_limits(implot.ImAxis_.x1, a, a + span, implot.Cond_.always)
+            t = time.perf_counter()
+            draw_gantt(model, theme, NOW, size=(-1.0, 420.0))
+            dt = time.perf_counter() - t
+            if i >= WARMUP:
+                times.setdefault((n, mode), []).append(dt)
+        else:
+            if table_state["rows"] is None:
+                table_state["rows"] = table_rows(table_data, T0, NOW)
+            t = time.perf_counter()
+            draw_canary_table(table_state["rows"], table_state["view"], theme, now=NOW)
+            dt = time.perf_counter() - t
+            if i >= WARMUP:
+                times.setdefault(("table", TABLE_ROWS), []).append(dt)
+
+    run_frames(gui, frames, size=(1200, 760), title="bench-gantt", screenshot=False)
+
+    print(f"imwarmup Gantt/table benchmark: {MEASURED} frames each, 1200x760 window, Xvfb + "
+          "llvmpipe, pointer off the window")
+    print(f"{'canaries':>9} {'view':>7} {'median ms':>10} {'p99 ms':>8}   target")
+    for n in SIZES_N:
+        for mode in MODES:
+            v = [x * 1000.0 for x in times[(n, mode)]]
+            target = {10_000: "<= 2 ms", 100_000: "<= 5 ms"}.get(n, "")
+            print(f"{n:>9,} {mode:>7} {statistics.median(v):>10.3f} {pct(v, 0.99):>8.3f}   {target}")
+    v = [x * 1000.0 for x in times[("table", TABLE_ROWS)]]
+    print(f"table {TABLE_ROWS:,} rows: median {statistics.median(v):.3f} ms, "
+          f"p99 {pct(v, 0.99):.3f} ms   target < 1 ms")
+    print("model rebuild (once per data revision, not per frame): " + ", ".join(
+        f"{n:,}: {rebuild[n] * 1000.0:.1f} ms" for n in SIZES_N))
+
+
+if __name__ == "__main__":
+    main()
