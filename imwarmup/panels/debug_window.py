@@ -1,11 +1,18 @@
-"""The "Warmup diagnostics" window: summary line, timeline, table, startup profile.
+"""The "Warmup diagnostics" window: summary line, Gantt chart, table, startup profile, purity.
 
-It owns what the window shows between frames (the cached canaries and summary, the table's
-sort/filter, the selected canary) and reads the source only when its ``revision`` changed.
+It owns what the window shows between frames (the canaries it last read, the chart's model, the
+table's sort/filter, the selected canary) and re-reads the source only when its ``revision``
+changed, at most every ``_REFRESH_INTERVAL`` seconds, so a warmup of thousands of modules never
+costs the frame a full copy per finished import.
+
+The chart needs numpy (implot's data), and numpy arrives through the warmup: until
+``require_warmed("numpy")`` succeeds the chart area says "Loading plot engine…" while the table
+already works. Nothing here imports numpy on the GUI thread.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 from imgui_bundle import imgui
@@ -13,13 +20,75 @@ from imgui_bundle import imgui
 from ..core.report import WarmupSummary, summarize
 from ..theme.current import Theme
 from ..theme.palette import Role
+from ..widgets.canary_rows import Row, TableView, table_rows
+from ..widgets.canary_table import draw_canary_table
 
-__all__ = ["DebugWindow", "WINDOW_TITLE"]
+__all__ = ["DebugWindow", "WINDOW_TITLE", "PlotEngine"]
 
 WINDOW_TITLE = "Warmup diagnostics"
 
-# While canaries are running, durations grow: refresh the summary this often (seconds).
-_RUNNING_REFRESH = 0.1
+# While canaries change, re-read them at most this often (seconds): a copy of 100,000 records
+# and the chart's model rebuild cost far more than a frame.
+_REFRESH_INTERVAL = 0.2
+
+
+class PlotEngine:
+    """Whether numpy (the chart's data) is ready, found without importing it on this thread.
+
+    Order: the source's ``require_warmed("numpy")``; if numpy is not in its warmup set, one
+    background job on the source's pool imports it (``submit_job``); a source with neither can
+    only use a numpy the app already imported.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._job: Any = None
+        self.ready = False
+        self.message = "Loading plot engine…"
+
+    def poll(self) -> bool:
+        if self.ready:
+            return True
+        require = getattr(self._source, "require_warmed", None)
+        if callable(require):
+            try:
+                require("numpy")
+            except RuntimeError as exc:  # NotWarmedError, without importing it eagerly
+                status = getattr(exc, "status", "")
+                if status == "running":
+                    self.message = "Loading plot engine… (numpy is warming)"
+                    return False
+                if status == "failed":
+                    self.message = f"Plot engine unavailable: numpy failed to import ({exc.error})"
+                    return False
+                return self._import_in_background()
+            self.ready = True
+            return True
+        return self._import_in_background()
+
+    def _import_in_background(self) -> bool:
+        if "numpy" in sys.modules:
+            self.ready = True
+            return True
+        submit = getattr(self._source, "submit_job", None)
+        if not callable(submit):
+            self.message = (
+                "Plot engine unavailable: numpy is not warmed; add it to the app's warmup set"
+            )
+            return False
+        if self._job is None:
+            import importlib
+
+            self._job = submit(importlib.import_module, "numpy")
+            self.message = "Loading plot engine… (importing numpy in the background)"
+        if not self._job.done():
+            return False
+        error = self._job.exception()
+        if error is not None:
+            self.message = f"Plot engine unavailable: {type(error).__name__}: {error}"
+            return False
+        self.ready = True
+        return True
 
 
 class DebugWindow:
@@ -28,6 +97,7 @@ class DebugWindow:
     Args:
         source: the warmup source (see ``panels.source``).
         copy_report: called by the "Copy report" button.
+        guard: optional ``MainThreadImportGuard``; its violations get a tab.
     """
 
     def __init__(self, source: Any, copy_report: Callable[[], None], guard: Any = None) -> None:
@@ -35,21 +105,36 @@ class DebugWindow:
         self._guard = guard
         self._copy_report = copy_report
         self._revision: Any = object()
+        self._refreshed_at = float("-inf")
         self._canaries: list[dict[str, Any]] = []
+        self._rows: list[Row] = []
         self._summary: WarmupSummary | None = None
         self._summary_at = float("-inf")
+        self._data_version = 0
+        self.plot = PlotEngine(source)
+        self._gantt_model: Any = None
+        self._fit = False
+        self.table_view = TableView()
+        self.selected_id: int | None = None
+        self._hovered_bar: int | None = None
+        self._hovered_row: int | None = None
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
-        """Re-read canaries when the source changed; recompute the summary when needed."""
+        """Re-read canaries when the source changed (throttled); keep the summary current."""
         revision = getattr(self._source, "revision", None)
         changed = revision is None or revision != self._revision
-        if changed:
+        if changed and (now - self._refreshed_at >= _REFRESH_INTERVAL or self._summary is None):
             self._revision = revision
+            self._refreshed_at = now
             self._canaries = self._source.canaries()
-        running = self._summary is not None and (self._summary.running or self._summary.queued)
-        if changed or self._summary is None or (running and now - self._summary_at >= _RUNNING_REFRESH):
+            self._rows = table_rows(self._canaries, None, now)
+            self._data_version += 1
             self._summary = summarize(self._canaries, now)
+            self._summary_at = now
+        summary = self._summary
+        if summary is not None and (summary.running or summary.queued) and now - self._summary_at >= 0.1:
+            self._summary = summarize(self._canaries, now)  # running times grow
             self._summary_at = now
 
     @property
@@ -71,15 +156,69 @@ class DebugWindow:
             imgui.text_wrapped(summary.line())
         if summary.main_thread:
             imgui.text_colored(
-                theme.vec4(Role.MAIN_THREAD),
+                theme.vec4(Role.FAILED),
                 f"{summary.main_thread} module(s) imported on the main thread: this breaks "
                 f"main-thread purity. Warm them on the pool instead.",
             )
         if imgui.button("Copy report"):
             self._copy_report()
-        imgui.separator()
-        self.draw_body(theme, now)
+        imgui.same_line()
+        if imgui.button("Fit timeline"):
+            self._fit = True
+        if imgui.begin_tab_bar("##imwarmup-tabs"):
+            if imgui.begin_tab_item("Timeline")[0]:
+                self._draw_timeline(theme, now)
+                imgui.end_tab_item()
+            report = self._profile_report()
+            if report is not None and imgui.begin_tab_item("Startup profile")[0]:
+                from ..widgets.profile_table import draw_profile
 
-    def draw_body(self, theme: Theme, now: float) -> None:
-        """The area below the summary (the chart and table go here)."""
-        imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Loading plot engine…")
+                draw_profile(report, theme)
+                imgui.end_tab_item()
+            if self._guard is not None:
+                violations = self._guard.violations()
+                label = f"Main-thread imports ({len(violations)})###purity"
+                if imgui.begin_tab_item(label)[0]:
+                    from ..widgets.violations_list import draw_violations
+
+                    draw_violations(violations, theme)
+                    imgui.end_tab_item()
+            imgui.end_tab_bar()
+
+    def _profile_report(self) -> dict[str, Any] | None:
+        profiler = getattr(self._source, "profiler", None)
+        report = getattr(profiler, "report", None)
+        return report() if callable(report) else None
+
+    def _draw_timeline(self, theme: Theme, now: float) -> None:
+        highlight_bar = self._hovered_row if self._hovered_row is not None else self.selected_id
+        if self.plot.poll():
+            events = self._draw_chart(theme, now, highlight_bar)
+            self._hovered_bar = events.hovered_id
+            if events.clicked_id is not None:
+                self.selected_id = events.clicked_id
+        else:
+            self._hovered_bar = None
+            height = theme.px(theme.sizes.gantt_lane_height) * 5 + imgui.get_frame_height() * 4
+            pos = imgui.get_cursor_pos()
+            imgui.dummy(imgui.ImVec2(-1, height))
+            end = imgui.get_cursor_pos()
+            imgui.set_cursor_pos(imgui.ImVec2(pos.x + theme.px(1.0), pos.y + height * 0.45))
+            imgui.text_colored(theme.vec4(Role.TEXT_DIM), self.plot.message)
+            imgui.set_cursor_pos(end)
+        highlight_row = self._hovered_bar if self._hovered_bar is not None else self.selected_id
+        table = draw_canary_table(self._rows, self.table_view, theme, highlight_id=highlight_row, now=now)
+        self._hovered_row = table.hovered_id
+        if table.selected_id is not None:
+            self.selected_id = table.selected_id
+
+    def _draw_chart(self, theme: Theme, now: float, highlight_id: int | None):
+        # Imported on first use, after numpy is warm (this module loads no numpy by itself).
+        from ..widgets.gantt import draw_gantt
+        from ..widgets.gantt_model import GanttModel
+
+        if self._gantt_model is None:
+            self._gantt_model = GanttModel()
+        self._gantt_model.update(self._canaries, self._data_version)
+        fit, self._fit = self._fit, False
+        return draw_gantt(self._gantt_model, theme, now, highlight_id=highlight_id, fit=fit)

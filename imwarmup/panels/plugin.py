@@ -68,6 +68,11 @@ class DiagnosticsPlugin:
         guard: Any = None,
     ) -> None:
         self._source = check_source(source)
+        add_modules = getattr(source, "add_modules", None)
+        if callable(add_modules) and getattr(source, "started", True) is False:
+            # The chart's numpy arrives through the warmup, never on the GUI thread. (A source
+            # already started gets it from one background job when the window first opens.)
+            add_modules(["numpy"])
         if not callable(clock):
             raise TypeError(f"DiagnosticsPlugin(): clock must be callable, got {clock!r}")
         self._clock = clock

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="save the last frame here (PNG)")
     p.add_argument("--frames", type=int, default=None, help="frames to render (default: the scene's)")
     p.add_argument("--size", type=_size, default=(800, 600))
+    p.add_argument("--open-diagnostics", action="store_true", help="open the window at start")
     p.add_argument("--theme", choices=("dark", "light"), default="dark")
     p.add_argument("--scale", type=float, default=None, help="DPI factor (HiDPI scenes)")
     p.add_argument("--interactive", action="store_true")
@@ -55,6 +56,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     scene = get_scene(args.scene)
 
     from imgui_bundle import hello_imgui, imgui, immapp
+
+    # A scripted source has no pool to warm numpy on: the harness loads it up front, so the
+    # chart draws from the first frame (in an app, numpy comes through the warmup).
+    import numpy  # noqa: F401
 
     from ..panels import DiagnosticsPlugin
     from ..widgets.toast import ToastTiming
@@ -112,7 +117,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     params.callbacks.show_gui = gui
     params.callbacks.before_imgui_render = after_frame
     plugin.install(params)
-    if scene.open_diagnostics:
+    if scene.open_diagnostics or args.open_diagnostics:
         params.callbacks.enqueue_post_init(plugin.show_debug_window)
 
     code = 0

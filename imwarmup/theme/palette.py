@@ -32,6 +32,8 @@ class Role(enum.Enum):
     TOAST_BG = "toast_bg"
     TOAST_TEXT = "toast_text"
     TEXT_DIM = "text_dim"        # secondary text (durations, hints)
+    PHASE_SEQUENTIAL = "phase_sequential"  # startup profile: a phase on the critical path
+    PHASE_ASYNC = "phase_async"            # startup profile: a phase beside it
 
 
 def _hex(value: str, alpha: float = 1.0) -> Rgba:
@@ -57,6 +59,8 @@ PALETTES: dict[str, dict[Role, Rgba]] = {
         Role.TOAST_BG: _hex("#1f2630", 0.96),
         Role.TOAST_TEXT: _hex("#e6edf3"),
         Role.TEXT_DIM: _hex("#8b949e"),
+        Role.PHASE_SEQUENTIAL: _hex("#58a6ff"),
+        Role.PHASE_ASYNC: _hex("#39c5cf"),
     },
     "light": {
         Role.READY: _hex("#1a7f37"),
@@ -74,6 +78,8 @@ PALETTES: dict[str, dict[Role, Rgba]] = {
         Role.TOAST_BG: _hex("#ffffff", 0.97),
         Role.TOAST_TEXT: _hex("#1f2328"),
         Role.TEXT_DIM: _hex("#57606a"),
+        Role.PHASE_SEQUENTIAL: _hex("#0969da"),
+        Role.PHASE_ASYNC: _hex("#1b7c83"),
     },
 }
 
