@@ -114,6 +114,7 @@ class DebugWindow:
         self.plot = PlotEngine(source)
         self._gantt_model: Any = None
         self._fit = False
+        self._follow = True
         self.table_view = TableView()
         self.selected_id: int | None = None
         self._hovered_bar: int | None = None
@@ -219,6 +220,24 @@ class DebugWindow:
 
         if self._gantt_model is None:
             self._gantt_model = GanttModel()
-        self._gantt_model.update(self._canaries, self._data_version)
-        fit, self._fit = self._fit, False
-        return draw_gantt(self._gantt_model, theme, now, highlight_id=highlight_id, fit=fit)
+        changed = self._gantt_model.update(self._canaries, self._data_version)
+        if self._fit:
+            self._follow = True  # "Fit timeline" also resumes following the live warmup
+        summary = self._summary
+        live = summary is not None and bool(summary.running or summary.queued)
+        # Until the user zooms or pans, the chart keeps everything in view as bars grow.
+        fit = self._fit or (self._follow and (changed or live))
+        self._fit = False
+        events = draw_gantt(self._gantt_model, theme, now, highlight_id=highlight_id, fit=fit)
+        if self._follow and events.plot_rect is not None and _user_moved_plot(events.plot_rect):
+            self._follow = False
+        return events
+
+
+def _user_moved_plot(rect: tuple[float, float, float, float]) -> bool:
+    """True when the mouse wheel or a drag acts on the plot this frame (implot zoom or pan)."""
+    io = imgui.get_io()
+    x, y, w, h = rect
+    mouse = io.mouse_pos
+    inside = x <= mouse.x <= x + w and y <= mouse.y <= y + h
+    return inside and (io.mouse_wheel != 0.0 or imgui.is_mouse_dragging(0) or imgui.is_mouse_dragging(1))
