@@ -31,6 +31,9 @@ class WarmupController:
         max_workers: worker threads in the pool (``controller-io-0`` ...).
         thread_name_prefix: the workers' name prefix.
         log_to_stderr: one stderr line per finished module and a summary.
+        worker_nice: niceness of the warmup workers (Linux; 0 to keep normal priority). With
+            the default 10, frames stay smooth while imports compete for the CPU; on a busy
+            machine the warmup itself takes longer (see benchmarks/bench_plugin.py).
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
 
     Raises:
@@ -44,10 +47,11 @@ class WarmupController:
         max_workers: int = 4,
         thread_name_prefix: str = "controller-io",
         log_to_stderr: bool = True,
+        worker_nice: int = 10,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._modules = validate_modules(modules, where="WarmupController()")
-        self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix)
+        self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix, nice=worker_nice)
         self._clock = clock
         self.profiler = StartupProfiler(clock=clock)
         self.manager = WarmupManager(self._pool, log_to_stderr=log_to_stderr, clock=clock)

@@ -14,7 +14,6 @@ decides on toasts; worker threads never touch imgui.
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any, Callable
 
@@ -32,9 +31,6 @@ from .toasts import ToastStack
 
 __all__ = ["DiagnosticsPlugin"]
 
-# Imports on workers hold the GIL in long stretches; a shorter switch interval while warming
-# gives the frame loop the GIL back sooner (restored to the host's value when warmup ends).
-_WARMING_SWITCH_INTERVAL = 0.001
 
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
 
@@ -48,7 +44,6 @@ class DiagnosticsPlugin:
         theme: ``"dark"``, ``"light"`` or None to follow the host's ImGui style.
         palette: own a command palette (Ctrl+Shift+P). Pass False when the host has one, and
             register ``plugin.commands()`` there.
-        smooth_frames: shorten ``sys.setswitchinterval`` while warming (see above).
         toast_timing: how long toasts fade in, stay and fade out.
         guard: a ``MainThreadImportGuard`` whose violations the debug window lists.
 
@@ -63,7 +58,6 @@ class DiagnosticsPlugin:
         clock: Callable[[], float] = time.time,
         theme: str | None = None,
         palette: bool = True,
-        smooth_frames: bool = True,
         toast_timing: ToastTiming | None = None,
         guard: Any = None,
     ) -> None:
@@ -83,8 +77,6 @@ class DiagnosticsPlugin:
             raise TypeError(f"DiagnosticsPlugin(): guard must have violations(), got {guard!r}")
         self.debug_window = DebugWindow(self._source, self.copy_report, guard=guard)
         self.palette = CommandPalette(self.commands()) if palette else None
-        self._smooth = smooth_frames
-        self._saved_switch: float | None = None
         self._frame_seen = -1
         self._now = clock()
         self._last_state: str | None = None
@@ -124,7 +116,6 @@ class DiagnosticsPlugin:
                 else:
                     self.toasts.push(f"All providers ready ({line.total} modules).", Role.READY)
             self._last_state = state
-            self._set_switch_interval(state == "warming")
         if state == "warming" or self.toasts.active:
             hello_imgui.request_refresh()  # keep frames coming; the host's idling is untouched
         if not self._first_frame_marked:
@@ -132,16 +123,6 @@ class DiagnosticsPlugin:
             profiler = getattr(self._source, "profiler", None)
             if profiler is not None and callable(getattr(profiler, "mark_ready", None)):
                 profiler.mark_ready("first_frame")
-
-    def _set_switch_interval(self, warming: bool) -> None:
-        if not self._smooth:
-            return
-        if warming and self._saved_switch is None:
-            self._saved_switch = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._saved_switch, _WARMING_SWITCH_INTERVAL))
-        elif not warming and self._saved_switch is not None:
-            sys.setswitchinterval(self._saved_switch)
-            self._saved_switch = None
 
     @property
     def now(self) -> float:
