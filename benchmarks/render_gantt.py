@@ -27,6 +27,7 @@ def scene(path: str, canaries, *, hover_id: int | None = None, highlight_id: int
     from imwarmup.widgets.canary_rows import TableView, table_rows
     from imwarmup.widgets.canary_table import draw_canary_table
     from imwarmup.widgets.gantt import draw_gantt
+    from imwarmup.core.report import summarize
     from imwarmup.widgets.gantt_model import GanttModel
 
     mouse = pointer()
@@ -40,7 +41,7 @@ def scene(path: str, canaries, *, hover_id: int | None = None, highlight_id: int
     def gui(frame: int) -> None:
         if st["theme"] is None:
             st["theme"] = Theme("dark")
-        imgui.text(model.summary(NOW).text())
+        imgui.text(summarize(canaries, NOW).line())
         ev = draw_gantt(model, st["theme"], NOW, highlight_id=highlight_id, fit=frame == 0)
         if hover_id is not None and frame >= frames // 2:
             target = ev.bar_pixel(model, hover_id, 0.5, NOW)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from imwarmup.core.report import summarize
+
 from gantt_scenes import NOW, T0, at_time, every_state, pointer, run_frames
 from imwarmup.theme import PALETTES, Role
 from imwarmup.widgets.canary_rows import TableView, table_rows
@@ -63,7 +65,7 @@ def run(virtual_display):
         if frame == HOVER.stop:
             mouse.moveTo(1270, 790)        # off the window before the last frame
 
-        imgui.text(model.summary(now).text())
+        imgui.text(summarize(canaries, now).line())
         ev = draw_gantt(model, theme, now, highlight_id=None, fit=frame % 20 == 0)   # the "Fit" action, as time goes
         state["target"] = ev.bar_pixel(model, 3, now=now) if model.index_of(3) is not None \
             else None

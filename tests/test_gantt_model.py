@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from imwarmup.core.report import summarize
+
 from gantt_scenes import NOW, T0, every_state, many, record
 from imwarmup.widgets.gantt_model import GanttModel, lane_order
 
@@ -41,7 +43,7 @@ def test_queued_and_never_started_have_no_bar_but_count_in_summary():
     m = model_of(every_state())
     assert bar(m, 7) is None and bar(m, 8) is None     # queued; cancelled before it started
     assert len(m) == 8
-    s = m.summary(NOW)
+    s = summarize(every_state(), NOW)
     assert (s.modules, s.completed, s.failed, s.cancelled, s.running, s.queued) == (
         10, 4, 1, 2, 2, 1)
 
@@ -218,24 +220,22 @@ def test_block_tooltip_counts_modules_and_time():
     assert h.block.tooltip().split("\n")[0] == "100 modules, 100.0 ms"
 
 
-# --------------------------------------------------------------------------------- summary
+# ------------------------------------------------ summary (core.report.summarize, the window's line)
 def test_summary_numbers_and_text():
-    m = model_of(every_state())
-    s = m.summary(NOW)
-    assert s.wall_s == pytest.approx(2.0)              # something still runs: up to now
+    s = summarize(every_state(), NOW)
+    assert s.wall_ms == pytest.approx(2000.0)          # something still runs: up to now
     expected = 0.89 + 0.29 + 0.48 + 0.53 + 1.95 + 1.40 + 0.45 + 0.68
-    assert s.sum_s == pytest.approx(expected)
+    assert s.sum_ms == pytest.approx(expected * 1000.0)
     assert s.speedup == pytest.approx(expected / 2.0)
-    assert (s.slowest_module, s.slowest_s) == ("asyncio", pytest.approx(1.95))
-    assert s.text().startswith("10 modules | 4 completed, 1 failed, 2 cancelled")
-    finished = model_of([c for c in every_state() if c["status"] != "running"])
-    f = finished.summary(NOW + 100)
-    assert f.wall_s == pytest.approx(1.6)               # first submit -> last end, not now
+    assert (s.slowest, s.slowest_ms) == ("asyncio", pytest.approx(1950.0))
+    assert s.line().startswith("10 modules, 4 completed, 1 failed, 2 cancelled")
+    f = summarize([c for c in every_state() if c["status"] != "running"], NOW + 100)
+    assert f.wall_ms == pytest.approx(1600.0)          # first submit -> last end, not now
     assert f.running == 0 and f.queued == 0
 
 
 def test_empty_model():
     m = model_of([])
     assert m.lanes == [] and len(m) == 0
-    assert m.summary(NOW).modules == 0 and m.summary(NOW).speedup == 0.0
+    assert summarize([], NOW).modules == 0 and summarize([], NOW).speedup == 0.0
     assert m.view(0.0, 1.0, 100.0).lanes == []

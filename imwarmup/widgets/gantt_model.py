@@ -37,7 +37,6 @@ __all__ = [
     "MAIN_THREAD_LANE",
     "Block",
     "GanttModel",
-    "GanttSummary",
     "Hit",
     "LaneView",
     "View",
@@ -125,37 +124,6 @@ class View:
     def scale(self) -> float:
         """Pixels per second."""
         return self.width_px / max(self.x_max - self.x_min, 1e-12)
-
-
-@dataclass(frozen=True, slots=True)
-class GanttSummary:
-    modules: int
-    completed: int
-    failed: int
-    cancelled: int
-    running: int
-    queued: int
-    wall_s: float        # first submit -> last end (or now while something is unfinished)
-    sum_s: float         # sum of per-module run times (running ones up to now)
-    slowest_module: str | None
-    slowest_s: float
-
-    @property
-    def speedup(self) -> float:
-        """Parallel speed-up: the sum of module times over the wall time (0 before any)."""
-        return self.sum_s / self.wall_s if self.wall_s > 0 else 0.0
-
-    def text(self) -> str:
-        parts = [f"{self.modules} modules",
-                 f"{self.completed} completed, {self.failed} failed, {self.cancelled} cancelled"]
-        if self.running or self.queued:
-            parts.append(f"{self.running} running, {self.queued} queued")
-        parts.append(f"wall {fmt_ms(self.wall_s * 1000.0)}")
-        parts.append(f"sum {fmt_ms(self.sum_s * 1000.0)}")
-        parts.append(f"speed-up {self.speedup:.1f}x")
-        if self.slowest_module is not None:
-            parts.append(f"slowest {self.slowest_module} ({fmt_ms(self.slowest_s * 1000.0)})")
-        return " | ".join(parts)
 
 
 _EMPTY_F = np.zeros(0)
@@ -382,33 +350,3 @@ class GanttModel:
         if c.get("main_thread"):
             lines.append("Imported on the main thread: it blocked frames. Warm it up instead.")
         return "\n".join(lines)
-
-    # ----------------------------------------------------------------------------- summary
-    def summary(self, now: float) -> GanttSummary:
-        """The numbers of the summary line at ``now`` (O(number of canaries): call it once per
-        frame at most, or cache it with the revision when nothing runs)."""
-        counts = {s: 0 for s in STATUSES}
-        sum_s = 0.0
-        slowest, slowest_s = None, -1.0
-        unfinished = False
-        for c in self._all:
-            st = display_status(c)
-            counts[st] += 1
-            if st in ("running", "queued"):
-                unfinished = True
-            start = c.get("start_ts")
-            if start is None:
-                continue
-            end = c.get("end_ts")
-            d = ((end if end is not None else now) - start)
-            sum_s += d
-            if d > slowest_s:
-                slowest, slowest_s = c["module"], d
-        wall = self._last_end
-        if unfinished:
-            wall = max(wall, now - self.origin)
-        return GanttSummary(
-            modules=len(self._all), completed=counts["completed"], failed=counts["failed"],
-            cancelled=counts["cancelled"], running=counts["running"], queued=counts["queued"],
-            wall_s=wall if self._all else 0.0, sum_s=sum_s, slowest_module=slowest,
-            slowest_s=max(slowest_s, 0.0))
