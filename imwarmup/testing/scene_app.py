@@ -9,6 +9,11 @@ source and a stepped clock. Two ways to run it:
   once the first frames are drawn.
 
 ``--result JSON`` writes what the plugin saw (status text, toasts shown, frames, errors).
+``--probe JSON`` (interactive runs) rewrites a small JSON file every few frames with the state a
+test waits on and the screen positions it points at (see ``Probe``): is the palette or the
+diagnostics window open, which bar is hovered, where the failed bar and the table's headers
+are, how the table is sorted and filtered. ``--diagnostics-fill`` makes the diagnostics window
+fill the app's work area once it opens, for app windows smaller than its default size (HiDPI).
 The window sits at the screen's top-left corner (there is no window manager under Xvfb), so a
 screenshot region is simply ``(0, 0, width, height)``.
 """
@@ -48,7 +53,131 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop-file")
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--result", help="write a JSON summary of the run here")
+    p.add_argument("--probe", help="interactive: rewrite this JSON file every few frames (see Probe)")
+    p.add_argument("--diagnostics-fill", action="store_true",
+                   help="the diagnostics window fills the work area once it opens")
     return p
+
+
+class Probe:
+    """What an interactive test waits on, written as JSON every ``every`` frames.
+
+    A test drives the app from another process with pyautogui; it cannot ask imgui what
+    happened, so the app tells it: which windows are open, what is hovered, how the table is
+    sorted, and where things are on screen (window coordinates = screen coordinates, since the
+    window is at (0, 0)). Keys: ``frame``, ``palette_open``, ``palette_rect``, ``debug_open``,
+    ``debug_rect``, ``tooltip_rect``, ``hovered_id``, ``failed_id``, ``failed_bar``, ``lanes``
+    (name -> centre y), ``plot_rect``, ``sort`` (column, ascending), ``filter``, ``rows``
+    (module, elapsed ms, in display order), ``headers`` (label -> centre), ``filter_box``
+    (centre). Rects are ``[x, y, w, h]``.
+
+    It reads the chart's and the table's events by wrapping the two widget functions the
+    diagnostics window calls: the widgets return those events to their caller, which keeps
+    them to itself; wrapping reads the same values without reaching into the window's state.
+    """
+
+    def __init__(self, path: str, plugin: Any, source: Any, every: int = 2) -> None:
+        self.path = path
+        self.plugin = plugin
+        self.every = every
+        failed = [c for c in source.canaries() if c["status"] == "failed"]
+        self.failed_id = failed[0]["canary_id"] if failed else None
+        self.data: dict[str, Any] = {}
+        self._last_text = ""
+
+    def install(self) -> None:
+        from ..panels import debug_window
+        from ..widgets import gantt
+
+        draw_gantt = gantt.draw_gantt
+        draw_table = debug_window.draw_canary_table
+
+        def probed_gantt(model: Any, theme: Any, now: float, **kw: Any) -> Any:
+            events = draw_gantt(model, theme, now, **kw)
+            self._chart(model, events, now)
+            return events
+
+        def probed_table(rows: Any, view: Any, theme: Any, **kw: Any) -> Any:
+            from imgui_bundle import imgui
+
+            box = imgui.get_cursor_screen_pos()
+            table_id = imgui.get_id("##canaries")  # the ID begin_table will use (same ID stack)
+            events = draw_table(rows, view, theme, **kw)
+            self._table(rows, view, table_id, box)
+            return events
+
+        # The diagnostics window looks draw_gantt up in its module on each frame and
+        # draw_canary_table in its own namespace: replace both there.
+        gantt.draw_gantt = probed_gantt
+        debug_window.draw_canary_table = probed_table
+
+    def _chart(self, model: Any, events: Any, now: float) -> None:
+        d = self.data
+        d["hovered_id"] = events.hovered_id
+        d["plot_rect"] = list(events.plot_rect) if events.plot_rect else None
+        d["failed_bar"] = None
+        if self.failed_id is not None:
+            pixel = events.bar_pixel(model, self.failed_id, now=now)
+            d["failed_bar"] = list(pixel) if pixel else None
+        if events.plot_rect:
+            x, y, w, h = events.plot_rect
+            lane_h = h / max(len(model.lanes), 1)
+            d["lanes"] = {name: y + (k + 0.5) * lane_h for k, name in enumerate(model.lanes)}
+
+    def _table(self, rows: Any, view: Any, table_id: int, box: Any) -> None:
+        from imgui_bundle import imgui
+
+        d = self.data
+        d["sort"] = [view.sort_column, view.ascending]
+        d["filter"] = view.filter_text
+        d["rows"] = [[r.module, r.elapsed_ms] for r in view.visible(rows)]
+        d["filter_box"] = [box.x + imgui.get_content_region_avail().x / 2,
+                           box.y + imgui.get_frame_height() / 2]
+        table = imgui.internal.table_find_by_id(table_id)
+        if table is not None:
+            from ..widgets.canary_table import _HEADERS
+
+            header_y = table.outer_rect.min.y + imgui.get_text_line_height() / 2 \
+                + imgui.get_style().cell_padding.y
+            headers = {}
+            for n, label in enumerate(_HEADERS):
+                cell = imgui.internal.table_get_cell_bg_rect(table, n)
+                headers[label] = [(cell.min.x + cell.max.x) / 2, header_y]
+            d["headers"] = headers
+
+    def after_frame(self, frame: int) -> None:
+        from imgui_bundle import imgui
+
+        from ..panels.debug_window import WINDOW_TITLE
+
+        d = self.data
+        d["frame"] = frame
+        d["failed_id"] = self.failed_id
+        palette = self.plugin.palette
+        d["palette_open"] = bool(palette is not None and palette.is_open)
+        d["palette_rect"] = _window_rect("Command palette")
+        d["debug_rect"] = _window_rect(WINDOW_TITLE)
+        d["debug_open"] = d["debug_rect"] is not None
+        d["tooltip_rect"] = _window_rect("##Tooltip_00")
+        if not d["debug_open"]:
+            for key in ("hovered_id", "failed_bar", "lanes", "plot_rect", "headers"):
+                d.pop(key, None)
+        d["mouse"] = [imgui.get_io().mouse_pos.x, imgui.get_io().mouse_pos.y]
+        if frame % self.every == 0:
+            _write_json(self.path, d)
+
+
+def _window_rect(name: str) -> list[float] | None:
+    """``[x, y, w, h]`` of the imgui window ``name`` if it shows this frame, else None.
+
+    A window that auto-fits its size (a tooltip) is hidden on its first frame while it is
+    measured: that frame reports None, not the provisional size."""
+    from imgui_bundle import imgui
+
+    window = imgui.internal.find_window_by_name(name)
+    if window is None or not window.active or window.hidden:
+        return None
+    return [window.pos.x, window.pos.y, window.size.x, window.size.y]
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +201,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         profiler = _profile()
     source = ScriptedSource(scene.canaries, clock, origin=scene.origin, profiler=profiler)
     timing = ToastTiming() if scene.toasts else ToastTiming(fade_in=1e-3, hold=0.0, fade_out=1e-3)
-    plugin = DiagnosticsPlugin(source, clock=clock, theme=None, smooth_frames=False, toast_timing=timing)
+    plugin = DiagnosticsPlugin(source, clock=clock, theme=None, toast_timing=timing)
 
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_title = f"imwarmup scene {scene.name}"
@@ -88,6 +217,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     params.fps_idling.enable_idling = False
     if args.scale:
         params.dpi_aware_params.dpi_window_size_factor = args.scale
+    probe = Probe(args.probe, plugin, source) if args.probe else None
+    if probe is not None:
+        probe.install()
     if args.theme == "light":
         params.imgui_window_params.tweaked_theme.theme = hello_imgui.ImGuiTheme_.imgui_colors_light
 
@@ -106,7 +238,24 @@ def run(argv: Sequence[str] | None = None) -> int:
         for toast in plugin.toasts.toasts:
             if toast.text not in state["toasts"]:
                 state["toasts"].append(toast.text)
+        if args.diagnostics_fill and not state.get("diagnostics_sized"):
+            from ..panels.debug_window import WINDOW_TITLE
+
+            if _window_rect(WINDOW_TITLE) is not None:
+                # After the plugin's own first sizing (this frame), as a user would drag it.
+                state["diagnostics_sized"] = True
+                viewport = imgui.get_main_viewport()
+                status_bar = imgui.get_frame_height() * 1.6  # hello_imgui's, not in work_size
+                imgui.set_window_pos(WINDOW_TITLE, viewport.work_pos)
+                imgui.set_window_size(WINDOW_TITLE, imgui.ImVec2(
+                    viewport.work_size.x, viewport.work_size.y - status_bar))
+        if probe is not None:
+            probe.after_frame(state["frames"])
         if args.interactive:
+            if state["frames"] == 1:
+                # A blinking caret in the palette's or the table's text box would make two
+                # screenshots of the same state differ: keep it steadily on.
+                imgui.get_io().config_input_text_cursor_blink = False
             if state["frames"] == 10 and args.ready_file:
                 _write_json(args.ready_file, {"x": 0, "y": 0, "width": args.size[0], "height": args.size[1]})
             if (args.stop_file and os.path.exists(args.stop_file)) or state["frames"] > args.timeout * 60:
