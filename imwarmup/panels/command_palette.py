@@ -52,6 +52,10 @@ class CommandPalette:
                 self.is_open = not self.is_open
         if not self.is_open:
             return
+        if imgui.is_key_pressed(imgui.Key.escape, False):
+            # The palette widget only clears its search box on Esc; users expect it to close.
+            self.is_open = False
+            return
         if self._context is None:
             # The palette's context needs a live ImGui context, so it is made on first use.
             self._context = imcmd.ContextWrapper()

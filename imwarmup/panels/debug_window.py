@@ -31,6 +31,8 @@ WINDOW_TITLE = "Warmup diagnostics"
 # and the chart's model rebuild cost far more than a frame.
 _REFRESH_INTERVAL = 0.2
 
+_MIN_TABLE_ROWS = 4
+
 
 class PlotEngine:
     """Whether numpy (the chart's data) is ready, found without importing it on this thread.
@@ -156,11 +158,12 @@ class DebugWindow:
         else:
             imgui.text_wrapped(summary.line())
         if summary.main_thread:
-            imgui.text_colored(
-                theme.vec4(Role.FAILED),
+            imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
+            imgui.text_wrapped(  # wraps in a narrow or HiDPI window instead of being cut off
                 f"{summary.main_thread} module(s) imported on the main thread: this breaks "
-                f"main-thread purity. Warm them on the pool instead.",
+                f"main-thread purity. Warm them on the pool instead."
             )
+            imgui.pop_style_color()
         if imgui.button("Copy report"):
             self._copy_report()
         imgui.same_line()
@@ -208,7 +211,13 @@ class DebugWindow:
             imgui.text_colored(theme.vec4(Role.TEXT_DIM), self.plot.message)
             imgui.set_cursor_pos(end)
         highlight_row = self._hovered_bar if self._hovered_bar is not None else self.selected_id
-        table = draw_canary_table(self._rows, self.table_view, theme, highlight_id=highlight_row, now=now)
+        # The table fills what is left, but never shrinks below a few rows: in a short (or
+        # HiDPI) window the window scrolls to it instead of showing an empty table.
+        min_height = imgui.get_text_line_height_with_spacing() * (_MIN_TABLE_ROWS + 1.5)
+        room = imgui.get_content_region_avail().y - imgui.get_frame_height_with_spacing()
+        height = None if room >= min_height else min_height  # None: fill the rest exactly
+        table = draw_canary_table(self._rows, self.table_view, theme, highlight_id=highlight_row,
+                                  now=now, height=height)
         self._hovered_row = table.hovered_id
         if table.selected_id is not None:
             self.selected_id = table.selected_id
