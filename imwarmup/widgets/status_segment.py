@@ -30,6 +30,7 @@ class SegmentLayout:
 
     width: float
     height: float
+    size: imgui.ImVec2  # (width, height), built once: this draw runs every frame
     dot_radius: float
     text_x: float
     bar_x: float
@@ -50,7 +51,7 @@ def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
         bar_x = width + theme.px(0.6)
         bar_w = theme.px(sizes.status_progress_width)
         width = bar_x + bar_w
-    return SegmentLayout(width, height, radius, text_x, bar_x, bar_w,
+    return SegmentLayout(width, height, imgui.ImVec2(width, height), radius, text_x, bar_x, bar_w,
                          theme.px(sizes.status_progress_height))
 
 
@@ -61,7 +62,7 @@ def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme) -> Seg
         Whether the segment is hovered, and whether it was clicked this frame.
     """
     pos = imgui.get_cursor_screen_pos()
-    clicked = imgui.invisible_button("##imwarmup-status", imgui.ImVec2(layout.width, layout.height))
+    clicked = imgui.invisible_button("##imwarmup-status", layout.size)
     hovered = imgui.is_item_hovered()
     x, y, h = pos.x, pos.y, layout.height
     draw = imgui.get_window_draw_list()
