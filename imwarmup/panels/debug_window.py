@@ -13,6 +13,7 @@ already works. Nothing here imports numpy on the GUI thread.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from imgui_bundle import imgui
@@ -32,6 +33,14 @@ WINDOW_TITLE = "Warmup diagnostics"
 _REFRESH_INTERVAL = 0.2
 
 _MIN_TABLE_ROWS = 4
+
+
+class _NoEvents:
+    hovered_id = None
+    clicked_id = None
+
+
+_NO_EVENTS = _NoEvents()
 
 
 class PlotEngine:
@@ -93,8 +102,38 @@ class PlotEngine:
         return True
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the window shows, built together off the GUI thread: canaries, table rows, summary
+    and (once numpy is warm) the chart's model."""
+
+    version: int
+    canaries: list[dict[str, Any]]
+    rows: list[Row]
+    summary: WarmupSummary
+    model: Any = None  # a GanttModel, or None before the plot engine is ready
+
+
+def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, version: int,
+                   with_model: bool) -> Snapshot:
+    """Read and lay out the canaries (runs on a worker: O(canaries), never on the frame)."""
+    records = canaries()
+    model = None
+    if with_model:
+        from ..widgets.gantt_model import GanttModel  # numpy is warm: with_model says so
+
+        model = GanttModel()
+        model.update(records, version)
+    return Snapshot(version, records, table_rows(records, None, now), summarize(records, now), model)
+
+
 class DebugWindow:
     """Draws the diagnostics window's contents (the plugin decides when it is open).
+
+    Data: a ``Snapshot`` rebuilt when the source's ``revision`` changes (or while canaries run,
+    as their times grow), at most every ``_REFRESH_INTERVAL`` s, on a one-worker pool of the
+    source's own (``service_pool("diagnostics")``: never a warmup worker) and handed to the frame
+    when ready. A source without ``service_pool`` (a scripted one) is read on the frame.
 
     Args:
         source: the warmup source (see ``panels.source``).
@@ -108,13 +147,12 @@ class DebugWindow:
         self._copy_report = copy_report
         self._revision: Any = object()
         self._refreshed_at = float("-inf")
-        self._canaries: list[dict[str, Any]] = []
-        self._rows: list[Row] = []
-        self._summary: WarmupSummary | None = None
-        self._summary_at = float("-inf")
-        self._data_version = 0
+        self._snapshot: Snapshot | None = None
+        self._job: Any = None
+        self._pool: Any = None
+        self._version = 0
+        self._fresh = False  # a new snapshot arrived this frame
         self.plot = PlotEngine(source)
-        self._gantt_model: Any = None
         self._fit = False
         self._follow = True
         self.table_view = TableView()
@@ -124,35 +162,66 @@ class DebugWindow:
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
-        """Re-read canaries when the source changed (throttled); keep the summary current."""
+        """Take a finished snapshot; start the next one when the data changed (throttled)."""
+        self._fresh = False
+        self.plot.poll()  # first: a snapshot built now includes the chart's model if it can
+        job = self._job
+        if job is not None and job.done():
+            self._job = None
+            error = job.exception()
+            if error is None:
+                self._take(job.result())
+            else:  # a broken source must not break the window: read on the frame next time
+                self._pool = False
+        snapshot = self._snapshot
         revision = getattr(self._source, "revision", None)
         changed = revision is None or revision != self._revision
-        if changed and (now - self._refreshed_at >= _REFRESH_INTERVAL or self._summary is None):
+        live = snapshot is not None and bool(snapshot.summary.running or snapshot.summary.queued)
+        want_model = self.plot.ready and snapshot is not None and snapshot.model is None
+        due = now - self._refreshed_at >= _REFRESH_INTERVAL
+        if self._job is None and (snapshot is None or ((changed or live or want_model) and due)):
             self._revision = revision
             self._refreshed_at = now
-            self._canaries = self._source.canaries()
-            self._rows = table_rows(self._canaries, None, now)
-            self._data_version += 1
-            self._summary = summarize(self._canaries, now)
-            self._summary_at = now
-        summary = self._summary
-        if summary is not None and (summary.running or summary.queued) and now - self._summary_at >= 0.1:
-            self._summary = summarize(self._canaries, now)  # running times grow
-            self._summary_at = now
+            self._version += 1
+            self._start(now)
+
+    def _start(self, now: float) -> None:
+        args = (self._source.canaries, now, self._version, self.plot.ready)
+        pool = self._service_pool()
+        if pool:
+            self._job = pool.submit(build_snapshot, *args)
+        else:
+            self._take(build_snapshot(*args))
+
+    def _service_pool(self) -> Any:
+        if self._pool is None:
+            make = getattr(self._source, "service_pool", None)
+            try:
+                self._pool = make("diagnostics", 1) if callable(make) else False
+            except RuntimeError:  # the source is shutting down
+                self._pool = False
+        return self._pool
+
+    def _take(self, snapshot: Snapshot) -> None:
+        if self._snapshot is None or snapshot.version > self._snapshot.version:
+            self._snapshot = snapshot
+            self._fresh = True
 
     @property
     def canaries(self) -> list[dict[str, Any]]:
-        return self._canaries
+        return self._snapshot.canaries if self._snapshot is not None else []
 
     @property
     def summary(self) -> WarmupSummary | None:
-        return self._summary
+        return self._snapshot.summary if self._snapshot is not None else None
 
     # ------------------------------------------------------------------------------ draw
     def draw_contents(self, theme: Theme, now: float) -> None:
         self.refresh(now)
-        summary = self._summary
-        assert summary is not None
+        if self._snapshot is None:
+            imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Reading the canaries…")
+            return
+        summary = self._snapshot.summary
         if summary.modules == 0:
             imgui.text_colored(theme.vec4(Role.TEXT_DIM), "No warmup submitted yet.")
         else:
@@ -216,28 +285,27 @@ class DebugWindow:
         min_height = imgui.get_text_line_height_with_spacing() * (_MIN_TABLE_ROWS + 1.5)
         room = imgui.get_content_region_avail().y - imgui.get_frame_height_with_spacing()
         height = None if room >= min_height else min_height  # None: fill the rest exactly
-        table = draw_canary_table(self._rows, self.table_view, theme, highlight_id=highlight_row,
-                                  now=now, height=height)
+        table = draw_canary_table(self._snapshot.rows, self.table_view, theme,
+                                  highlight_id=highlight_row, now=now, height=height)
         self._hovered_row = table.hovered_id
         if table.selected_id is not None:
             self.selected_id = table.selected_id
 
     def _draw_chart(self, theme: Theme, now: float, highlight_id: int | None):
+        model = self._snapshot.model
+        if model is None:  # the plot engine just became ready: the next snapshot has the model
+            imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Laying out the timeline…")
+            return _NO_EVENTS
         # Imported on first use, after numpy is warm (this module loads no numpy by itself).
         from ..widgets.gantt import draw_gantt
-        from ..widgets.gantt_model import GanttModel
 
-        if self._gantt_model is None:
-            self._gantt_model = GanttModel()
-        changed = self._gantt_model.update(self._canaries, self._data_version)
         if self._fit:
             self._follow = True  # "Fit timeline" also resumes following the live warmup
-        summary = self._summary
-        live = summary is not None and bool(summary.running or summary.queued)
+        live = bool(self._snapshot.summary.running or self._snapshot.summary.queued)
         # Until the user zooms or pans, the chart keeps everything in view as bars grow.
-        fit = self._fit or (self._follow and (changed or live))
+        fit = self._fit or (self._follow and (self._fresh or live))
         self._fit = False
-        events = draw_gantt(self._gantt_model, theme, now, highlight_id=highlight_id, fit=fit)
+        events = draw_gantt(model, theme, now, highlight_id=highlight_id, fit=fit)
         if self._follow and events.plot_rect is not None and _user_moved_plot(events.plot_rect):
             self._follow = False
         return events
