@@ -4,70 +4,16 @@ from __future__ import annotations
 
 import importlib
 import sys
-import textwrap
 import threading
-import types
 import uuid
 from concurrent.futures import Future
 
 import pytest
+from modgen import HANG, Gen, gen  # noqa: F401 - shared generated modules and the gen fixture
 
 from imwarmup import NotWarmedError, StartupProfiler, WarmupController
 
 WAIT = 5.0
-HANG = 10.0
-
-
-class Gen:
-    """Tiny modules in a directory on ``sys.path``, and in-memory gates they wait on."""
-
-    def __init__(self, root) -> None:
-        self.root = root
-        self.prefix = f"_iwc{uuid.uuid4().hex[:8]}_"
-        self.names: list[str] = []
-        self.gates: list[types.ModuleType] = []
-
-    def module(self, body: str = "", stem: str = "mod") -> str:
-        name = f"{self.prefix}{stem}{len(self.names)}"
-        (self.root / f"{name}.py").write_text(textwrap.dedent(body))
-        self.names.append(name)
-        importlib.invalidate_caches()
-        return name
-
-    def gate(self) -> types.ModuleType:
-        gate = types.ModuleType(f"{self.prefix}gate{len(self.gates)}")
-        gate.started, gate.release = threading.Event(), threading.Event()
-        sys.modules[gate.__name__] = gate
-        self.gates.append(gate)
-        return gate
-
-    def blocking(self, gate: types.ModuleType) -> str:
-        return self.module(
-            f"""
-            import {gate.__name__} as _gate
-            _gate.started.set()
-            if not _gate.release.wait({HANG}):
-                raise TimeoutError("the test never released the gate")
-            """,
-            "slow",
-        )
-
-    def release_all(self) -> None:
-        for gate in self.gates:
-            gate.release.set()
-
-
-@pytest.fixture
-def gen(tmp_path):
-    g = Gen(tmp_path)
-    sys.path.insert(0, str(tmp_path))
-    importlib.invalidate_caches()
-    yield g
-    g.release_all()
-    sys.path.remove(str(tmp_path))
-    sys.path_importer_cache.pop(str(tmp_path), None)
-    for name in g.names + [gate.__name__ for gate in g.gates]:
-        sys.modules.pop(name, None)
 
 
 @pytest.fixture
