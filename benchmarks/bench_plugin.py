@@ -45,6 +45,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def bench_params():
+    """An 800x600 window that never idles and keeps its layout out of the repository."""
+    from imgui_bundle import hello_imgui
+
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_geometry.size = (800, 600)
+    params.fps_idling.enable_idling = False
+    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
+    params.ini_filename = f"bench-{os.getpid()}.ini"
+    return params
+
+
 # ----------------------------------------------------------------------- child: per-frame cost
 def child_cost(n: int, state: str, frames: int) -> None:
     from imgui_bundle import hello_imgui, immapp
@@ -95,14 +107,10 @@ def child_cost(n: int, state: str, frames: int) -> None:
         if count[0] >= frames:
             hello_imgui.get_runner_params().app_shall_exit = True
 
-    params = hello_imgui.RunnerParams()
-    params.app_window_params.window_geometry.size = (800, 600)
+    params = bench_params()
     params.imgui_window_params.show_status_bar = True
     params.callbacks.show_status = status
     params.callbacks.post_render_dockable_windows = overlay
-    params.fps_idling.enable_idling = False
-    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-    params.ini_filename = f"bench-{os.getpid()}.ini"
     immapp.run(params)
     warm = samples[30:]  # the first frames load fonts and build caches
     out = {"median_us": statistics.median(warm) * 1e6, "p99_us": pct(warm, 0.99) * 1e6}
@@ -123,13 +131,9 @@ def child_baseline(frames: int = 400) -> None:
         if len(samples) >= frames:
             hello_imgui.get_runner_params().app_shall_exit = True
 
-    params = hello_imgui.RunnerParams()
-    params.app_window_params.window_geometry.size = (800, 600)
+    params = bench_params()
     params.imgui_window_params.show_status_bar = True
     params.callbacks.show_status = status
-    params.fps_idling.enable_idling = False
-    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-    params.ini_filename = f"bench-{os.getpid()}.ini"
     immapp.run(params)
     print(json.dumps({"median_us": statistics.median(samples[30:]) * 1e6}))
 
@@ -161,12 +165,8 @@ def child_frames(nice: int) -> None:
         elif phase[0] == "after" and frame[0] >= 10_120:
             hello_imgui.get_runner_params().app_shall_exit = True
 
-    params = hello_imgui.RunnerParams()
-    params.app_window_params.window_geometry.size = (800, 600)
+    params = bench_params()
     params.callbacks.show_gui = gui
-    params.fps_idling.enable_idling = False
-    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-    params.ini_filename = f"bench-{os.getpid()}.ini"
     plugin.install(params)
     immapp.run(params)
     controller.shutdown()
