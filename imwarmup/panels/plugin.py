@@ -80,6 +80,7 @@ class DiagnosticsPlugin:
         self._frame_seen = -1
         self._now = clock()
         self._last_state: str | None = None
+        self._status_revision: object = object()  # never equal to a real revision
         self._first_frame_marked = False
         self._runner_params: Any = None
         self._debug_open = False  # used when not installed into a hello_imgui runner
@@ -104,7 +105,13 @@ class DiagnosticsPlugin:
         self._frame_seen = frame
         self._now = now = self._clock()
         self.theme.refresh()
-        line = self.status_bar.update(self._source.warmup_status())
+        # A source with a ``revision`` (WarmupController) is asked for its status only when that
+        # number moved: the cheapest frame is the one that copies nothing.
+        revision = getattr(self._source, "revision", None)
+        if revision is None or revision != self._status_revision:
+            self._status_revision = revision
+            self.status_bar.update(self._source.warmup_status())
+        line = self.status_bar.line
         state = line.state
         if state != self._last_state:
             if state in ("ready", "failed") and self._last_state not in ("ready", "failed"):

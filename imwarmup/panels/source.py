@@ -1,7 +1,8 @@
 """What the plugin needs from the app: a duck-typed warmup source.
 
 ``WarmupController`` is one; so is any app controller with these two methods. Optional extras the
-plugin uses when present: ``revision`` (skip work when nothing changed), ``profiler`` (the startup
+plugin uses when present: ``revision`` (a number that changes whenever the status or any
+canary changes; the plugin then reads the status only when it moved), ``profiler`` (the startup
 profile tab), ``require_warmed``/``add_modules`` (numpy for the chart through the warmup),
 ``add_listener`` (wake an idle window when a canary changes), ``guard`` (main-thread violations).
 """
