@@ -332,11 +332,23 @@ def run_window(args: argparse.Namespace) -> int:
 
             save_final_frame(args.screenshot)
     finally:
+        _remove_layout_file(runner_params)
         guard.disable()
         if hook_start is not None and hook_start.done() and hook_start.exception() is None:
             hook_start.result().stop()
         controller.shutdown(wait=False)
     return 0
+
+
+def _remove_layout_file(runner_params: Any) -> None:
+    """The demo's per-run layout file in the temp folder goes with the run."""
+    from imgui_bundle import hello_imgui
+
+    folder = hello_imgui.ini_folder_location(runner_params.ini_folder_type)
+    try:
+        os.remove(os.path.join(folder, runner_params.ini_filename))
+    except OSError:
+        pass  # never written (the app did not get that far): nothing to clean
 
 
 def main(argv: Sequence[str] | None = None) -> int:
