@@ -77,3 +77,18 @@ def test_install_chains_into_the_hosts_callbacks(virtual_display, tmp_path, orde
     assert seen["plugin_status"] == "All imports ready"
     assert seen["plugin_frames"] >= 30
     assert "Host window" in seen["windows"]
+
+
+def test_a_failing_source_never_crashes_the_host_app(virtual_display, tmp_path):
+    out = tmp_path / "host.json"
+    app = Path(__file__).parent / "apps" / "host_app.py"
+    proc = subprocess.run([sys.executable, str(app), str(out), "broken"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(out.read_text())
+    assert seen["frames"] >= 40 and seen["host_status"] >= 30     # the host kept drawing
+    assert seen["plugin_status"] == "Warmup status unavailable"
+    assert "ConnectionError: the provider registry is down" in seen["window_error"]
+    assert any(t.startswith("Could not build the warmup report: ConnectionError") for t in seen["toasts"])
+    # Said once on stderr, not once per frame.
+    assert proc.stderr.count("the warmup source failed: ConnectionError") == 1

@@ -152,6 +152,7 @@ class DebugWindow:
         self._pool: Any = None
         self._version = 0
         self._fresh = False  # a new snapshot arrived this frame
+        self.error: str | None = None  # the source's last failure, shown in the window
         self.plot = PlotEngine(source)
         self._fit = False
         self._follow = True
@@ -172,6 +173,7 @@ class DebugWindow:
             if error is None:
                 self._take(job.result())
             else:  # a broken source must not break the window: read on the frame next time
+                self.error = f"{type(error).__name__}: {error}"
                 self._pool = False
         snapshot = self._snapshot
         revision = getattr(self._source, "revision", None)
@@ -190,8 +192,11 @@ class DebugWindow:
         pool = self._service_pool()
         if pool:
             self._job = pool.submit(build_snapshot, *args)
-        else:
+            return
+        try:
             self._take(build_snapshot(*args))
+        except Exception as exc:  # noqa: BLE001 - a failing source shows in the window
+            self.error = f"{type(exc).__name__}: {exc}"
 
     def _service_pool(self) -> Any:
         if self._pool is None:
@@ -203,6 +208,7 @@ class DebugWindow:
         return self._pool
 
     def _take(self, snapshot: Snapshot) -> None:
+        self.error = None
         if self._snapshot is None or snapshot.version > self._snapshot.version:
             self._snapshot = snapshot
             self._fresh = True
@@ -218,8 +224,13 @@ class DebugWindow:
     # ------------------------------------------------------------------------------ draw
     def draw_contents(self, theme: Theme, now: float) -> None:
         self.refresh(now)
+        if self.error is not None:
+            imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
+            imgui.text_wrapped(f"Could not read the warmup canaries: {self.error}")
+            imgui.pop_style_color()
         if self._snapshot is None:
-            imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Reading the canaries…")
+            if self.error is None:
+                imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Reading the canaries…")
             return
         summary = self._snapshot.summary
         if summary.modules == 0:

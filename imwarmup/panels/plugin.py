@@ -107,10 +107,14 @@ class DiagnosticsPlugin:
         self.theme.refresh()
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing.
-        revision = getattr(self._source, "revision", None)
-        if revision is None or revision != self._status_revision:
-            self._status_revision = revision
-            self.status_bar.update(self._source.warmup_status())
+        try:
+            revision = getattr(self._source, "revision", None)
+            if revision is None or revision != self._status_revision:
+                self._status_revision = revision
+                self.status_bar.update(self._source.warmup_status())
+        except Exception as exc:  # noqa: BLE001 - the host's source failing must not crash its app
+            self._status_revision = object()  # ask again next frame
+            self.status_bar.source_failed(exc)
         line = self.status_bar.line
         state = line.state
         if state != self._last_state:
@@ -192,8 +196,14 @@ class DiagnosticsPlugin:
         return format_text_report(self._source.canaries(), self._clock(), profile)
 
     def copy_report(self) -> None:
-        """Put the text report on the clipboard and say so in a toast."""
-        imgui.set_clipboard_text(self.report_text())
+        """Put the text report on the clipboard and say so in a toast (or say why not)."""
+        try:
+            text = self.report_text()
+        except Exception as exc:  # noqa: BLE001 - a failing source must not crash the app
+            self.toasts.push(f"Could not build the warmup report: {type(exc).__name__}: {exc}",
+                             Role.FAILED)
+            return
+        imgui.set_clipboard_text(text)
         self.toasts.push("Warmup report copied to the clipboard.", Role.READY)
 
     # ------------------------------------------------------------------------- install

@@ -16,7 +16,19 @@ from imwarmup.testing.scenes import get_scene
 result_path, order = sys.argv[1], sys.argv[2]
 scene = get_scene("status_ready")
 clock = StepClock(scene.origin + scene.start, 0.0)
-plugin = DiagnosticsPlugin(ScriptedSource(scene.canaries, clock, origin=scene.origin), clock=clock)
+source = ScriptedSource(scene.canaries, clock, origin=scene.origin)
+if order == "broken":
+    class BrokenSource(ScriptedSource):
+        """A host controller whose status and canaries raise: the app must keep running."""
+
+        def warmup_status(self):
+            raise ConnectionError("the provider registry is down")
+
+        def canaries(self):
+            raise ConnectionError("the provider registry is down")
+
+    source = BrokenSource(scene.canaries, clock, origin=scene.origin)
+plugin = DiagnosticsPlugin(source, clock=clock)
 seen = {"host_status": 0, "host_post_init": 0, "host_menus": 0, "host_window": 0,
         "host_before_exit": 0, "frames": 0}
 
@@ -71,12 +83,19 @@ def set_host_callbacks():
 if order == "before":
     plugin.install(params)
     set_host_callbacks()
+elif order == "broken":
+    set_host_callbacks()
+    plugin.install(params)
+    params.callbacks.enqueue_post_init(plugin.show_debug_window)
+    params.callbacks.enqueue_post_init(plugin.copy_report)
 else:
     set_host_callbacks()
     plugin.install(params)
 
 immapp.run(params)
 seen["plugin_status"] = plugin.status_bar.line.text
+seen["window_error"] = plugin.debug_window.error
+seen["toasts"] = [t.text for t in plugin.toasts.toasts]
 seen["plugin_frames"] = plugin._frame_seen
 seen["windows"] = [w.label for w in params.docking_params.dockable_windows]
 with open(result_path, "w") as f:
