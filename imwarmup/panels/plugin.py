@@ -259,11 +259,17 @@ class DiagnosticsPlugin:
             # hello_imgui's DockableWindow.window_size is set before fonts load (em unknown), so
             # the first time the window shows it sizes itself here, once; the user's resizing wins.
             self._debug_window_sized = True
-            imgui.set_window_size(hello_imgui.em_to_vec2(*_DEBUG_WINDOW_EM))
             viewport = imgui.get_main_viewport()
-            imgui.set_window_pos(
-                imgui.ImVec2(viewport.work_pos.x + self.theme.px(1.5), viewport.work_pos.y + self.theme.px(2.5))
-            )
+            left, top = self.theme.px(1.5), self.theme.px(2.5)
+            # Fits the app window: a small window gets a smaller diagnostics window, never one
+            # that hangs over the status bar or off the screen.
+            bottom = imgui.get_frame_height() * 2.0 if self._status_bar_shown() else left
+            wanted = hello_imgui.em_to_vec2(*_DEBUG_WINDOW_EM)
+            imgui.set_window_size(imgui.ImVec2(
+                max(self.theme.px(20.0), min(wanted.x, viewport.work_size.x - 2 * left)),
+                max(self.theme.px(12.0), min(wanted.y, viewport.work_size.y - top - bottom)),
+            ))
+            imgui.set_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top))
         self.debug_window.draw_contents(self.theme, self._now)
 
     def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
