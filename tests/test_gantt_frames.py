@@ -10,7 +10,7 @@ import pytest
 
 from imwarmup.core.report import summarize
 
-from gantt_scenes import NOW, T0, at_time, every_state, pointer, run_frames
+from gantt_scenes import NOW, T0, at_time, every_state, pointer, record, run_frames
 from imwarmup.theme import PALETTES, Role
 from imwarmup.widgets.canary_rows import TableView, table_rows
 from imwarmup.widgets.gantt_model import GanttModel
@@ -139,3 +139,32 @@ def test_main_thread_lane_tinted_with_failure_colour(run):
     main_px, io_px = shot[int(main_y), int(x)].astype(int), shot[int(io0_y), int(x)].astype(int)
     assert main_px[0] - main_px[1] > 15                 # reddish
     assert abs(io_px[0] - io_px[1]) < 8                 # neutral
+
+
+def test_an_instant_failure_is_still_a_visible_red_mark(virtual_display):
+    """A module that fails in a microsecond, beside a long import: at fit zoom its bar would be a
+    fraction of a pixel; it is drawn at least a few pixels wide in the failure colour."""
+    from imwarmup.theme import Theme
+    from imwarmup.widgets.gantt import draw_gantt
+
+    canaries = [
+        record(1, "numpy", thread="controller-io-0", submit=0.0, start=0.0, end=3.0, status="completed"),
+        record(2, "vendor_sdk", thread="controller-io-1", submit=0.0, start=1.5, end=1.500001,
+               status="failed", error="ImportError: no libfoo.so"),
+    ]
+    model = GanttModel()
+    model.update(canaries, 1)
+    seen = {}
+
+    def gui(frame: int) -> None:
+        ev = draw_gantt(model, Theme("dark"), NOW, fit=frame == 0, size=(800.0, 200.0))
+        seen["rect"] = ev.plot_rect
+
+    shot = run_frames(gui, 20)
+    px, py, pw, ph = seen["rect"]
+    lane_y = int(py + 1.5 * ph / 2)                       # controller-io-1's centre line
+    row = shot[lane_y, int(px):int(px + pw)].astype(int)
+    red = np.all(np.abs(row - rgb(Role.FAILED)) <= 24, axis=1)
+    assert red.sum() >= 4                                 # at least 4 px wide, whatever the zoom
+    centre = int(pw * 1.5 / 3.0)                          # x = 1.5 s of a 0..3 s view
+    assert red[max(0, centre - 12):centre + 12].any()     # and where the failure happened

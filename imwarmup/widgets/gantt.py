@@ -23,6 +23,8 @@ from imgui_bundle import ImVec2, imgui, implot
 from ..theme import Role
 from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
 
+_FAILED_CODE = STATUSES.index("failed")
+
 __all__ = ["GanttEvents", "draw_gantt"]
 
 # Legend entries, in this order; each one is a colour the chart draws.
@@ -162,6 +164,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
         draw.add_rect_filled(ImVec2(left, y0), ImVec2(right, y0 + lane_h), col)
 
     status_cols = np.array([theme.u32(_STATUS_ROLE[s]) for s in STATUSES], dtype=np.int64)
+    fail_w = max(4.0, imgui.get_font_size() * 0.35)  # the narrowest a failure is drawn
     folded_col = theme.u32(Role.FOLDED)
     failed_col = theme.u32(Role.FAILED)
     text_col = theme.u32(Role.BAR_TEXT)
@@ -188,17 +191,25 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
         px0 = np.clip(left + (lv.x0 - x_min) * scale, lo_clip, hi_clip)
         px1 = np.clip(left + (x1 - x_min) * scale, lo_clip, hi_clip)
         px1 = np.maximum(px1, px0 + 1.0)  # a bar is at least one pixel
-        cols = np.where(single, status_cols[model.status[np.where(single, idx, 0)]], folded_col)
+        codes = model.status[np.where(single, idx, 0)]
+        # A failure is what a user looks for first: a failed bar is never thinner than a few
+        # pixels, even when its import failed in a microsecond.
+        px1 = np.where(single & (codes == _FAILED_CODE), np.maximum(px1, px0 + fail_w), px1)
+        cols = np.where(single, status_cols[codes], folded_col)
         # Blocks lose a pixel on the right so neighbouring blocks read as separate folds.
         px1d = np.where(single, px1, np.maximum(px1 - 1.0, px0 + 1.0))
         for a, b, c in zip(px0.tolist(), px1d.tolist(), cols.tolist()):
             draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yb), c)
         # A block hiding failures gets a band in the failure colour along its top.
+        # A block too narrow for a visible band is marked over its whole height instead.
         marked = np.flatnonzero(lv.failed * (~single) > 0)
         if len(marked):
             band = max(half_bar * 0.5, 2.0)
             for a, b in zip(px0[marked].tolist(), px1d[marked].tolist()):
-                draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yt + band), failed_col)
+                if b - a >= fail_w:
+                    draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yt + band), failed_col)
+                else:
+                    draw.add_rect_filled(ImVec2(a, yt), ImVec2(a + fail_w, yb), failed_col)
         # Labels: only bars wide enough for a few characters are measured (few per lane).
         wide = np.flatnonzero((px1 - px0) > font_size * 2.0)
         for j in wide.tolist():
