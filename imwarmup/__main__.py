@@ -59,10 +59,6 @@ PROVIDERS: dict[str, tuple[str, Any]] = {
 }
 
 
-class DemoError(Exception):
-    """A bad command line value: printed as one line, exit status 2."""
-
-
 # ------------------------------------------------------------------------------- arguments
 def _workers(text: str) -> int:
     try:
