@@ -19,6 +19,8 @@ load on first use of a name below.
 from __future__ import annotations
 
 
+from ._lazy import lazy_getattr
+
 __version__ = "0.1.0"
 
 _CORE_NAMES = (
@@ -35,14 +37,8 @@ _CORE_NAMES = (
 __all__ = list(_CORE_NAMES)
 
 
-def __getattr__(name: str) -> object:
-    if name in _CORE_NAMES:
-        from . import core
-
-        value = getattr(core, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'imwarmup' has no attribute {name!r}")
+# Every public name lives in the engine; ``imwarmup.core`` resolves it lazily in turn.
+__getattr__ = lazy_getattr(__name__, {name: "core" for name in _CORE_NAMES}, globals())
 
 
 def __dir__() -> list[str]:

@@ -14,7 +14,7 @@ Submodules load on first use (``concurrent.futures`` alone costs ~10 ms to impor
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_getattr
 
 # public name -> submodule that defines it
 _LAZY = {
@@ -33,13 +33,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'imwarmup.core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # next lookup is a plain attribute
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

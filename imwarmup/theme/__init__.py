@@ -7,8 +7,7 @@ dark or light) imports imgui, so it loads on first use.
 
 from __future__ import annotations
 
-from typing import Any
-
+from .._lazy import lazy_getattr
 from .palette import PALETTES, STATUS_ROLES, Rgba, Role, role_for_status, variant_for_background
 from .sizes import SIZES, Sizes
 
@@ -18,9 +17,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "Theme":
-        from .current import Theme
-
-        return Theme
-    raise AttributeError(f"module 'imwarmup.theme' has no attribute {name!r}")
+# Theme reads the host's ImGui style: it imports imgui, so it loads on first use.
+__getattr__ = lazy_getattr(__name__, {"Theme": "current"}, globals())
