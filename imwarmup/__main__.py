@@ -60,34 +60,32 @@ PROVIDERS: dict[str, tuple[str, Any]] = {
 
 
 # ------------------------------------------------------------------------------- arguments
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--workers must be a whole number >= 1, got {text!r}")
-    if value < 1 or value > 64:
-        raise argparse.ArgumentTypeError(f"--workers must be between 1 and 64, got {value}")
-    return value
+def _number(convert, low: float, high: float, not_a_number: str, out_of_range: str,
+            *, low_open: bool = False):
+    """An argparse ``type`` for a number in ``[low, high]`` (``(low, high]`` with ``low_open``);
+    the messages may use ``{text}`` (what was typed) and ``{value}``."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(not_a_number.format(text=text)) from None
+        # Written so that NaN fails both comparisons and is refused too.
+        if not ((value > low) if low_open else (value >= low)) or not value <= high:
+            raise argparse.ArgumentTypeError(out_of_range.format(text=text, value=value))
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
-    if not value > 0 or value > 3600:
-        raise argparse.ArgumentTypeError(f"expected seconds in (0, 3600], got {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--hook-port must be a port number, got {text!r}")
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"--hook-port must be in 0..65535 (0: any free port), got {value}")
-    return value
+_workers = _number(int, 1, 64, "--workers must be a whole number >= 1, got {text!r}",
+                   "--workers must be between 1 and 64, got {value}")
+_seconds = _number(float, 0, 3600, "expected a number of seconds, got {text!r}",
+                   "expected seconds in (0, 3600], got {text!r}", low_open=True)
+_port = _number(int, 0, 65535, "--hook-port must be a port number, got {text!r}",
+                "--hook-port must be in 0..65535 (0: any free port), got {value}")
+_scale = _number(float, 0.5, 4, "--scale must be a number such as 2, got {text!r}",
+                 "--scale must be between 0.5 and 4, got {text!r}")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -98,16 +96,6 @@ def _size(text: str) -> tuple[int, int]:
     if not (200 <= w <= 8000 and 150 <= h <= 8000):
         raise argparse.ArgumentTypeError(f"--window-size is out of range (min 200x150), got {text!r}")
     return w, h
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--scale must be a number such as 2, got {text!r}")
-    if not 0.5 <= value <= 4:
-        raise argparse.ArgumentTypeError(f"--scale must be between 0.5 and 4, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
