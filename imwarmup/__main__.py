@@ -312,9 +312,14 @@ def run_window(args: argparse.Namespace) -> int:
             with open(args.profile_out, "w", encoding="utf-8") as f:
                 json.dump(controller.profiler.report(), f, indent=1)
         if args.screenshot:
-            from imwarmup.panels.screenshot import save_final_frame
+            from imwarmup.panels.screenshot import ScreenshotUnavailableError, save_final_frame
 
-            save_final_frame(args.screenshot)
+            try:
+                save_final_frame(args.screenshot)
+            except ScreenshotUnavailableError as exc:
+                # One line that says what to do, not a traceback (exit 1: no screenshot).
+                print(f"python -m imwarmup: --screenshot {args.screenshot}: {exc}", file=sys.stderr)
+                return 1
     finally:
         _remove_layout_file(runner_params)
         guard.disable()

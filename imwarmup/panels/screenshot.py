@@ -1,16 +1,18 @@
 """Save the app's last frame as a PNG (for ``--screenshot`` and headless tests).
 
-PNG is written with the standard library (zlib), so the demo needs no image package.
+PNG is written with the standard library (zlib), so the demo needs no image package. Reading the
+frame needs numpy (hello_imgui returns a numpy array); numpy is a dependency of imwarmup.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import struct
 import zlib
 
 from imgui_bundle import hello_imgui
 
-__all__ = ["save_final_frame", "write_png"]
+__all__ = ["ScreenshotUnavailableError", "save_final_frame", "write_png"]
 
 
 def write_png(path: str, pixels) -> None:
@@ -32,13 +34,26 @@ def write_png(path: str, pixels) -> None:
                 + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
+class ScreenshotUnavailableError(RuntimeError):
+    """The last frame cannot be read: numpy is missing, or no frame was rendered."""
+
+
 def save_final_frame(path: str) -> None:
     """Save the last frame of the app that just ran (call after ``immapp.run`` returns).
 
     Raises:
-        RuntimeError: no frame was rendered.
+        ScreenshotUnavailableError: numpy is not installed (hello_imgui hands the frame over
+            as a numpy array), or no frame was rendered.
     """
+    # Without numpy, hello_imgui fails with "could not export nanobind::ndarray", which names
+    # neither the cause nor the fix. numpy is a dependency of imwarmup, so this means a broken
+    # install. find_spec looks the module up without importing it.
+    if importlib.util.find_spec("numpy") is None:
+        raise ScreenshotUnavailableError(
+            "save_final_frame(): hello_imgui returns the frame as a numpy array and numpy is not "
+            "installed; install it (pip install 'numpy>=1.24', a dependency of imwarmup)"
+        )
     pixels = hello_imgui.final_app_window_screenshot()
     if pixels is None or getattr(pixels, "size", 0) == 0:
-        raise RuntimeError("save_final_frame(): the app rendered no frame to save")
+        raise ScreenshotUnavailableError("save_final_frame(): the app rendered no frame to save")
     write_png(path, pixels)
