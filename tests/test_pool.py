@@ -1,9 +1,13 @@
-"""make_io_pool: worker names are the Gantt chart's lanes, bad sizes are refused, jobs are counted."""
+"""make_io_pool: worker names are the Gantt chart's lanes, bad sizes are refused, jobs are counted,
+workers are daemons that a shutdown can leave behind (with a timeout) and never hold exit."""
 
 from __future__ import annotations
 
+import gc
+import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import Executor, Future
 
 import pytest
 
@@ -39,9 +43,9 @@ def _names_of_all_workers(pool, n):
     return sorted(f.result(timeout=WAIT) for f in futures)
 
 
-def test_default_pool_is_a_thread_pool_executor_with_four_workers_named_controller_io(pools):
+def test_default_pool_is_an_executor_with_four_workers_named_controller_io(pools):
     pool = pools()
-    assert isinstance(pool, ThreadPoolExecutor)
+    assert isinstance(pool, Executor)
     names = _names_of_all_workers(pool, 4)
     assert names == ["controller-io-0", "controller-io-1", "controller-io-2", "controller-io-3"]
     status = pool.status()
@@ -160,3 +164,68 @@ def test_shutdown_cancels_queued_jobs_and_their_count(pools):
     assert pool.status()["shutdown"] is True
     release.set()
     pool.shutdown(wait=True)
+
+
+# ------------------------------------------------------------------ an executor that never holds exit
+def test_submit_returns_a_concurrent_futures_future_run_on_a_daemon_worker(pools):
+    pool = pools(1)
+    future = pool.submit(lambda: threading.current_thread())
+    assert isinstance(future, Future)
+    worker = future.result(timeout=WAIT)
+    assert worker.name == "controller-io-0"
+    assert worker.daemon, "a non-daemon worker would hold interpreter exit"
+
+
+def test_workers_start_lazily_and_an_idle_one_is_reused(pools):
+    pool = pools(4)
+    assert pool.status()["workers"] == []
+    names = [pool.submit(lambda: threading.current_thread().name).result(timeout=WAIT)
+             for _ in range(20)]
+    assert set(names) == {"controller-io-0"}
+    assert pool.status()["workers"] == ["controller-io-0"]
+
+
+def test_shutdown_without_wait_returns_at_once_while_a_job_blocks(pools):
+    pool = pools(1)
+    started, release = threading.Event(), threading.Event()
+    blocked = pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)
+    assert pool.shutdown(wait=False) is False  # the blocked worker still runs
+    assert not blocked.done()
+    release.set()
+    assert pool.shutdown(wait=True, timeout=WAIT) is True
+    assert pool.status()["workers"] == []
+
+
+def test_shutdown_with_a_timeout_gives_up_on_a_blocked_job_and_says_so(pools):
+    pool = pools(2)
+    started, release = threading.Event(), threading.Event()
+    pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)
+    begin = time.monotonic()
+    assert pool.shutdown(wait=True, timeout=0.2) is False
+    assert 0.15 <= time.monotonic() - begin < 2.0
+    release.set()
+    assert pool.shutdown(wait=True, timeout=WAIT) is True
+
+
+@pytest.mark.parametrize(
+    "timeout, exc",
+    [(-1, ValueError), (-0.5, ValueError), (math.nan, ValueError), ("1", TypeError),
+     (True, TypeError), ([1], TypeError)],
+)
+def test_bad_shutdown_timeout_is_refused_with_its_value(pools, timeout, exc):
+    pool = pools(1)
+    with pytest.raises(exc, match="timeout") as info:
+        pool.shutdown(wait=True, timeout=timeout)
+    assert repr(timeout) in str(info.value)
+    assert pool.status()["shutdown"] is False  # a refused call changed nothing
+
+
+def test_a_pool_dropped_without_shutdown_lets_its_idle_workers_go(pools):
+    pool = make_io_pool(2, "dropped-pool")
+    worker = pool.submit(threading.current_thread).result(timeout=WAIT)
+    del pool
+    gc.collect()
+    worker.join(WAIT)
+    assert not worker.is_alive()

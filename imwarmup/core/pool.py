@@ -1,111 +1,267 @@
-"""The background thread pool: workers named ``<prefix>-<index>``.
+"""The background thread pool: daemon workers named ``<prefix>-<index>`` that never hold exit.
 
-``concurrent.futures.ThreadPoolExecutor`` names its threads ``<prefix>_<index>``; the Gantt chart's
-lanes and every log line use ``controller-io-0`` ... so the pool renames each worker as it starts.
-The pool also counts its queued and running jobs, which ``io_pool_status()`` reports.
+Why not ``concurrent.futures.ThreadPoolExecutor``: its workers are joined at interpreter exit, so
+an app closed while a 30 s import runs stays alive until the import ends, or forever if it never
+returns. This pool's workers are daemon threads: at exit the interpreter leaves them where they
+are (the controller prints one line per import it abandons). Everything else is what callers
+expect from an executor: :class:`IOPool` is a ``concurrent.futures.Executor``, ``submit()``
+returns a ``concurrent.futures.Future``, ``shutdown(wait=..., cancel_futures=...)`` works as
+usual and can also take a ``timeout``.
+
+Workers are made lazily, one per submitted job up to ``max_workers``; idle ones are reused.
+Their names are the Gantt chart's lanes (``controller-io-0`` ...). The pool counts its queued and
+running jobs, which ``io_pool_status()`` reports. This module is the one place in the package
+that makes threads.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+import weakref
+from collections import deque
+from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
-__all__ = ["IOPool", "make_io_pool"]
+__all__ = ["IOPool", "make_io_pool", "validate_timeout"]
 
 # Only Linux applies setpriority(PRIO_PROCESS, tid) to one thread; elsewhere it would renice
 # the whole process, so there the option does nothing.
 _CAN_NICE_THREADS = sys.platform.startswith("linux")
 
 
-class IOPool(ThreadPoolExecutor):
-    """A ``ThreadPoolExecutor`` whose workers are named ``<prefix>-<index>`` and that counts its jobs.
+def validate_timeout(timeout: Any, where: str) -> float | None:
+    """Check a ``timeout`` argument: ``None`` (no limit) or a number of seconds ``>= 0``.
 
-    Build it with :func:`make_io_pool`.
+    Returns:
+        ``timeout`` as a float, or ``None`` for no limit (``math.inf`` counts as no limit).
+
+    Raises:
+        TypeError: ``timeout`` is not ``None``, an ``int`` or a ``float`` (a bool or a string).
+        ValueError: ``timeout`` is negative or NaN.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"{where}: timeout must be None or a number of seconds >= 0, got {timeout!r} "
+            f"({type(timeout).__name__})"
+        )
+    if math.isnan(timeout) or timeout < 0:
+        raise ValueError(
+            f"{where}: timeout must be None or a number of seconds >= 0, got {timeout!r}; "
+            f"pass e.g. timeout=2.0, or None to wait for as long as it takes"
+        )
+    return None if math.isinf(timeout) else float(timeout)
+
+
+class _Job:
+    __slots__ = ("future", "fn", "args", "kwargs")
+
+    def __init__(self, future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        self.future = future
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+
+
+class _State:
+    """What the workers share with their pool, under one lock.
+
+    Workers hold this, never the pool, so a pool dropped without ``shutdown()`` can be collected;
+    its finalizer closes the state and the idle workers leave.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.jobs: deque[_Job] = deque()
+        self.idle = 0  # workers waiting for a job, or about to wait (their last one is done)
+        self.closed = False
+        self.queued = 0  # submitted, not started, not cancelled
+        self.running = 0
+        self.submitted = 0
+
+    def close(self) -> None:
+        with self.wake:
+            self.closed = True
+            self.wake.notify_all()
+
+    def forget_if_cancelled(self, future: Future) -> None:
+        # A job cancelled before it ran (future.cancel(), shutdown(cancel_futures=True)) never
+        # starts: it leaves the queued count here, not in the worker.
+        if future.cancelled():
+            with self.lock:
+                self.queued -= 1
+
+
+def _work(state: _State, nice: int) -> None:
+    """A worker's life: take jobs until the pool is closed and its queue is empty."""
+    if nice and _CAN_NICE_THREADS:
+        # Linux schedules threads as tasks: a higher niceness for this worker alone lets the
+        # GUI thread win the CPU while imports run (measured in benchmarks/bench_plugin.py).
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass  # not allowed here: the worker runs at normal priority, nothing is lost
+    with state.lock:
+        state.idle += 1
+    while True:
+        with state.wake:
+            while not state.jobs:
+                if state.closed:
+                    state.idle -= 1
+                    return
+                state.wake.wait()
+            job = state.jobs.popleft()
+            state.idle -= 1
+        future = job.future
+        if not future.set_running_or_notify_cancel():
+            # Cancelled while queued; forget_if_cancelled already took it off the count.
+            with state.lock:
+                state.idle += 1
+            continue
+        with state.lock:
+            state.queued -= 1
+            state.running += 1
+        error: BaseException | None = None
+        result = None
+        try:
+            result = job.fn(*job.args, **job.kwargs)
+        except BaseException as exc:  # noqa: BLE001 - the job's failure is its future's, never the worker's
+            error = exc
+        job = None  # the job's arguments are not kept alive while this worker idles
+        with state.lock:
+            state.running -= 1
+            # Free again before the result is out: whoever submits the next job on seeing this
+            # result reuses this worker instead of starting another.
+            state.idle += 1
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+        future = result = error = None
+
+
+class IOPool(Executor):
+    """A ``concurrent.futures.Executor`` on daemon threads named ``<prefix>-<index>``.
+
+    Build it with :func:`make_io_pool`. Its workers never hold interpreter exit: an app can
+    always quit, whatever a job is doing.
     """
 
     def __init__(self, max_workers: int, thread_name_prefix: str, nice: int = 0) -> None:
+        self._max_workers = max_workers
         self._prefix = thread_name_prefix
         self._nice = nice
-        self._count_lock = threading.Lock()
-        self._queued = 0
-        self._running = 0
-        self._submitted = 0
-        self._worker_names: list[str] = []
-        super().__init__(
-            max_workers=max_workers,
-            thread_name_prefix=thread_name_prefix,
-            initializer=self._name_worker,
-        )
+        self._state = _State()
+        self._threads: list[threading.Thread] = []  # guarded by self._state.lock
+        finalizer = weakref.finalize(self, self._state.close)
+        finalizer.atexit = False  # at exit the workers are daemons: nothing to close
 
     @property
     def thread_name_prefix(self) -> str:
         return self._prefix
 
-    def _name_worker(self) -> None:
-        # The executor named this thread "<prefix>_<n>" with n counting from 0 in spawn order.
-        thread = threading.current_thread()
-        _, _, index = thread.name.rpartition("_")
-        thread.name = f"{self._prefix}-{index}"
-        if self._nice and _CAN_NICE_THREADS:
-            # Linux schedules threads as tasks: a higher niceness for this worker alone lets the
-            # GUI thread win the CPU while imports run (measured in benchmarks/bench_plugin.py).
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
-            except OSError:
-                pass  # not allowed here: the worker runs at normal priority, nothing is lost
-        with self._count_lock:
-            self._worker_names.append(thread.name)
+    @property
+    def max_workers(self) -> int:
+        return self._max_workers
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` on a worker; return its ``Future``.
+
+        Raises:
+            TypeError: ``fn`` is not callable.
+            RuntimeError: the pool is shut down, or no worker thread could be started.
+        """
         if not callable(fn):
             raise TypeError(f"submit() needs a callable, got {fn!r} ({type(fn).__name__})")
-
-        def run() -> Any:
-            with self._count_lock:
-                self._queued -= 1
-                self._running += 1
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._count_lock:
-                    self._running -= 1
-
-        with self._count_lock:
-            self._queued += 1
-            self._submitted += 1
-        try:
-            future = super().submit(run)
-        except BaseException:
-            with self._count_lock:
-                self._queued -= 1
-                self._submitted -= 1
-            raise
-        # A future cancelled before it ran (shutdown(cancel_futures=True)) never enters run().
-        future.add_done_callback(self._forget_if_cancelled)
+        future: Future = Future()
+        future.add_done_callback(self._state.forget_if_cancelled)
+        job = _Job(future, fn, args, kwargs)
+        state = self._state
+        with state.lock:
+            if state.closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            state.jobs.append(job)
+            state.queued += 1
+            state.submitted += 1
+            if len(state.jobs) > state.idle and len(self._threads) < self._max_workers:
+                try:
+                    self._start_worker_locked()
+                except BaseException:
+                    state.jobs.pop()
+                    state.queued -= 1
+                    state.submitted -= 1
+                    raise
+            state.wake.notify()  # an idle worker, if any, takes it; cheap when none waits
         return future
 
-    def _forget_if_cancelled(self, future: Future) -> None:
-        if future.cancelled():
-            with self._count_lock:
-                self._queued -= 1
+    def _start_worker_locked(self) -> None:
+        name = f"{self._prefix}-{len(self._threads)}"
+        thread = threading.Thread(
+            target=_work, args=(self._state, self._nice), name=name, daemon=True
+        )
+        thread.start()
+        self._threads.append(thread)
+
+    def shutdown(
+        self, wait: bool = True, *, cancel_futures: bool = False, timeout: float | None = None
+    ) -> bool:
+        """Stop taking jobs; let the workers leave once the queue is empty.
+
+        Args:
+            wait: block until every worker has ended (or ``timeout`` passes).
+            cancel_futures: cancel the jobs still queued instead of running them.
+            timeout: with ``wait``, the most seconds to block; ``None`` waits for as long as the
+                jobs take. A job is never interrupted: one still running stays on its (daemon)
+                thread, which does not hold interpreter exit.
+
+        Returns:
+            True when every worker has ended; False while one still runs (always False when
+            called from one of this pool's own workers, which cannot wait for itself).
+
+        Raises:
+            TypeError, ValueError: a bad ``timeout`` (see :func:`validate_timeout`).
+        """
+        timeout = validate_timeout(timeout, "IOPool.shutdown()")
+        state = self._state
+        with state.lock:
+            state.closed = True
+            dropped = list(state.jobs) if cancel_futures else []
+            if cancel_futures:
+                state.jobs.clear()
+            state.wake.notify_all()
+            threads = list(self._threads)
+        for job in dropped:  # outside the lock: cancel() runs forget_if_cancelled, which takes it
+            job.future.cancel()
+        if wait:
+            # Real elapsed time, not an injected clock: this bounds how long the caller blocks.
+            deadline = None if timeout is None else time.monotonic() + timeout
+            me = threading.current_thread()
+            for thread in threads:
+                if thread is me:
+                    continue
+                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in threads)
 
     def status(self) -> dict[str, Any]:
         """A copy of the pool's state: sizes, live worker names and job counts."""
-        alive = {t.name for t in threading.enumerate()}
-        with self._count_lock:
-            names = [n for n in self._worker_names if n in alive]
+        state = self._state
+        with state.lock:
+            names = [t.name for t in self._threads if t.is_alive()]
             return {
                 "max_workers": self._max_workers,
                 "thread_name_prefix": self._prefix,
                 "workers": sorted(names, key=_lane_index),
-                "jobs_running": self._running,
-                "jobs_queued": self._queued,
-                "jobs_submitted": self._submitted,
+                "jobs_running": state.running,
+                "jobs_queued": state.queued,
+                "jobs_submitted": state.submitted,
                 "nice": self._nice if _CAN_NICE_THREADS else 0,
-                "shutdown": self._shutdown,
+                "shutdown": state.closed,
             }
 
 
@@ -126,7 +282,8 @@ def make_io_pool(
             the GUI thread gets it first. 0 leaves them at the process's priority.
 
     Returns:
-        An :class:`IOPool`, a ``concurrent.futures.ThreadPoolExecutor``.
+        An :class:`IOPool`, a ``concurrent.futures.Executor`` whose daemon workers never hold
+        interpreter exit.
 
     Raises:
         TypeError: ``max_workers`` is not an ``int`` (``None``, a float, a bool) or the prefix is
