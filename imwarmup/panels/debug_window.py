@@ -23,6 +23,7 @@ from ..theme.current import Theme
 from ..theme.palette import Role
 from ..widgets.canary_rows import Row, TableView, table_rows
 from ..widgets.canary_table import draw_canary_table
+from .implot_context import ImplotContext
 
 __all__ = ["DebugWindow", "WINDOW_TITLE", "PlotEngine"]
 
@@ -160,6 +161,8 @@ class DebugWindow:
         self.selected_id: int | None = None
         self._hovered_bar: int | None = None
         self._hovered_row: int | None = None
+        self.implot = ImplotContext()  # a context of our own when the host started none
+        self.last_chart: Any = None  # the last frame's GanttEvents (where the bars were drawn)
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
@@ -216,6 +219,12 @@ class DebugWindow:
     @property
     def canaries(self) -> list[dict[str, Any]]:
         return self._snapshot.canaries if self._snapshot is not None else []
+
+    @property
+    def chart_lanes(self) -> list[str]:
+        """The chart's lane names (worker threads), once the chart's model exists."""
+        model = self._snapshot.model if self._snapshot is not None else None
+        return list(model.lanes) if model is not None else []
 
     @property
     def summary(self) -> WarmupSummary | None:
@@ -316,7 +325,9 @@ class DebugWindow:
         # Until the user zooms or pans, the chart keeps everything in view as bars grow.
         fit = self._fit or (self._follow and (self._fresh or live))
         self._fit = False
+        self.implot.ensure()  # a host without implot: plotting with no context would crash
         events = draw_gantt(model, theme, now, highlight_id=highlight_id, fit=fit)
+        self.last_chart = events
         if self._follow and events.plot_rect is not None and _user_moved_plot(events.plot_rect):
             self._follow = False
         return events

@@ -6,7 +6,9 @@ Quick start::
     controller = WarmupController(["numpy", "sqlite3"]); controller.start()
     plugin = DiagnosticsPlugin(controller)
     plugin.install(runner_params)          # before or after the host sets its own callbacks
-    immapp.run(runner_params, immapp.AddOnsParams(with_implot=True))
+    immapp.run(runner_params)              # implot optional: the plugin makes its own context
+
+    immapp.run(plugin.wrap(gui))           # a host with a gui function and no RunnerParams
 
 Every frame the plugin polls ``warmup_status()`` once (never waits), updates the status bar and
 decides on toasts; worker threads never touch imgui.
@@ -29,6 +31,12 @@ from .source import check_source
 from .status_bar import StatusBar
 from .toasts import ToastStack
 
+# hello_imgui names the full-screen dock space "MainDockSpace" in every docking layout
+# (docking_details.cpp): the one dock space name every layout is sure to have.
+_MAIN_DOCK_SPACE = "MainDockSpace"
+
+_TITLE_COLORS = (imgui.Col_.title_bg, imgui.Col_.title_bg_active, imgui.Col_.title_bg_collapsed)
+
 __all__ = ["DiagnosticsPlugin"]
 
 
@@ -42,13 +50,15 @@ class DiagnosticsPlugin:
         source: any object with ``warmup_status()`` and ``canaries()`` (a ``WarmupController``).
         clock: wall-clock seconds (the canaries' clock); read once per frame.
         theme: ``"dark"``, ``"light"`` or None to follow the host's ImGui style.
-        palette: own a command palette (Ctrl+Shift+P). Pass False when the host has one, and
-            register ``plugin.commands()`` there.
+        palette: None (default): if the host has its own ``imgui_command_palette``, the plugin's
+            commands join it and the plugin binds no shortcut; otherwise the plugin owns a
+            palette on Ctrl+Shift+P. True: always own one. False: none (register
+            ``plugin.commands()`` in the host's palette yourself).
         toast_timing: how long toasts fade in, stay and fade out.
         guard: a ``MainThreadImportGuard`` whose violations the debug window lists.
 
     Raises:
-        TypeError: ``source`` lacks ``warmup_status()``/``canaries()``.
+        TypeError: ``source`` lacks ``warmup_status()``/``canaries()``, or a bad argument.
     """
 
     def __init__(
@@ -57,11 +67,13 @@ class DiagnosticsPlugin:
         *,
         clock: Callable[[], float] = time.time,
         theme: str | None = None,
-        palette: bool = True,
+        palette: bool | None = None,
         toast_timing: ToastTiming | None = None,
         guard: Any = None,
     ) -> None:
         self._source = check_source(source)
+        if palette not in (None, True, False):
+            raise TypeError(f"DiagnosticsPlugin(): palette must be None, True or False, got {palette!r}")
         add_modules = getattr(source, "add_modules", None)
         if callable(add_modules) and getattr(source, "started", True) is False:
             # The chart's numpy arrives through the warmup, never on the GUI thread. (A source
@@ -76,18 +88,24 @@ class DiagnosticsPlugin:
         if guard is not None and not callable(getattr(guard, "violations", None)):
             raise TypeError(f"DiagnosticsPlugin(): guard must have violations(), got {guard!r}")
         self.debug_window = DebugWindow(self._source, self.copy_report, guard=guard)
-        self.palette = CommandPalette(self.commands()) if palette else None
+        self.palette = (None if palette is False else
+                        CommandPalette(self.commands(), mode="own" if palette else "auto"))
         self._frame_seen = -1
+        self._status_frame = -1
+        self._overlay_frame = -1
         self._now = clock()
         self._last_state: str | None = None
         self._status_revision: object = object()  # never equal to a real revision
         self._first_frame_marked = False
-        self._runner_params: Any = None
-        self._debug_open = False  # used when not installed into a hello_imgui runner
+        self._runner_params: Any = None  # set once installed into a hello_imgui runner
+        # Open/closed for a window the plugin draws itself (hosts without hello_imgui's runner,
+        # or a layout that lost the dockable window); in a layout the DockableWindow says.
+        self._debug_open = False
+        self._focus_debug = False
         self._chained: dict[str, Callable[[], None]] = {}
         self._previous: dict[str, Any] = {}
         self._ensured = False
-        self._debug_window_sized = False
+        self._wrapped = False  # installed by wrap(): the runner's params are not the host's
         add_listener = getattr(self._source, "add_listener", None)
         if callable(add_listener):
             add_listener(self._wake)  # a canary changed: an idling window draws the news
@@ -131,6 +149,8 @@ class DiagnosticsPlugin:
             hello_imgui.request_refresh()  # keep frames coming; the host's idling is untouched
         if not self._first_frame_marked:
             self._first_frame_marked = True
+            if self.palette is not None:
+                self.palette.attach()  # the host's palette, if it has one, gets our commands
             profiler = getattr(self._source, "profiler", None)
             if profiler is not None and callable(getattr(profiler, "mark_ready", None)):
                 profiler.mark_ready("first_frame")
@@ -142,8 +162,12 @@ class DiagnosticsPlugin:
 
     # ---------------------------------------------------------------- for any imgui host
     def draw_status_bar_item(self) -> None:
-        """Draw the status segment (inside a status bar or any window)."""
+        """Draw the status segment at the cursor (inside a status bar or any window); at most
+        once per frame however many times it is called."""
         self._frame()
+        if self._status_frame == self._frame_seen:
+            return
+        self._status_frame = self._frame_seen
         self.status_bar.draw(self.theme, self._now)
 
     def draw_toasts(self) -> None:
@@ -157,13 +181,8 @@ class DiagnosticsPlugin:
     def draw_debug_window(self) -> None:
         """Draw the debug window as a normal ImGui window when it is open (non-hello_imgui hosts)."""
         self._frame()
-        if not self._debug_open:
-            return
-        imgui.set_next_window_size(hello_imgui.em_to_vec2(*_DEBUG_WINDOW_EM), imgui.Cond_.first_use_ever)
-        expanded, self._debug_open = imgui.begin(WINDOW_TITLE, self._debug_open)
-        if expanded:
-            self.debug_window.draw_contents(self.theme, self._now)
-        imgui.end()
+        if self._debug_open:
+            self._debug_open = self._begin_debug_window(dock_id=None)
 
     def draw_palette(self) -> None:
         """Handle Ctrl+Shift+P and draw the plugin's own palette (when it owns one)."""
@@ -179,15 +198,21 @@ class DiagnosticsPlugin:
 
     # ------------------------------------------------------------------------- actions
     def show_debug_window(self) -> None:
-        """Open (and focus) the "Warmup diagnostics" window."""
-        self._debug_open = True
-        if self._runner_params is not None:
-            window = hello_imgui.get_runner_params().docking_params.dockable_window_of_name(
-                WINDOW_TITLE
-            )
-            if window is not None:
-                window.is_visible = True
-                window.focus_window_at_next_frame = True
+        """Open (and focus) the "Warmup diagnostics" window, in whatever layout is current."""
+        self._focus_debug = True
+        window = self._layout_window()
+        if window is not None:
+            window.is_visible = True
+        else:
+            # Not installed, or the current layout lost our dockable window (a host that
+            # replaced its docking params at run time): the plugin draws the window itself.
+            self._debug_open = True
+
+    @property
+    def debug_window_open(self) -> bool:
+        """Whether the diagnostics window is open (in the current layout)."""
+        window = self._layout_window()
+        return bool(window.is_visible) if window is not None else self._debug_open
 
     def report_text(self) -> str:
         """The text report: summary, canary table and startup profile."""
@@ -210,15 +235,25 @@ class DiagnosticsPlugin:
     def install(self, runner_params: hello_imgui.RunnerParams) -> "DiagnosticsPlugin":
         """Chain the plugin into a hello_imgui app; the host's callbacks keep working.
 
+        Works in every layout: no default window, full-screen window, full-screen dock space
+        (the diagnostics window then opens as a tab of the main dock space), alternative
+        layouts (it is added to each) and ``switch_layout``.
+
         Chained (the host's function runs first, then the plugin's): ``callbacks.show_status``
-        (status segment), ``callbacks.post_render_dockable_windows`` (palette, then toasts, last
-        in the frame), ``callbacks.pre_new_frame`` and ``enqueue_post_init`` (re-chain anything
-        the host assigned after ``install()``). Appended: a dockable window "Warmup diagnostics",
-        hidden until opened, listed in the View menu, not remembered across runs. Turned on:
-        ``imgui_window_params.show_status_bar``.
+        (status segment, on the line after the host's items), ``callbacks.post_render_dockable_
+        windows`` (palette, then toasts, last in the frame), ``callbacks.pre_new_frame`` and
+        ``enqueue_post_init`` (re-chain anything the host assigned after ``install()``, then give
+        ``pre_new_frame`` back), ``enqueue_before_exit`` (free the plugin's implot context, if it
+        made one). Appended to every layout: a dockable window "Warmup diagnostics", hidden
+        until opened, listed in the View menu, not reopened by itself on the next run. Turned
+        on: ``imgui_window_params.show_status_bar``.
 
         Returns:
             ``self``.
+
+        Raises:
+            RuntimeError: the plugin is already installed.
+            TypeError: ``runner_params`` is not a ``hello_imgui.RunnerParams``.
         """
         if self._runner_params is not None:
             raise RuntimeError("install(): the plugin is already installed into a runner")
@@ -226,51 +261,171 @@ class DiagnosticsPlugin:
             raise TypeError(
                 f"install(): expected a hello_imgui.RunnerParams, got {type(runner_params).__name__}"
             )
+        self._install(runner_params, running=False)
+        return self
+
+    def _install(self, runner_params: Any, running: bool) -> None:
         self._runner_params = runner_params
         runner_params.imgui_window_params.show_status_bar = True
         self._chain(runner_params, "show_status", self._status_bar_callback)
         self._chain(runner_params, "post_render_dockable_windows", self._overlay_callback)
-        self._chain(runner_params, "pre_new_frame", self._ensure_chained)
-        runner_params.callbacks.enqueue_post_init(self._ensure_chained)
-        docking = runner_params.docking_params
-        docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
-        return self
+        if running:
+            self._ensured = True  # nothing left for a later callback to re-chain
+        else:
+            self._chain(runner_params, "pre_new_frame", self._ensure_chained)
+            runner_params.callbacks.enqueue_post_init(self._ensure_chained)
+        runner_params.callbacks.enqueue_before_exit(self.debug_window.implot.destroy)
+        self._add_to_layouts(runner_params)
+
+    def wrap(self, gui_function: Callable[[], None]) -> Callable[[], None]:
+        """For hosts that run a gui function: ``immapp.run(plugin.wrap(gui), ...)``.
+
+        On its first frame the wrapper installs the plugin into the running app (status bar,
+        toasts, palette, the diagnostics window in the View menu when there is one), then calls
+        ``gui_function`` every frame.
+
+        Raises:
+            TypeError: ``gui_function`` is not callable.
+        """
+        if not callable(gui_function):
+            raise TypeError(f"wrap(): expected the host's gui function, got {gui_function!r}")
+
+        def gui() -> None:
+            if self._runner_params is None:
+                self._wrapped = True
+                # Inside show_gui: before the dockable windows are drawn, so adding ours to the
+                # live layout is safe here.
+                self._install(hello_imgui.get_runner_params(), running=True)
+            gui_function()
+
+        return gui
 
     def _make_dockable_window(self) -> hello_imgui.DockableWindow:
         window = hello_imgui.DockableWindow()
         window.label = WINDOW_TITLE
+        # A name every docking layout has: hello_imgui asserts on an unknown one, and in a
+        # layout without a dock space the name is never used.
+        window.dock_space_name = _MAIN_DOCK_SPACE
         window.is_visible = False
         window.remember_is_visible = False  # a window that reopens by itself would surprise
         window.include_in_view_menu = True
+        # The plugin calls Begin/End itself: to make it opaque, size it to the app window,
+        # dock it as a tab on its first opening and focus it.
+        window.call_begin_end = False
         window.gui_function = self._debug_window_callback
         return window
 
+    def _add_to_layouts(self, params: Any) -> None:
+        """Add the dockable window to the current layout and to every alternative one that lacks
+        it (call before the first frame, or where no dockable window is being drawn)."""
+        docking = params.docking_params  # a reference into the runner's params
+        if docking.dockable_window_of_name(WINDOW_TITLE) is None:
+            docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
+        # Alternative layouts come back as copies: change them, then write the list back.
+        alternatives = params.alternative_docking_layouts
+        missing = [d for d in alternatives if d.dockable_window_of_name(WINDOW_TITLE) is None]
+        for docking in missing:
+            docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
+        if missing:
+            params.alternative_docking_layouts = alternatives
+
+    def _layout_window(self) -> Any:
+        """Our DockableWindow in the current layout, or None (not installed, or it was dropped)."""
+        if self._runner_params is None:
+            return None
+        try:
+            params = hello_imgui.get_runner_params()
+        except RuntimeError:  # the app is not running (before or after immapp.run)
+            if self._wrapped:
+                return None  # the runner's own params died with it
+            params = self._runner_params  # the host's object: the one the runner used
+        return params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+
     def _status_bar_callback(self) -> None:
-        self.draw_status_bar_item()
+        self._frame()
+        if self._status_frame == self._frame_seen:
+            return  # the host chained show_status twice: draw once
+        self._status_frame = self._frame_seen
+        params = hello_imgui.get_runner_params()
+        self.status_bar.draw_in_host_status_bar(
+            self.theme, self._now, fps_block=params.imgui_window_params.show_status_fps
+        )
 
     def _overlay_callback(self) -> None:
         self._frame()
+        if self._overlay_frame == self._frame_seen:
+            return
+        self._overlay_frame = self._frame_seen
+        if self._debug_open:
+            # The current layout has no dockable window of ours: draw it as a plain window.
+            if self._layout_window() is not None:
+                self._layout_window().is_visible, self._debug_open = True, False
+            else:
+                self._debug_open = self._begin_debug_window(dock_id=None)
         self.draw_palette()
         self.draw_toasts()
 
     def _debug_window_callback(self) -> None:
+        """hello_imgui calls this while our DockableWindow is visible (we Begin/End ourselves)."""
         self._frame()
-        if not self._debug_window_sized:
-            # hello_imgui's DockableWindow.window_size is set before fonts load (em unknown), so
-            # the first time the window shows it sizes itself here, once; the user's resizing wins.
-            self._debug_window_sized = True
-            viewport = imgui.get_main_viewport()
-            left, top = self.theme.px(1.5), self.theme.px(2.5)
-            # Fits the app window: a small window gets a smaller diagnostics window, never one
-            # that hangs over the status bar or off the screen.
-            bottom = imgui.get_frame_height() * 2.0 if self._status_bar_shown() else left
-            wanted = hello_imgui.em_to_vec2(*_DEBUG_WINDOW_EM)
-            imgui.set_window_size(imgui.ImVec2(
-                max(self.theme.px(20.0), min(wanted.x, viewport.work_size.x - 2 * left)),
-                max(self.theme.px(12.0), min(wanted.y, viewport.work_size.y - top - bottom)),
-            ))
-            imgui.set_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top))
-        self.debug_window.draw_contents(self.theme, self._now)
+        dock_id = None
+        params = hello_imgui.get_runner_params()
+        if (params.imgui_window_params.default_imgui_window_type
+                == hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space):
+            dock_id = params.docking_params.dock_space_id_from_name(_MAIN_DOCK_SPACE)
+        if not self._begin_debug_window(dock_id):
+            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+            if window is not None:
+                window.is_visible = False
+
+    def _begin_debug_window(self, dock_id: int | None) -> bool:
+        """Begin/draw/End the diagnostics window; returns False once the user closed it.
+
+        Args:
+            dock_id: the host's main dock space: the window opens there as a tab (once per run;
+                the user may move it after). None: a floating window that fits the app window.
+        """
+        if self._focus_debug:
+            self._focus_debug = False
+            imgui.set_next_window_focus()
+        if dock_id is not None:
+            # Into the dock space's central node (imgui picks it for a split dock space), as a
+            # tab beside the host's central panel, not over its side panels. (No position:
+            # SetNextWindowPos would undock it.)
+            imgui.set_next_window_dock_id(dock_id, imgui.Cond_.once)
+        else:
+            self._place_floating_window()
+        # Opaque over any host: ImGui's default window background lets 6% of what is behind
+        # show through, and many themes' title bars far more, enough to make the host's text
+        # bleed into ours.
+        imgui.set_next_window_bg_alpha(1.0)
+        for col in _TITLE_COLORS:
+            c = imgui.get_style_color_vec4(col)
+            imgui.push_style_color(col, imgui.ImVec4(c.x, c.y, c.z, 1.0))
+        expanded, still_open = imgui.begin(WINDOW_TITLE, True)
+        imgui.pop_style_color(len(_TITLE_COLORS))
+        try:
+            if expanded:
+                self.debug_window.draw_contents(self.theme, self._now)
+        finally:
+            imgui.end()
+        return bool(still_open)
+
+    def _place_floating_window(self) -> None:
+        # hello_imgui's DockableWindow.window_size is set before fonts load (em unknown), so the
+        # window sizes itself here, once per run; the user's resizing wins afterwards.
+        viewport = imgui.get_main_viewport()
+        left, top = self.theme.px(1.5), self.theme.px(2.5)
+        # Fits the app window: a small window gets a smaller diagnostics window, never one
+        # that hangs over the status bar or off the screen.
+        bottom = imgui.get_frame_height() * 2.0 if self._status_bar_shown() else left
+        wanted = hello_imgui.em_to_vec2(*_DEBUG_WINDOW_EM)
+        imgui.set_next_window_size(imgui.ImVec2(
+            max(self.theme.px(20.0), min(wanted.x, viewport.work_size.x - 2 * left)),
+            max(self.theme.px(12.0), min(wanted.y, viewport.work_size.y - top - bottom)),
+        ), imgui.Cond_.once)
+        imgui.set_next_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top),
+                                  imgui.Cond_.once)
 
     def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
         previous = getattr(runner_params.callbacks, name)  # None when the host never set it
@@ -278,7 +433,10 @@ class DiagnosticsPlugin:
         def chained() -> None:
             if previous is not None:
                 previous()
-            ours()
+            # Only the newest chain calls the plugin: when the host wrapped an older chain of
+            # ours into its own function, ours runs after everything the host added.
+            if self._chained.get(name) is chained:
+                ours()
 
         self._chained[name] = chained
         self._previous[name] = previous
@@ -301,12 +459,11 @@ class DiagnosticsPlugin:
             ("post_render_dockable_windows", self._overlay_callback),
         ):
             if getattr(params.callbacks, name) is not self._chained.get(name):
-                # The host replaced our chain: wrap its function too. A chain that still holds
-                # ours somewhere inside is harmless: the per-frame guard draws once.
+                # The host replaced or wrapped our chain: chain onto its function; an older
+                # chain of ours inside it steps aside (see _chain).
                 self._chain(params, name, ours)
         params.imgui_window_params.show_status_bar = True
-        if params.docking_params.dockable_window_of_name(WINDOW_TITLE) is None:
-            hello_imgui.add_dockable_window(self._make_dockable_window())
+        self._add_to_layouts(params)  # layouts the host set after install()
 
     def _status_bar_shown(self) -> bool:
         if self._runner_params is None:

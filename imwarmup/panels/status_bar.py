@@ -1,8 +1,14 @@
-"""The status bar segment panel: owns the cached status line; draws it every frame."""
+"""The status bar segment panel: owns the cached status line; draws it every frame.
+
+In hello_imgui's status bar it is a guest (``draw_in_host_status_bar``): it goes on the same line
+after the host's own items, and never reaches hello_imgui's FPS block, which the runner draws
+14 em from the window's right edge (``menu_statusbar.cpp``) right after ``show_status`` returns.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from imgui_bundle import imgui
@@ -12,7 +18,24 @@ from ..theme.palette import Role
 from ..widgets.status_line import StatusLine, pending_tooltip, status_line
 from ..widgets.status_segment import SegmentLayout, segment_layout, status_segment
 
-__all__ = ["StatusBar"]
+__all__ = ["StatusBar", "SegmentDraw", "FPS_BLOCK_EM"]
+
+# hello_imgui: ImGui::SameLine(DisplaySize.x - 14.f * FontSize) before "Enable idling" + FPS.
+FPS_BLOCK_EM = 14.0
+
+
+@dataclass(frozen=True)
+class SegmentDraw:
+    """Where the segment was drawn on one frame (screen pixels), for tests and probes."""
+
+    frame: int
+    x: float
+    y: float
+    width: float
+    height: float
+    level: str                 # "full", "no_bar", "short", "dot" or "hidden"
+    host_right: float | None   # where the host's status items end (None: it drew none)
+    limit: float | None        # the x the segment must not pass (None: no limit)
 
 
 class StatusBar:
@@ -31,6 +54,14 @@ class StatusBar:
         self._error: str | None = None
         self._layout: SegmentLayout | None = None
         self._layout_key: tuple | None = None
+        self.last_draw: SegmentDraw | None = None
+        self._draw_frame = -1
+        self._draws = 0
+
+    @property
+    def draws_this_frame(self) -> int:
+        """How many times the segment was drawn on the latest frame it was drawn in."""
+        return self._draws
 
     def _tooltip_lines(self, now: float) -> list[str]:
         if self.line.state == "error":
@@ -58,12 +89,22 @@ class StatusBar:
         self._key = None
         self.line = StatusLine("error", "Warmup status unavailable", Role.FAILED, 0, 0, 0, 0.0)
 
-    def draw(self, theme: Theme, now: float) -> None:
+    def draw(self, theme: Theme, now: float, available: float | None = None, *,
+             host_right: float | None = None, limit: float | None = None) -> None:
+        """Draw the segment at the cursor, in at most ``available`` pixels (None: whole)."""
         key = (self.line, theme.generation)
         if key != self._layout_key:  # measure text only when it or the font changed
             self._layout_key = key
             self._layout = segment_layout(self.line, theme)
-        events = status_segment(self.line, self._layout, theme)
+        pos = imgui.get_cursor_screen_pos()
+        events = status_segment(self.line, self._layout, theme, available)
+        frame = imgui.get_frame_count()
+        if frame != self._draw_frame:
+            self._draw_frame = frame
+            self._draws = 0
+        self._draws += 1
+        self.last_draw = SegmentDraw(frame, pos.x, pos.y, events.width, self._layout.height,
+                                     events.level, host_right, limit)
         if events.hovered:
             if imgui.begin_tooltip():
                 for text in self._tooltip_lines(now):
@@ -71,3 +112,28 @@ class StatusBar:
                 imgui.end_tooltip()
         if events.clicked:
             self._on_click()
+
+    def draw_in_host_status_bar(self, theme: Theme, now: float, fps_block: bool) -> None:
+        """Draw as a guest in hello_imgui's status bar window, after whatever the host drew.
+
+        Args:
+            fps_block: hello_imgui will draw its FPS block (``show_status_fps``) after us.
+        """
+        start = imgui.get_cursor_start_pos()
+        cursor = imgui.get_cursor_pos()
+        host_right = None
+        if cursor.y > start.y + 0.5 or cursor.x > start.x + 0.5:
+            # The host drew items: go on their line, after the last one (hello_imgui's own
+            # convention for status items), instead of a second line the bar clips.
+            if cursor.y > start.y + 0.5:
+                imgui.same_line()
+            host_right = imgui.get_item_rect_max().x
+        x = imgui.get_cursor_screen_pos().x
+        window_x = imgui.get_window_pos().x
+        style = imgui.get_style()
+        if fps_block:
+            limit = (window_x + imgui.get_io().display_size.x - FPS_BLOCK_EM * imgui.get_font_size()
+                     - style.item_spacing.x)
+        else:
+            limit = window_x + imgui.get_window_width() - style.window_padding.x
+        self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit)

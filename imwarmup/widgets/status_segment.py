@@ -3,6 +3,10 @@
 Drawn inside the host's status bar (hello_imgui ``callbacks.show_status``) or any window. It runs
 every frame, so it makes few imgui calls: one invisible button for hover/click, then shapes and
 text straight into the draw list.
+
+A guest in a crowded status bar shrinks before it overlaps: given the width it may use, it drops
+the progress bar first, then shortens the text, then keeps only the dot (whose tooltip still says
+everything), and draws nothing when not even the dot fits.
 """
 
 from __future__ import annotations
@@ -15,27 +19,67 @@ from ..theme.current import Theme
 from ..theme.palette import Role
 from .status_line import StatusLine
 
-__all__ = ["SegmentEvents", "SegmentLayout", "segment_layout", "status_segment"]
+__all__ = ["LEVELS", "SegmentEvents", "SegmentLayout", "segment_layout", "status_segment"]
+
+# From the most to the least informative; ``SegmentLayout.fit`` picks the first that fits.
+LEVELS = ("full", "no_bar", "short", "dot")
 
 
 @dataclass(frozen=True)
 class SegmentEvents:
     hovered: bool
     clicked: bool
+    level: str = "full"    # what was drawn: one of LEVELS, or "hidden"
+    width: float = 0.0     # pixels used
+
+
+@dataclass(frozen=True)
+class _Variant:
+    level: str
+    text: str
+    width: float
+    size: imgui.ImVec2  # (width, height), built once: this draw runs every frame
+    bar: bool
 
 
 @dataclass(frozen=True)
 class SegmentLayout:
     """Pixel sizes of a segment for one text at one font size (compute once, reuse every frame)."""
 
-    width: float
     height: float
-    size: imgui.ImVec2  # (width, height), built once: this draw runs every frame
     dot_radius: float
     text_x: float
-    bar_x: float
+    bar_gap: float
     bar_width: float
     bar_height: float
+    variants: tuple[_Variant, ...]  # one per level, widest first
+
+    @property
+    def width(self) -> float:
+        """The full segment's width."""
+        return self.variants[0].width
+
+    def fit(self, available: float | None) -> _Variant | None:
+        """The most informative variant no wider than ``available`` pixels (None: no limit)."""
+        if available is None:
+            return self.variants[0]
+        for variant in self.variants:
+            if variant.width <= available:
+                return variant
+        return None
+
+
+def short_text(line: StatusLine) -> str:
+    """The few characters the segment keeps when the status bar is crowded."""
+    if line.state == "warming":
+        return f"{line.finished}/{line.total}"
+    if line.state == "failed":
+        return f"{line.failed} failed"
+    if line.state == "ready":
+        return "Ready"
+    if line.state == "error":
+        return "Error"
+    return "Idle"
 
 
 def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
@@ -44,35 +88,55 @@ def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
     height = imgui.get_text_line_height()
     radius = theme.px(sizes.status_dot_radius)
     text_x = radius * 2.0 + theme.px(0.45)
-    text_w = imgui.calc_text_size(line.text).x
-    width = text_x + text_w
-    bar_x = bar_w = 0.0
+    bar_gap = theme.px(0.6)
+    bar_w = theme.px(sizes.status_progress_width)
+    full_text_w = text_x + imgui.calc_text_size(line.text).x
+    short = short_text(line)
+    short_w = text_x + imgui.calc_text_size(short).x
+    candidates = []
     if line.state == "warming":
-        bar_x = width + theme.px(0.6)
-        bar_w = theme.px(sizes.status_progress_width)
-        width = bar_x + bar_w
-    return SegmentLayout(width, height, imgui.ImVec2(width, height), radius, text_x, bar_x, bar_w,
-                         theme.px(sizes.status_progress_height))
+        candidates.append(("full", line.text, full_text_w + bar_gap + bar_w, True))
+        candidates.append(("no_bar", line.text, full_text_w, False))
+    else:
+        candidates.append(("full", line.text, full_text_w, False))
+    candidates.append(("short", short, short_w, False))
+    candidates.append(("dot", "", radius * 2.0, False))
+    variants = tuple(_Variant(level, text, width, imgui.ImVec2(width, height), bar)
+                     for level, text, width, bar in candidates)
+    return SegmentLayout(height, radius, text_x, bar_gap, bar_w,
+                         theme.px(sizes.status_progress_height), variants)
 
 
-def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme) -> SegmentEvents:
+_HIDDEN = SegmentEvents(hovered=False, clicked=False, level="hidden", width=0.0)
+
+
+def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
+                   available: float | None = None) -> SegmentEvents:
     """Draw ``line`` as dot + text (+ progress bar while warming) at the cursor.
 
+    Args:
+        available: pixels the segment may use from the cursor; None draws it whole.
+
     Returns:
-        Whether the segment is hovered, and whether it was clicked this frame.
+        Whether the segment is hovered or was clicked this frame, and which variant was drawn
+        ("hidden" when not even the dot fits: then nothing is drawn and no item is submitted).
     """
+    variant = layout.fit(available)
+    if variant is None:
+        return _HIDDEN
     pos = imgui.get_cursor_screen_pos()
-    clicked = imgui.invisible_button("##imwarmup-status", layout.size)
+    clicked = imgui.invisible_button("##imwarmup-status", variant.size)
     hovered = imgui.is_item_hovered()
     x, y, h = pos.x, pos.y, layout.height
     draw = imgui.get_window_draw_list()
     r = layout.dot_radius
     draw.add_circle_filled(imgui.ImVec2(x + r, y + h * 0.5), r, theme.u32(line.role), 0)
-    draw.add_text(imgui.ImVec2(x + layout.text_x, y), theme.u32_text(), line.text)
-    if layout.bar_width > 0.0:
+    if variant.text:
+        draw.add_text(imgui.ImVec2(x + layout.text_x, y), theme.u32_text(), variant.text)
+    if variant.bar:
         top = y + (h - layout.bar_height) * 0.5
         bottom = top + layout.bar_height
-        left = x + layout.bar_x
+        left = x + variant.width - layout.bar_width
         rounding = layout.bar_height * 0.5
         draw.add_rect_filled(imgui.ImVec2(left, top), imgui.ImVec2(left + layout.bar_width, bottom),
                              theme.u32(Role.QUEUED), rounding)
@@ -80,4 +144,4 @@ def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme) -> Seg
             filled = max(layout.bar_height, layout.bar_width * line.fraction)
             draw.add_rect_filled(imgui.ImVec2(left, top), imgui.ImVec2(left + filled, bottom),
                                  theme.u32(Role.WARMING), rounding)
-    return SegmentEvents(hovered=hovered, clicked=clicked)
+    return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
