@@ -104,7 +104,7 @@ class DiagnosticsPlugin:
         self._focus_debug = False
         self._chained: dict[str, Callable[[], None]] = {}
         self._previous: dict[str, Any] = {}
-        self._ensured = False
+        self._ensured = False  # _start_of_run() done
         self._wrapped = False  # installed by wrap(): the runner's params are not the host's
         add_listener = getattr(self._source, "add_listener", None)
         if callable(add_listener):
@@ -272,7 +272,7 @@ class DiagnosticsPlugin:
         if running:
             self._ensured = True  # nothing left for a later callback to re-chain
         else:
-            self._chain(runner_params, "pre_new_frame", self._ensure_chained)
+            self._chain(runner_params, "pre_new_frame", self._start_of_run)
             runner_params.callbacks.enqueue_post_init(self._ensure_chained)
         runner_params.callbacks.enqueue_before_exit(self.debug_window.implot.destroy)
         self._add_to_layouts(runner_params)
@@ -443,17 +443,9 @@ class DiagnosticsPlugin:
         setattr(runner_params.callbacks, name, chained)
 
     def _ensure_chained(self) -> None:
-        """Re-chain callbacks the host assigned after install() (runs once, at start-up)."""
-        if self._ensured:
-            return
-        self._ensured = True
+        """Re-chain callbacks the host assigned after install() and add our window to layouts
+        set since (at post-init and on the first frame; cheap when nothing changed)."""
         params = hello_imgui.get_runner_params()
-        previous = self._previous.get("pre_new_frame")
-        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
-            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
-            # cost a Python call per frame there. (An unset callback cannot be restored: the
-            # binding refuses None, so then the chain stays and returns at once.)
-            params.callbacks.pre_new_frame = previous
         for name, ours in (
             ("show_status", self._status_bar_callback),
             ("post_render_dockable_windows", self._overlay_callback),
@@ -462,8 +454,25 @@ class DiagnosticsPlugin:
                 # The host replaced or wrapped our chain: chain onto its function; an older
                 # chain of ours inside it steps aside (see _chain).
                 self._chain(params, name, ours)
+        self._add_to_layouts(params)
+
+    def _start_of_run(self) -> None:
+        """Once, before the first frame (``pre_new_frame``), after hello_imgui loaded its ini."""
+        if self._ensured:
+            return
+        self._ensured = True
+        self._ensure_chained()
+        params = hello_imgui.get_runner_params()
+        # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved
+        # before the plugin was added would hide the segment for good. The plugin turns the bar
+        # on once per run; the user can still hide it from the View menu.
         params.imgui_window_params.show_status_bar = True
-        self._add_to_layouts(params)  # layouts the host set after install()
+        previous = self._previous.get("pre_new_frame")
+        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
+            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
+            # cost a Python call per frame there. (An unset callback cannot be restored: the
+            # binding refuses None, so then the chain stays and returns at once.)
+            params.callbacks.pre_new_frame = previous
 
     def _status_bar_shown(self) -> bool:
         if self._runner_params is None:
