@@ -72,7 +72,7 @@ class DiagnosticsPlugin:
         guard: Any = None,
     ) -> None:
         self._source = check_source(source)
-        if palette not in (None, True, False):
+        if not (palette is None or palette is True or palette is False):  # 1 == True: use `is`
             raise TypeError(f"DiagnosticsPlugin(): palette must be None, True or False, got {palette!r}")
         add_modules = getattr(source, "add_modules", None)
         if callable(add_modules) and getattr(source, "started", True) is False:
