@@ -6,21 +6,36 @@ Quick start::
         controller.start()                      # imports on controller-io-0..3
         ...                                     # the main thread goes on drawing frames
         np = controller.require_warmed("numpy") # never imports on the calling thread
+
+Exit: the workers never hold the process. An app closed while an import runs exits as soon as
+its own teardown is done; each import left running gets one stderr line then, e.g.
+``[imwarmup] exit: abandoned the import of 'slowmod' on controller-io-2 after 1.2 s``.
 """
 
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable, Iterable
 
 from .errors import NotWarmedError
 from .manager import WarmupManager, validate_modules
-from .pool import IOPool, make_io_pool
+from .pool import IOPool, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
 
 __all__ = ["WarmupController", "NotWarmedError"]
+
+# How long leaving a ``with WarmupController(...)`` block waits for jobs still running. Idle
+# workers end in microseconds; an import that takes longer is left on its daemon thread rather
+# than holding the app that is closing.
+EXIT_WAIT_SECONDS = 0.5
+# At interpreter exit, how long a module that has just finished may take to write its log line,
+# the summary and run the completion callbacks (usually microseconds). Imports still running are
+# not waited for at all.
+EXIT_REPORT_GRACE_SECONDS = 0.5
 
 
 class WarmupController:
@@ -30,7 +45,8 @@ class WarmupController:
         modules: module names to warm when ``start()`` is called.
         max_workers: worker threads in the pool (``controller-io-0`` ...).
         thread_name_prefix: the workers' name prefix.
-        log_to_stderr: one stderr line per finished module and a summary.
+        log_to_stderr: one stderr line per finished module and a summary, and at exit one line
+            per import abandoned while still running.
         worker_nice: niceness of the warmup workers (Linux; 0 to keep normal priority). With
             the default 10, frames stay smooth while imports compete for the CPU; on a busy
             machine the warmup itself takes longer (see benchmarks/bench_plugin.py).
@@ -60,6 +76,9 @@ class WarmupController:
         self._started = False
         self._closed = False
         self._service_pools: list[IOPool] = []
+        # Registered with atexit by start(), dropped by a shutdown that saw every worker end. It
+        # holds the manager weakly: registering never keeps a controller (or a test's) alive.
+        self._exit_report = _exit_reporter(self.manager, clock, log_to_stderr)
 
     # ------------------------------------------------------------------------------ warmup
     @property
@@ -95,6 +114,7 @@ class WarmupController:
             if self._started:
                 raise RuntimeError("start(): warmup was already started; call it once")
             self._started = True
+        atexit.register(self._exit_report)
         self.manager.submit(self._modules)
         return self
 
@@ -204,22 +224,91 @@ class WarmupController:
         return self._pool.status()
 
     # ---------------------------------------------------------------------------- lifecycle
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop the pools. Queued warmup jobs are cancelled (their canaries say so)."""
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> bool:
+        """Stop the warmup pool and the service pools; queued warmup jobs are cancelled (their
+        canaries say "cancelled"). A job already running is never interrupted: its worker is a
+        daemon thread, so it never holds the process at exit (an import still running then gets
+        one stderr line).
+
+        Safe to call again: a later call only waits (``wait=True``) or reports.
+
+        Args:
+            wait: block until every worker has ended or ``timeout`` passes. ``False`` returns at
+                once, even while an import is blocked forever.
+            timeout: with ``wait``, the most seconds to block in all; ``None`` waits for as long
+                as the running jobs take. Ignored (but still checked) when ``wait`` is False.
+
+        Returns:
+            True when every worker of the controller's pools has ended; False while one is still
+            running (a slow or blocked import: ask again, or let the app exit anyway).
+
+        Raises:
+            TypeError: ``timeout`` is not ``None`` or a number (e.g. ``"2"`` or ``True``).
+            ValueError: ``timeout`` is negative or NaN.
+        """
+        timeout = validate_timeout(timeout, "WarmupController.shutdown()")
         with self._lock:
-            if self._closed:
-                return
+            first = not self._closed
             self._closed = True
-            service_pools = list(self._service_pools)
-        for pool in service_pools:
-            pool.shutdown(wait=wait, cancel_futures=True)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self.manager.cancel_queued()
-        if wait:
-            self._pool.shutdown(wait=True)
+            pools = [*self._service_pools, self._pool]
+        if first:
+            # Every pool stops taking jobs before anyone waits, so one timeout covers them all.
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            self.manager.cancel_queued()
+        # Real elapsed time, not the injected clock: this bounds how long the caller blocks.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        finished = True
+        for pool in pools:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            finished = pool.shutdown(wait=wait, timeout=left) and finished
+        if finished:
+            atexit.unregister(self._exit_report)  # nothing can be abandoned any more
+        return finished
 
     def __enter__(self) -> "WarmupController":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.shutdown(wait=True)
+        """``shutdown(wait=True, timeout=EXIT_WAIT_SECONDS)``: leaving the block never waits
+        long for an import in flight (it goes on, on its daemon worker; see ``shutdown()``)."""
+        self.shutdown(wait=True, timeout=EXIT_WAIT_SECONDS)
+
+
+def _exit_reporter(
+    manager: WarmupManager, clock: Callable[[], float], log: bool
+) -> Callable[[], None]:
+    """The controller's exit hook: let modules that just finished report (log lines, summary,
+    completion callbacks: at most ``EXIT_REPORT_GRACE_SECONDS``), then, when ``log``, write one
+    stderr line per warmup import still running, which the process abandons.
+
+    It holds ``manager`` weakly: a controller that is gone leaves a hook that does nothing. A
+    job that is still running holds its manager, so whatever can be abandoned is still there.
+    """
+    ref = weakref.ref(manager)
+
+    def report_abandoned_imports() -> None:
+        live = ref()
+        if live is None:
+            return
+        live.wait_quiet(EXIT_REPORT_GRACE_SECONDS)
+        if not log:
+            return
+        now = clock()
+        for canary in live.canaries():
+            if canary["status"] != "running" or canary["start_ts"] is None:
+                continue  # finished, cancelled, or never started: nothing was cut short
+            _write_stderr(
+                f"[imwarmup] exit: abandoned the import of {canary['module']!r} on "
+                f"{canary['thread_name']} after {now - canary['start_ts']:.1f} s"
+            )
+
+    return report_abandoned_imports
+
+
+def _write_stderr(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a closed stderr at exit must not turn into a traceback
+        pass

@@ -133,6 +133,9 @@ class WarmupManager:
         self._listeners: list[Callable[[dict[str, Any]], Any]] = []
         self._next_id = 1
         self._revision = 0
+        # Jobs past their import that are still reporting it: log line, listeners, and for the
+        # last one the summary and completion callbacks. wait_quiet() waits for this to be 0.
+        self._reporting = 0
 
     # ----------------------------------------------------------------------------- submitting
     def submit(self, modules: Iterable[str]) -> list[int]:
@@ -233,23 +236,30 @@ class WarmupManager:
                 round_.pending.pop(name, None)
                 (round_.failed if error else round_.completed).append(name)
             round_.finishing += 1
+            self._reporting += 1
             self._revision += 1
             line = self._format_line(record) if self._log else None
         try:
-            if line:
-                self._write(line)
-            self._notify_listeners(record)
+            try:
+                if line:
+                    self._write(line)
+                self._notify_listeners(record)
+            finally:
+                with self._lock:
+                    round_.finishing -= 1
+                    last = (self._round is round_ and not round_.pending
+                            and not round_.finishing and not round_.done)
+                    if last:
+                        round_.done = True
+                        self._revision += 1
+                        self._changed.notify_all()
+            if last:
+                self._fire_if_done(round_)
         finally:
             with self._lock:
-                round_.finishing -= 1
-                last = (self._round is round_ and not round_.pending and not round_.finishing
-                        and not round_.done)
-                if last:
-                    round_.done = True
-                    self._revision += 1
+                self._reporting -= 1
+                if not self._reporting:
                     self._changed.notify_all()
-        if last:
-            self._fire_if_done(round_)
 
     def _fire_if_done(self, round_: _Round) -> None:
         with self._lock:
@@ -343,6 +353,19 @@ class WarmupManager:
             return self._changed.wait_for(
                 lambda: self._round is not None and self._round.done, timeout
             )
+
+    def wait_quiet(self, timeout: float | None = None) -> bool:
+        """Block until no job is reporting a finished import (its log line and listeners, and
+        after the last one the summary and ``on_complete`` callbacks), or ``timeout`` passes.
+
+        Imports still running do not count. ``wait()`` returns before the summary and callbacks
+        run; the controller calls this at interpreter exit so they are not cut off by the end
+        of the process (the pool's workers are daemon threads). Returns True once quiet.
+        """
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
+            raise ValueError(f"wait_quiet(): timeout must be None or a number >= 0, got {timeout!r}")
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._reporting, timeout)
 
     def canaries(self) -> list[dict[str, Any]]:
         """A copy of every canary record, all rounds, ordered by ``canary_id``."""
