@@ -290,3 +290,24 @@ def test_the_exit_hook_names_running_imports_and_nothing_else(gen, capsys):
     capsys.readouterr()
     hook()  # everything finished: nothing to say
     assert capsys.readouterr().err == ""
+
+
+def test_wait_quiet_waits_for_a_listener_of_a_finished_import_not_for_running_imports(
+        gen, controllers):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    in_listener, leave_listener = threading.Event(), threading.Event()
+
+    def listener(record):
+        if record["module"] == "json" and record["end_ts"] is not None:
+            in_listener.set()
+            leave_listener.wait(WAIT)
+
+    controller = controllers([slow, "json"], max_workers=2)
+    controller.add_listener(listener)
+    controller.start()
+    assert gate.started.wait(WAIT) and in_listener.wait(WAIT)
+    assert controller.manager.wait_quiet(0.1) is False  # json is still reporting
+    leave_listener.set()
+    assert controller.manager.wait_quiet(WAIT) is True  # the blocked import does not count
+    assert controller.manager.canary_for(slow)["status"] == "running"
