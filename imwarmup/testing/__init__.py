@@ -9,6 +9,10 @@ Quick start::
     source = ScriptedSource([plan("numpy", "controller-io-0", start=0.1, end=0.5)], clock)
     plugin = DiagnosticsPlugin(source, clock=clock)
 
+To check the plugin inside someone else's app, ``python -m imwarmup.testing.host_launch HOST.py
+--result OUT.json --screenshot OUT.png`` runs that app with the README's lines added to its own run
+call, opens the diagnostics window once warmup is done and reports what it saw (``host_launch``).
+
 Nothing here imports imgui_bundle or numpy at import time.
 """
 
