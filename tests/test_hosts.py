@@ -17,7 +17,9 @@ tier costs about as long as its slowest few hosts. Screenshots and results land 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -100,13 +102,23 @@ CASES = [
 CASE_BY_ID = {case.id: case for case in CASES}
 
 
-def _run_case(case: Case, ini_dir: Path) -> list[HostRun]:
+def _run_case(case: Case, work: Path) -> list[HostRun]:
+    """Run the case (twice with one ini folder for ``runs=2``) in ``work``; copy each screenshot
+    and result to ARTIFACTS for people to look at (the test judges the copies in ``work``, so
+    two sessions at once cannot mix their files)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     runs = []
     for n in range(case.runs):
         name = case.id if case.runs == 1 else f"{case.id}-run{n + 1}"
-        runs.append(launch_host(str(case.target), str(ARTIFACTS), name,
-                                [*case.args, "--ini-dir", str(ini_dir)], timeout=TIMEOUT))
+        run = launch_host(str(case.target), str(work), name,
+                          [*case.args, "--ini-dir", str(work / "ini")], timeout=TIMEOUT)
+        for suffix in (".png", ".json"):
+            source = work / f"{name}{suffix}"
+            if source.exists():
+                staged = ARTIFACTS / f".{name}{suffix}.{os.getpid()}"
+                shutil.copyfile(source, staged)
+                os.replace(staged, ARTIFACTS / f"{name}{suffix}")
+        runs.append(run)
     return runs
 
 
@@ -118,7 +130,7 @@ def host_runs(request, virtual_display, tmp_path_factory):
               and "case_id" in item.callspec.params]
     pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="host-case")
     futures: dict[str, Future] = {
-        cid: pool.submit(_run_case, CASE_BY_ID[cid], tmp_path_factory.mktemp(f"ini-{cid}"))
+        cid: pool.submit(_run_case, CASE_BY_ID[cid], tmp_path_factory.mktemp(f"host-{cid}"))
         for cid in dict.fromkeys(wanted)}
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
@@ -314,7 +326,7 @@ def test_host(case_id, host_runs):
                         f"in it ({runs[-1].data.get('ini_file')}: {before})")
         verdicts.append(persisted)
     problems = [f"[{v.name}] {p}" for v in verdicts for p in v.problems]
-    shots = ", ".join(run.image or "(none)" for run in runs)
+    shots = ", ".join(str(ARTIFACTS / Path(run.image).name) if run.image else "(none)" for run in runs)
     if problems:
         pytest.fail(f"{case.target.name} {' '.join(case.args)}: {len(problems)} problem(s); "
                     f"screenshot(s): {shots}\n" + "\n".join(problems), pytrace=False)
