@@ -41,6 +41,10 @@ __all__ = ["DiagnosticsPlugin"]
 
 
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
+# A dock node with room for four lanes, the axis and a few table rows; and the smallest one the
+# window docks into at all (below that it floats).
+_DOCK_NODE_GOOD_EM = (36.0, 20.0)
+_DOCK_NODE_USABLE_EM = (24.0, 10.0)
 
 
 class DiagnosticsPlugin:
@@ -102,6 +106,9 @@ class DiagnosticsPlugin:
         # or a layout that lost the dockable window); in a layout the DockableWindow says.
         self._debug_open = False
         self._focus_debug = False
+        self._placed = False  # the window's first position this run is decided
+        self._shown_frame = -1  # the last frame the dockable window drew (and in which layout)
+        self._shown_layout = ""
         self._chained: dict[str, Callable[[], None]] = {}
         self._previous: dict[str, Any] = {}
         self._ensured = False  # _start_of_run() done
@@ -182,7 +189,7 @@ class DiagnosticsPlugin:
         """Draw the debug window as a normal ImGui window when it is open (non-hello_imgui hosts)."""
         self._frame()
         if self._debug_open:
-            self._debug_open = self._begin_debug_window(dock_id=None)
+            self._debug_open = self._begin_debug_window(docking=False)
 
     def draw_palette(self) -> None:
         """Handle Ctrl+Shift+P and draw the plugin's own palette (when it owns one)."""
@@ -356,45 +363,60 @@ class DiagnosticsPlugin:
         if self._overlay_frame == self._frame_seen:
             return
         self._overlay_frame = self._frame_seen
+        if self._shown_frame == self._frame_seen - 1:
+            self._follow_layout_switch()
         if self._debug_open:
             # The current layout has no dockable window of ours: draw it as a plain window.
-            if self._layout_window() is not None:
-                self._layout_window().is_visible, self._debug_open = True, False
+            window = self._layout_window()
+            if window is not None:
+                window.is_visible, self._debug_open = True, False
             else:
-                self._debug_open = self._begin_debug_window(dock_id=None)
+                self._debug_open = self._begin_debug_window(docking=False)
         self.draw_palette()
         self.draw_toasts()
+
+    def _follow_layout_switch(self) -> None:
+        """The window showed last frame and not this one: if the host switched layouts (each
+        layout has its own copy of our DockableWindow, hidden), keep it open in the new one."""
+        params = hello_imgui.get_runner_params()
+        if params.docking_params.layout_name != self._shown_layout:
+            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+            if window is not None:
+                window.is_visible = True
 
     def _debug_window_callback(self) -> None:
         """hello_imgui calls this while our DockableWindow is visible (we Begin/End ourselves)."""
         self._frame()
-        dock_id = None
         params = hello_imgui.get_runner_params()
-        if (params.imgui_window_params.default_imgui_window_type
-                == hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space):
-            dock_id = params.docking_params.dock_space_id_from_name(_MAIN_DOCK_SPACE)
-        if not self._begin_debug_window(dock_id):
+        self._shown_frame = self._frame_seen
+        self._shown_layout = params.docking_params.layout_name
+        docking = (params.imgui_window_params.default_imgui_window_type
+                   == hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space)
+        if not self._begin_debug_window(docking):
             window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
             if window is not None:
                 window.is_visible = False
+            self._shown_frame = -1  # closed by the user: a layout switch must not reopen it
 
-    def _begin_debug_window(self, dock_id: int | None) -> bool:
+    def _begin_debug_window(self, docking: bool) -> bool:
         """Begin/draw/End the diagnostics window; returns False once the user closed it.
 
         Args:
-            dock_id: the host's main dock space: the window opens there as a tab (once per run;
-                the user may move it after). None: a floating window that fits the app window.
+            docking: the host has a full-screen dock space. The first time the window shows in
+                a run it goes there as a tab (see ``_dock_node_for_us``); afterwards the user
+                moves it where they like.
         """
         if self._focus_debug:
             self._focus_debug = False
             imgui.set_next_window_focus()
-        if dock_id is not None:
-            # Into the dock space's central node (imgui picks it for a split dock space), as a
-            # tab beside the host's central panel, not over its side panels. (No position:
-            # SetNextWindowPos would undock it.)
-            imgui.set_next_window_dock_id(dock_id, imgui.Cond_.once)
-        else:
-            self._place_floating_window()
+        if not self._placed:
+            self._placed = True
+            node_id = self._dock_node_for_us() if docking else None
+            if node_id is not None:
+                # No position here: SetNextWindowPos would undock it.
+                imgui.set_next_window_dock_id(node_id, imgui.Cond_.always)
+            else:
+                self._place_floating_window()
         # Opaque over any host: ImGui's default window background lets 6% of what is behind
         # show through, and many themes' title bars far more, enough to make the host's text
         # bleed into ours.
@@ -411,6 +433,39 @@ class DiagnosticsPlugin:
             imgui.end()
         return bool(still_open)
 
+    def _dock_node_for_us(self) -> int | None:
+        """Where in the host's dock space the window opens, as a tab (never over the host's
+        panels): the central node, beside the host's main panel, when it has room for the chart
+        and a few table rows; else whichever node has the most room (central node or a node
+        holding one of the host's panels); None when no node is even usable (then it floats)."""
+        params = hello_imgui.get_runner_params()
+        root_id = params.docking_params.dock_space_id_from_name(_MAIN_DOCK_SPACE)
+        if root_id is None:
+            return None
+        internal = imgui.internal
+        good_w, good_h = (self.theme.px(v) for v in _DOCK_NODE_GOOD_EM)
+        usable_w, usable_h = (self.theme.px(v) for v in _DOCK_NODE_USABLE_EM)
+
+        def room(node: Any) -> float:
+            if node is None or node.size.x < usable_w or node.size.y < usable_h:
+                return 0.0
+            return node.size.x * node.size.y
+
+        central = internal.dock_builder_get_central_node(root_id)
+        if central is not None and central.size.x >= good_w and central.size.y >= good_h:
+            return central.id_
+        best, best_room = central, room(central)
+        for dockable in params.docking_params.dockable_windows:
+            if dockable.label == WINDOW_TITLE or not dockable.is_visible:
+                continue
+            window = internal.find_window_by_name(dockable.label)
+            node = window.dock_node if window is not None else None
+            if node is None or internal.dock_node_get_root_node(node).id_ != root_id:
+                continue
+            if room(node) > best_room:
+                best, best_room = node, room(node)
+        return best.id_ if best is not None and best_room > 0.0 else None
+
     def _place_floating_window(self) -> None:
         # hello_imgui's DockableWindow.window_size is set before fonts load (em unknown), so the
         # window sizes itself here, once per run; the user's resizing wins afterwards.
@@ -423,9 +478,8 @@ class DiagnosticsPlugin:
         imgui.set_next_window_size(imgui.ImVec2(
             max(self.theme.px(20.0), min(wanted.x, viewport.work_size.x - 2 * left)),
             max(self.theme.px(12.0), min(wanted.y, viewport.work_size.y - top - bottom)),
-        ), imgui.Cond_.once)
-        imgui.set_next_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top),
-                                  imgui.Cond_.once)
+        ))
+        imgui.set_next_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top))
 
     def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
         previous = getattr(runner_params.callbacks, name)  # None when the host never set it
