@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, help="force the app window's size, e.g. 380x500")
     p.add_argument("--ini-dir", help="folder for the ini file(s) (default: a fresh temp folder)")
     p.add_argument("--switch-layout", type=_switch, help="NAME@FRAME: hello_imgui.switch_layout")
+    p.add_argument("--switch-after-open", metavar="NAME",
+                   help="switch_layout(NAME) once the window shows its chart; it must stay open")
     p.add_argument("--reset-layout", action="store_true",
                    help="once the chart shows, set docking_params.layout_reset (Restore default layout)")
     p.add_argument("--press-palette", action="store_true",
@@ -255,6 +257,7 @@ class Driver:
     phase_started: float = 0.0
     phase_frame: int = 0
     reset_done: bool = False
+    switched_after_open: bool = False
     keys: list[tuple[int, list[tuple[Any, bool]]]] = field(default_factory=list)
     t0: float = field(default_factory=time.monotonic)
     attached: bool = False
@@ -380,7 +383,13 @@ class Driver:
             self._set_phase("charting")
         elif self.phase == "charting":
             if self._chart_ready() and self._toast_ready() and self.frames - self.phase_frame >= 3:
-                if args.reset_layout and not self.reset_done:
+                if args.switch_after_open and not self.switched_after_open:
+                    self.switched_after_open = True
+                    hello_imgui.switch_layout(args.switch_after_open)
+                    self.result.data["layout_switched"] = args.switch_after_open
+                    self.result.event(f"switch_layout({args.switch_after_open!r}) with the window open")
+                    self._set_phase("charting")  # the window must stay open in the new layout
+                elif args.reset_layout and not self.reset_done:
                     self.reset_done = True
                     hello_imgui.get_runner_params().docking_params.layout_reset = True
                     self.result.event("layout_reset = True")
