@@ -239,3 +239,11 @@ def test_empty_model():
     assert m.lanes == [] and len(m) == 0
     assert summarize([], NOW).modules == 0 and summarize([], NOW).speedup == 0.0
     assert m.view(0.0, 1.0, 100.0).lanes == []
+
+
+def test_statuses_name_only_what_the_bars_show_for_the_legend():
+    assert GanttModel().statuses == frozenset()
+    m = model_of(every_state())
+    assert m.statuses == {"completed", "failed", "cancelled", "running"}
+    done = [c for c in every_state() if c["status"] == "completed"]
+    assert model_of(done).statuses == {"completed"}

@@ -25,6 +25,9 @@ from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 __all__ = ["TableEvents", "draw_canary_table"]
 
 _HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")
+# Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
+# name and the start of an error message.
+_MIN_TABLE_EM = 56.0
 _STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
                 "running": Role.WARMING, "queued": Role.TEXT_DIM}
 
@@ -62,7 +65,14 @@ def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
              | imgui.TableFlags_.borders_outer | imgui.TableFlags_.borders_inner_v
              | imgui.TableFlags_.resizable | imgui.TableFlags_.sizing_fixed_fit)
     outer = ImVec2(0.0, 0.0 if height is None else height)
-    if not imgui.begin_table("##canaries", len(_HEADERS), flags, outer):
+    # A narrow window scrolls the table sideways instead of squeezing the module and error
+    # columns to a few letters while the fixed columns keep their width.
+    needed = imgui.get_font_size() * _MIN_TABLE_EM
+    inner_width = 0.0
+    if imgui.get_content_region_avail().x < needed:
+        flags |= imgui.TableFlags_.scroll_x
+        inner_width = needed
+    if not imgui.begin_table("##canaries", len(_HEADERS), flags, outer, inner_width):
         return TableEvents()
     try:
         return _table_body(rows, view, theme, highlight_id, now)

@@ -27,14 +27,16 @@ _FAILED_CODE = STATUSES.index("failed")
 
 __all__ = ["GanttEvents", "draw_gantt"]
 
-# Legend entries, in this order; each one is a colour the chart draws.
-_LEGEND: tuple[tuple[str, Role], ...] = (
-    ("completed", Role.READY),
-    ("running", Role.WARMING),
-    ("failed", Role.FAILED),
-    ("cancelled", Role.CANCELLED),
-    ("queued (hover a bar)", Role.QUEUED),
-    ("folded bars", Role.FOLDED),
+# Legend entries, in this order; each one is a colour the chart draws. Only the colours the chart
+# shows now get an entry (a legend of six in a narrow window is cut off), keyed by the status,
+# "queued" (any bar: hovering shows its wait) or "folded" (this frame folded bars into a block).
+_LEGEND: tuple[tuple[str, Role, str], ...] = (
+    ("completed", Role.READY, "completed"),
+    ("running", Role.WARMING, "running"),
+    ("failed", Role.FAILED, "failed"),
+    ("cancelled", Role.CANCELLED, "cancelled"),
+    ("queued (hover a bar)", Role.QUEUED, "queued"),
+    ("folded bars", Role.FOLDED, "folded"),
 )
 _STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
                 "running": Role.WARMING, "queued": Role.QUEUED}
@@ -120,27 +122,31 @@ def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
                         | implot.LegendFlags_.no_buttons | implot.LegendFlags_.no_menus)
     implot.setup_finish()
 
-    for label, role in _LEGEND:           # legend only: an item per status, with its colour
-        if implot.internal.begin_item(label, None, theme.vec4(role)):
-            implot.internal.end_item()
-
-    events = GanttEvents()
+    events, folded = GanttEvents(), False
     spec = implot.Spec()
     spec.flags = implot.ItemFlags_.no_legend
-    if not implot.internal.begin_item("##bars", spec):
-        return events
-    try:
-        if implot.internal.fit_this_frame():
-            implot.internal.fit_point_x(x_lo)
-            implot.internal.fit_point_x(x_hi * 1.02)
-        events = _draw_bars(model, theme, now, highlight_id, n_lanes)
-    finally:
-        implot.internal.end_item()
+    if implot.internal.begin_item("##bars", spec):
+        try:
+            if implot.internal.fit_this_frame():
+                implot.internal.fit_point_x(x_lo)
+                implot.internal.fit_point_x(x_hi * 1.02)
+            events, folded = _draw_bars(model, theme, now, highlight_id, n_lanes)
+        finally:
+            implot.internal.end_item()
+    shown = set(model.statuses)
+    if shown:
+        shown.add("queued")
+    if folded:
+        shown.add("folded")
+    for label, role, key in _LEGEND:      # legend only: an item per colour shown, in this order
+        if key in shown and implot.internal.begin_item(label, None, theme.vec4(role)):
+            implot.internal.end_item()
     return events
 
 
 def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
-               n_lanes: int) -> GanttEvents:
+               n_lanes: int) -> tuple[GanttEvents, bool]:
+    """Draw the bars; returns the events and whether any bars were folded into blocks."""
     draw = implot.get_plot_draw_list()
     limits = implot.get_plot_limits()
     pos = implot.get_plot_pos()
@@ -175,6 +181,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
     # Clamp to just outside the plot: deep zooms would give huge floats to the draw list.
     lo_clip, hi_clip = left - 4.0, right + 4.0
 
+    folded = False
     for k, lv in enumerate(view.lanes):
         n = len(lv.x0)
         if n == 0:
@@ -184,6 +191,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
         x1 = lv.x1
         idx = lv.idx
         single = idx >= 0
+        folded = folded or not bool(single.all())
         if model.running_idx:
             running = single & np.isnan(model.end[np.where(single, idx, 0)])
             if running.any():
@@ -259,7 +267,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
             clicked_id = hit.canary_id
     return GanttEvents(hovered_id=hovered_id, clicked_id=clicked_id,
                        hovered_block=hit.block if hit is not None else None,
-                       plot_rect=(pos.x, pos.y, psize.x, psize.y), x_range=(x_min, x_max))
+                       plot_rect=(pos.x, pos.y, psize.x, psize.y), x_range=(x_min, x_max)), folded
 
 
 def _outline_bar(draw, model: GanttModel, theme, i: int, now: float, x_min: float, scale: float,

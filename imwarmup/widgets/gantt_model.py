@@ -150,6 +150,7 @@ class GanttModel:
         self.origin: float = 0.0
         self.lanes: list[str] = []
         self.records: list[dict[str, Any]] = []   # lane order, parallel to the arrays
+        self.statuses: frozenset[str] = frozenset()  # the display statuses the bars have
         self.start = self.end = self.submit = _EMPTY_F
         self.status = self.lane = self.canary_id = _EMPTY_I
         self.lane_lo = np.zeros(1, dtype=np.int64)
@@ -198,6 +199,7 @@ class GanttModel:
         self.start, self.end, self.submit = start[order], end[order], submit[order]
         self.status, self.lane, self.canary_id = status[order], lane[order], cid[order]
         self.records = [started[i] for i in order.tolist()]
+        self.statuses = frozenset(STATUSES[c] for c in np.unique(status).tolist())
         self.lane_lo = np.searchsorted(self.lane, np.arange(len(self.lanes) + 1))
         unfinished = np.isnan(self.end)
         self.running_idx = np.flatnonzero(unfinished).tolist()
