@@ -76,6 +76,7 @@ CASES = [
     Case("own-switch_with_window_open", HOSTS / "alt_layouts.py", dock=True,
          host_windows=("Files", "Console"), layout="Wide editor",
          args=("--switch-after-open", "Wide editor")),
+    own("replaced_layout", dock=True, host_windows=("Panel",), layout="Rebuilt"),
     Case("own-layout_reset", HOSTS / "dock_splits.py", dock=True, host_windows=("Panel",),
          args=("--reset-layout",)),
     Case("own-ini_persisted", HOSTS / "dock_splits.py", dock=True, host_windows=("Panel",), runs=2),

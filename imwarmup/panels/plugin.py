@@ -107,6 +107,7 @@ class DiagnosticsPlugin:
         self._debug_open = False
         self._focus_debug = False
         self._placed = False  # the window's first position this run is decided
+        self._re_adding = False  # add_dockable_window() called, the window not shown yet
         self._shown_frame = -1  # the last frame the dockable window drew (and in which layout)
         self._shown_layout = ""
         self._chained: dict[str, Callable[[], None]] = {}
@@ -210,10 +211,23 @@ class DiagnosticsPlugin:
         window = self._layout_window()
         if window is not None:
             window.is_visible = True
+        elif self._runner_params is not None and self._running():
+            # The host replaced its layout at run time and our window went with it: add it back
+            # the way hello_imgui adds windows to a running app (it shows a few frames later).
+            if not self._re_adding:
+                self._re_adding = True
+                hello_imgui.add_dockable_window(self._make_dockable_window(visible=True))
         else:
-            # Not installed, or the current layout lost our dockable window (a host that
-            # replaced its docking params at run time): the plugin draws the window itself.
+            # Not installed into a hello_imgui runner: the host draws it with draw_debug_window().
             self._debug_open = True
+
+    @staticmethod
+    def _running() -> bool:
+        try:
+            hello_imgui.get_runner_params()
+        except RuntimeError:  # no app is running
+            return False
+        return True
 
     @property
     def debug_window_open(self) -> bool:
@@ -307,13 +321,13 @@ class DiagnosticsPlugin:
 
         return gui
 
-    def _make_dockable_window(self) -> hello_imgui.DockableWindow:
+    def _make_dockable_window(self, visible: bool = False) -> hello_imgui.DockableWindow:
         window = hello_imgui.DockableWindow()
         window.label = WINDOW_TITLE
         # A name every docking layout has: hello_imgui asserts on an unknown one, and in a
         # layout without a dock space the name is never used.
         window.dock_space_name = _MAIN_DOCK_SPACE
-        window.is_visible = False
+        window.is_visible = visible
         window.remember_is_visible = False  # a window that reopens by itself would surprise
         window.include_in_view_menu = True
         # The plugin calls Begin/End itself: to make it opaque, size it to the app window,
@@ -386,6 +400,11 @@ class DiagnosticsPlugin:
 
     def _debug_window_callback(self) -> None:
         """hello_imgui calls this while our DockableWindow is visible (we Begin/End ourselves)."""
+        if imgui.internal.get_current_window().name == WINDOW_TITLE:
+            # hello_imgui's add_dockable_window() calls the function once inside its own
+            # Begin(our title) to create and dock the window: nothing to draw there.
+            return
+        self._re_adding = False
         self._frame()
         params = hello_imgui.get_runner_params()
         self._shown_frame = self._frame_seen

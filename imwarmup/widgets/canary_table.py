@@ -27,7 +27,7 @@ __all__ = ["TableEvents", "draw_canary_table"]
 _HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
-_MIN_TABLE_EM = 56.0
+_MIN_TABLE_EM = 46.0
 _STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
                 "running": Role.WARMING, "queued": Role.TEXT_DIM}
 
