@@ -52,3 +52,23 @@ def test_window_demo_saves_a_screenshot_with_a_green_dot(virtual_display, tmp_pa
     image = Image.open(out)
     assert image.size == (800, 600)
     assert count_color(image, rgb255(PALETTES["dark"][Role.READY]), (0, 570, 30, 600)) >= 20
+
+
+def test_closing_the_window_while_an_import_hangs_ends_the_app(virtual_display, tmp_path):
+    """The app closes (--exit-after) while one warmup import never returns: the process must
+    still end by itself, and say which import it abandoned. (A ThreadPoolExecutor worker would
+    hold interpreter exit forever here.)"""
+    import os
+    import time
+
+    (tmp_path / "hangs_forever.py").write_text("import threading\nthreading.Event().wait()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "imwarmup", "--modules", "json,hangs_forever",
+                           "--exit-after", "1.5", "--window-size", "640x480"],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert "abandoned the import of 'hangs_forever' on controller-io-" in proc.stderr
+    assert proc.stderr.count("abandoned the import of") == 1
+    assert elapsed < 20.0, f"the app took {elapsed:.1f}s to exit after a 1.5 s run"
