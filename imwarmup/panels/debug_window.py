@@ -18,12 +18,14 @@ from typing import Any, Callable
 
 from imgui_bundle import imgui
 
+from ..core.errors import NotWarmedError
 from ..core.report import WarmupSummary, summarize
 from ..theme.current import Theme
 from ..theme.palette import Role
 from ..widgets.canary_rows import Row, TableView, table_rows
 from ..widgets.canary_table import draw_canary_table
 from .implot_context import ImplotContext
+from .source import SourceAdapter, check_source
 
 __all__ = ["DebugWindow", "WINDOW_TITLE", "PlotEngine"]
 
@@ -52,7 +54,7 @@ class PlotEngine:
     only use a numpy the app already imported.
     """
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: SourceAdapter) -> None:
         self._source = source
         self._job: Any = None
         self.ready = False
@@ -61,29 +63,28 @@ class PlotEngine:
     def poll(self) -> bool:
         if self.ready:
             return True
-        require = getattr(self._source, "require_warmed", None)
-        if callable(require):
-            try:
-                require("numpy")
-            except RuntimeError as exc:  # NotWarmedError, without importing it eagerly
-                status = getattr(exc, "status", "")
-                if status == "running":
-                    self.message = "Loading plot engine… (numpy is warming)"
-                    return False
-                if status == "failed":
-                    self.message = f"Plot engine unavailable: numpy failed to import ({exc.error})"
-                    return False
-                return self._import_in_background()
-            self.ready = True
-            return True
-        return self._import_in_background()
+        require = self._source.require_warmed
+        if require is None:
+            return self._import_in_background()
+        try:
+            require("numpy")
+        except NotWarmedError as exc:
+            if exc.status == "running":
+                self.message = "Loading plot engine… (numpy is warming)"
+                return False
+            if exc.status == "failed":
+                self.message = f"Plot engine unavailable: numpy failed to import ({exc.error})"
+                return False
+            return self._import_in_background()  # not in the warmup set (or cancelled)
+        self.ready = True
+        return True
 
     def _import_in_background(self) -> bool:
         if "numpy" in sys.modules:
             self.ready = True
             return True
-        submit = getattr(self._source, "submit_job", None)
-        if not callable(submit):
+        submit = self._source.submit_job
+        if submit is None:
             self.message = (
                 "Plot engine unavailable: numpy is not warmed; add it to the app's warmup set"
             )
@@ -143,7 +144,7 @@ class DebugWindow:
     """
 
     def __init__(self, source: Any, copy_report: Callable[[], None], guard: Any = None) -> None:
-        self._source = source
+        self._source = check_source(source)
         self._guard = guard
         self._copy_report = copy_report
         self._revision: Any = object()
@@ -154,7 +155,7 @@ class DebugWindow:
         self._version = 0
         self._fresh = False  # a new snapshot arrived this frame
         self.error: str | None = None  # the source's last failure, shown in the window
-        self.plot = PlotEngine(source)
+        self.plot = PlotEngine(self._source)
         self._fit = False
         self._follow = True
         self.table_view = TableView()
@@ -179,7 +180,7 @@ class DebugWindow:
                 self.error = f"{type(error).__name__}: {error}"
                 self._pool = False
         snapshot = self._snapshot
-        revision = getattr(self._source, "revision", None)
+        revision = self._source.revision()
         changed = revision is None or revision != self._revision
         live = snapshot is not None and bool(snapshot.summary.running or snapshot.summary.queued)
         want_model = self.plot.ready and snapshot is not None and snapshot.model is None
@@ -203,11 +204,7 @@ class DebugWindow:
 
     def _service_pool(self) -> Any:
         if self._pool is None:
-            make = getattr(self._source, "service_pool", None)
-            try:
-                self._pool = make("diagnostics", 1) if callable(make) else False
-            except RuntimeError:  # the source is shutting down
-                self._pool = False
+            self._pool = self._source.service_pool("diagnostics") or False
         return self._pool
 
     def _take(self, snapshot: Snapshot) -> None:
@@ -262,7 +259,7 @@ class DebugWindow:
             if imgui.begin_tab_item("Timeline")[0]:
                 self._draw_timeline(theme, now)
                 imgui.end_tab_item()
-            report = self._profile_report()
+            report = self._source.profile_report()
             if report is not None and imgui.begin_tab_item("Startup profile")[0]:
                 from ..widgets.profile_table import draw_profile
 
@@ -277,11 +274,6 @@ class DebugWindow:
                     draw_violations(violations, theme)
                     imgui.end_tab_item()
             imgui.end_tab_bar()
-
-    def _profile_report(self) -> dict[str, Any] | None:
-        profiler = getattr(self._source, "profiler", None)
-        report = getattr(profiler, "report", None)
-        return report() if callable(report) else None
 
     def _draw_timeline(self, theme: Theme, now: float) -> None:
         highlight_bar = self._hovered_row if self._hovered_row is not None else self.selected_id

@@ -78,11 +78,9 @@ class DiagnosticsPlugin:
         self._source = check_source(source)
         if not (palette is None or palette is True or palette is False):  # 1 == True: use `is`
             raise TypeError(f"DiagnosticsPlugin(): palette must be None, True or False, got {palette!r}")
-        add_modules = getattr(source, "add_modules", None)
-        if callable(add_modules) and getattr(source, "started", True) is False:
-            # The chart's numpy arrives through the warmup, never on the GUI thread. (A source
-            # already started gets it from one background job when the window first opens.)
-            add_modules(["numpy"])
+        # The chart's numpy arrives through the warmup, never on the GUI thread. (A source
+        # already started gets it from one background job when the window first opens.)
+        self._source.request_modules(["numpy"])
         if not callable(clock):
             raise TypeError(f"DiagnosticsPlugin(): clock must be callable, got {clock!r}")
         self._clock = clock
@@ -114,9 +112,7 @@ class DiagnosticsPlugin:
         self._previous: dict[str, Any] = {}
         self._ensured = False  # _start_of_run() done
         self._wrapped = False  # installed by wrap(): the runner's params are not the host's
-        add_listener = getattr(self._source, "add_listener", None)
-        if callable(add_listener):
-            add_listener(self._wake)  # a canary changed: an idling window draws the news
+        self._source.add_listener(self._wake)  # a canary changed: an idling window draws it
 
     # ------------------------------------------------------------------------ per frame
     @staticmethod
@@ -134,7 +130,7 @@ class DiagnosticsPlugin:
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing.
         try:
-            revision = getattr(self._source, "revision", None)
+            revision = self._source.revision()
             if revision is None or revision != self._status_revision:
                 self._status_revision = revision
                 self.status_bar.update(self._source.warmup_status())
@@ -159,9 +155,7 @@ class DiagnosticsPlugin:
             self._first_frame_marked = True
             if self.palette is not None:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
-            profiler = getattr(self._source, "profiler", None)
-            if profiler is not None and callable(getattr(profiler, "mark_ready", None)):
-                profiler.mark_ready("first_frame")
+            self._source.mark_ready("first_frame")
 
     @property
     def now(self) -> float:
@@ -237,8 +231,7 @@ class DiagnosticsPlugin:
 
     def report_text(self) -> str:
         """The text report: summary, canary table and startup profile."""
-        profiler = getattr(self._source, "profiler", None)
-        profile = profiler.format_report() if profiler is not None else None
+        profile = self._source.profile_text()
         return format_text_report(self._source.canaries(), self._clock(), profile)
 
     def copy_report(self) -> None:
