@@ -27,13 +27,10 @@ from ..theme.palette import Role
 from ..widgets.toast import ToastTiming
 from .command_palette import CommandPalette, PaletteCommand
 from .debug_window import WINDOW_TITLE, DebugWindow
+from .hello_imgui_host import HelloImguiHost
 from .source import check_source
 from .status_bar import StatusBar
 from .toasts import ToastStack
-
-# hello_imgui names the full-screen dock space "MainDockSpace" in every docking layout
-# (docking_details.cpp): the one dock space name every layout is sure to have.
-_MAIN_DOCK_SPACE = "MainDockSpace"
 
 _TITLE_COLORS = (imgui.Col_.title_bg, imgui.Col_.title_bg_active, imgui.Col_.title_bg_collapsed)
 
@@ -41,10 +38,6 @@ __all__ = ["DiagnosticsPlugin"]
 
 
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
-# A dock node with room for four lanes, the axis and a few table rows; and the smallest one the
-# window docks into at all (below that it floats).
-_DOCK_NODE_GOOD_EM = (36.0, 20.0)
-_DOCK_NODE_USABLE_EM = (24.0, 10.0)
 
 
 class DiagnosticsPlugin:
@@ -94,24 +87,16 @@ class DiagnosticsPlugin:
                         CommandPalette(self.commands(), mode="own" if palette else "auto"))
         self._frame_seen = -1
         self._status_frame = -1
-        self._overlay_frame = -1
         self._now = clock()
         self._last_state: str | None = None
         self._status_revision: object = object()  # never equal to a real revision
         self._first_frame_marked = False
-        self._runner_params: Any = None  # set once installed into a hello_imgui runner
-        # Open/closed for a window the plugin draws itself (hosts without hello_imgui's runner,
-        # or a layout that lost the dockable window); in a layout the DockableWindow says.
-        self._debug_open = False
+        # Installed into a hello_imgui runner: the host connection owns the window's open/closed
+        # state (its DockableWindow's is_visible, which the View menu toggles too).
+        self._host: HelloImguiHost | None = None
+        self._open = False  # the window's open/closed state until then (hosts that draw it)
         self._focus_debug = False
         self._placed = False  # the window's first position this run is decided
-        self._re_adding = False  # add_dockable_window() called, the window not shown yet
-        self._shown_frame = -1  # the last frame the dockable window drew (and in which layout)
-        self._shown_layout = ""
-        self._chained: dict[str, Callable[[], None]] = {}
-        self._previous: dict[str, Any] = {}
-        self._ensured = False  # _start_of_run() done
-        self._wrapped = False  # installed by wrap(): the runner's params are not the host's
         self._source.add_listener(self._wake)  # a canary changed: an idling window draws it
 
     # ------------------------------------------------------------------------ per frame
@@ -119,8 +104,9 @@ class DiagnosticsPlugin:
     def _wake(_record: Any) -> None:
         hello_imgui.request_refresh()  # documented as callable from any thread
 
-    def _frame(self) -> None:
-        """Once per frame, from whichever of the plugin's callbacks runs first."""
+    def begin_frame(self) -> None:
+        """Once per frame, from whichever of the plugin's callbacks runs first: read the clock
+        and the status, decide on toasts. Later calls in the same frame return at once."""
         frame = imgui.get_frame_count()
         if frame == self._frame_seen:
             return
@@ -162,11 +148,16 @@ class DiagnosticsPlugin:
         """The time read at the start of this frame."""
         return self._now
 
+    @property
+    def frame(self) -> int:
+        """The imgui frame ``begin_frame()`` last ran in."""
+        return self._frame_seen
+
     # ---------------------------------------------------------------- for any imgui host
     def draw_status_bar_item(self) -> None:
         """Draw the status segment at the cursor (inside a status bar or any window); at most
         once per frame however many times it is called."""
-        self._frame()
+        self.begin_frame()
         if self._status_frame == self._frame_seen:
             return
         self._status_frame = self._frame_seen
@@ -174,17 +165,18 @@ class DiagnosticsPlugin:
 
     def draw_toasts(self) -> None:
         """Draw the toasts; call it last in the frame so they sit above the app's windows."""
-        self._frame()
+        self.begin_frame()
         if not self.toasts.active:
             return
         bottom = imgui.get_frame_height() * 1.6 if self._status_bar_shown() else 0.0
         self.toasts.draw(self.theme, self._now, bottom)
 
     def draw_debug_window(self) -> None:
-        """Draw the debug window as a normal ImGui window when it is open (non-hello_imgui hosts)."""
-        self._frame()
-        if self._debug_open:
-            self._debug_open = self._begin_debug_window(docking=False)
+        """Draw the diagnostics window as a normal ImGui window when it is open (hosts not on
+        hello_imgui's runner; an installed plugin's window is drawn by the runner)."""
+        self.begin_frame()
+        if self._host is None and self._open:
+            self._open = self.draw_diagnostics_window(None)
 
     def draw_palette(self) -> None:
         """Handle Ctrl+Shift+P and draw the plugin's own palette (when it owns one)."""
@@ -202,32 +194,15 @@ class DiagnosticsPlugin:
     def show_debug_window(self) -> None:
         """Open (and focus) the "Warmup diagnostics" window, in whatever layout is current."""
         self._focus_debug = True
-        window = self._layout_window()
-        if window is not None:
-            window.is_visible = True
-        elif self._runner_params is not None and self._running():
-            # The host replaced its layout at run time and our window went with it: add it back
-            # the way hello_imgui adds windows to a running app (it shows a few frames later).
-            if not self._re_adding:
-                self._re_adding = True
-                hello_imgui.add_dockable_window(self._make_dockable_window(visible=True))
+        if self._host is not None:
+            self._host.show()
         else:
-            # Not installed into a hello_imgui runner: the host draws it with draw_debug_window().
-            self._debug_open = True
-
-    @staticmethod
-    def _running() -> bool:
-        try:
-            hello_imgui.get_runner_params()
-        except RuntimeError:  # no app is running
-            return False
-        return True
+            self._open = True
 
     @property
     def debug_window_open(self) -> bool:
         """Whether the diagnostics window is open (in the current layout)."""
-        window = self._layout_window()
-        return bool(window.is_visible) if window is not None else self._debug_open
+        return self._host.is_open() if self._host is not None else self._open
 
     def report_text(self) -> str:
         """The text report: summary, canary table and startup profile."""
@@ -251,7 +226,7 @@ class DiagnosticsPlugin:
 
         Works in every layout: no default window, full-screen window, full-screen dock space
         (the diagnostics window then opens as a tab of the main dock space), alternative
-        layouts (it is added to each) and ``switch_layout``.
+        layouts (it is added to each), ``switch_layout`` and layouts rebuilt at run time.
 
         Chained (the host's function runs first, then the plugin's): ``callbacks.show_status``
         (status segment, on the line after the host's items), ``callbacks.post_render_dockable_
@@ -260,7 +235,7 @@ class DiagnosticsPlugin:
         ``pre_new_frame`` back), ``enqueue_before_exit`` (free the plugin's implot context, if it
         made one). Appended to every layout: a dockable window "Warmup diagnostics", hidden
         until opened, listed in the View menu, not reopened by itself on the next run. Turned
-        on: ``imgui_window_params.show_status_bar``.
+        on: ``imgui_window_params.show_status_bar``. See ``panels/hello_imgui_host.py``.
 
         Returns:
             ``self``.
@@ -269,27 +244,14 @@ class DiagnosticsPlugin:
             RuntimeError: the plugin is already installed.
             TypeError: ``runner_params`` is not a ``hello_imgui.RunnerParams``.
         """
-        if self._runner_params is not None:
+        if self._host is not None:
             raise RuntimeError("install(): the plugin is already installed into a runner")
         if not hasattr(runner_params, "callbacks") or not hasattr(runner_params, "docking_params"):
             raise TypeError(
                 f"install(): expected a hello_imgui.RunnerParams, got {type(runner_params).__name__}"
             )
-        self._install(runner_params, running=False)
+        self._host = HelloImguiHost(self, runner_params, running=False, visible=self._open)
         return self
-
-    def _install(self, runner_params: Any, running: bool) -> None:
-        self._runner_params = runner_params
-        runner_params.imgui_window_params.show_status_bar = True
-        self._chain(runner_params, "show_status", self._status_bar_callback)
-        self._chain(runner_params, "post_render_dockable_windows", self._overlay_callback)
-        if running:
-            self._ensured = True  # nothing left for a later callback to re-chain
-        else:
-            self._chain(runner_params, "pre_new_frame", self._start_of_run)
-            runner_params.callbacks.enqueue_post_init(self._ensure_chained)
-        runner_params.callbacks.enqueue_before_exit(self.debug_window.implot.destroy)
-        self._add_to_layouts(runner_params)
 
     def wrap(self, gui_function: Callable[[], None]) -> Callable[[], None]:
         """For hosts that run a gui function: ``immapp.run(plugin.wrap(gui), ...)``.
@@ -305,129 +267,30 @@ class DiagnosticsPlugin:
             raise TypeError(f"wrap(): expected the host's gui function, got {gui_function!r}")
 
         def gui() -> None:
-            if self._runner_params is None:
-                self._wrapped = True
+            if self._host is None:
                 # Inside show_gui: before the dockable windows are drawn, so adding ours to the
                 # live layout is safe here.
-                self._install(hello_imgui.get_runner_params(), running=True)
+                self._host = HelloImguiHost(self, hello_imgui.get_runner_params(), running=True,
+                                            visible=self._open)
             gui_function()
 
         return gui
 
-    def _make_dockable_window(self, visible: bool = False) -> hello_imgui.DockableWindow:
-        window = hello_imgui.DockableWindow()
-        window.label = WINDOW_TITLE
-        # A name every docking layout has: hello_imgui asserts on an unknown one, and in a
-        # layout without a dock space the name is never used.
-        window.dock_space_name = _MAIN_DOCK_SPACE
-        window.is_visible = visible
-        window.remember_is_visible = False  # a window that reopens by itself would surprise
-        window.include_in_view_menu = True
-        # The plugin calls Begin/End itself: to make it opaque, size it to the app window,
-        # dock it as a tab on its first opening and focus it.
-        window.call_begin_end = False
-        window.gui_function = self._debug_window_callback
-        return window
-
-    def _add_to_layouts(self, params: Any) -> None:
-        """Add the dockable window to the current layout and to every alternative one that lacks
-        it (call before the first frame, or where no dockable window is being drawn)."""
-        docking = params.docking_params  # a reference into the runner's params
-        if docking.dockable_window_of_name(WINDOW_TITLE) is None:
-            docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
-        # Alternative layouts come back as copies: change them, then write the list back.
-        alternatives = params.alternative_docking_layouts
-        missing = [d for d in alternatives if d.dockable_window_of_name(WINDOW_TITLE) is None]
-        for docking in missing:
-            docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
-        if missing:
-            params.alternative_docking_layouts = alternatives
-
-    def _layout_window(self) -> Any:
-        """Our DockableWindow in the current layout, or None (not installed, or it was dropped)."""
-        if self._runner_params is None:
-            return None
-        try:
-            params = hello_imgui.get_runner_params()
-        except RuntimeError:  # the app is not running (before or after immapp.run)
-            if self._wrapped:
-                return None  # the runner's own params died with it
-            params = self._runner_params  # the host's object: the one the runner used
-        return params.docking_params.dockable_window_of_name(WINDOW_TITLE)
-
-    def _status_bar_callback(self) -> None:
-        self._frame()
-        if self._status_frame == self._frame_seen:
-            return  # the host chained show_status twice: draw once
-        self._status_frame = self._frame_seen
-        params = hello_imgui.get_runner_params()
-        self.status_bar.draw_in_host_status_bar(
-            self.theme, self._now, fps_block=params.imgui_window_params.show_status_fps
-        )
-
-    def _overlay_callback(self) -> None:
-        self._frame()
-        if self._overlay_frame == self._frame_seen:
-            return
-        self._overlay_frame = self._frame_seen
-        if self._shown_frame == self._frame_seen - 1:
-            self._follow_layout_switch()
-        if self._debug_open:
-            # The current layout has no dockable window of ours: draw it as a plain window.
-            window = self._layout_window()
-            if window is not None:
-                window.is_visible, self._debug_open = True, False
-            else:
-                self._debug_open = self._begin_debug_window(docking=False)
-        self.draw_palette()
-        self.draw_toasts()
-
-    def _follow_layout_switch(self) -> None:
-        """The window showed last frame and not this one: if the host switched layouts (each
-        layout has its own copy of our DockableWindow, hidden), keep it open in the new one."""
-        params = hello_imgui.get_runner_params()
-        if params.docking_params.layout_name != self._shown_layout:
-            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
-            if window is not None:
-                window.is_visible = True
-
-    def _debug_window_callback(self) -> None:
-        """hello_imgui calls this while our DockableWindow is visible (we Begin/End ourselves)."""
-        if imgui.internal.get_current_window().name == WINDOW_TITLE:
-            # hello_imgui's add_dockable_window() calls the function once inside its own
-            # Begin(our title) to create and dock the window: nothing to draw there.
-            return
-        self._re_adding = False
-        self._frame()
-        params = hello_imgui.get_runner_params()
-        self._shown_frame = self._frame_seen
-        self._shown_layout = params.docking_params.layout_name
-        docking = (params.imgui_window_params.default_imgui_window_type
-                   == hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space)
-        if not self._begin_debug_window(docking):
-            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
-            if window is not None:
-                window.is_visible = False
-            self._shown_frame = -1  # closed by the user: a layout switch must not reopen it
-
-    def _begin_debug_window(self, docking: bool) -> bool:
+    # ------------------------------------------------------------- the diagnostics window
+    def draw_diagnostics_window(self, place: Callable[[], bool] | None) -> bool:
         """Begin/draw/End the diagnostics window; returns False once the user closed it.
 
         Args:
-            docking: the host has a full-screen dock space. The first time the window shows in
-                a run it goes there as a tab (see ``_dock_node_for_us``); afterwards the user
-                moves it where they like.
+            place: called before the window's first showing in this run to position it (e.g.
+                dock it in the host's dock space); returns False when it did not, and the
+                window then floats, sized to fit the app window. Afterwards the user moves it.
         """
         if self._focus_debug:
             self._focus_debug = False
             imgui.set_next_window_focus()
         if not self._placed:
             self._placed = True
-            node_id = self._dock_node_for_us() if docking else None
-            if node_id is not None:
-                # No position here: SetNextWindowPos would undock it.
-                imgui.set_next_window_dock_id(node_id, imgui.Cond_.always)
-            else:
+            if place is None or not place():
                 self._place_floating_window()
         # Opaque over any host: ImGui's default window background lets 6% of what is behind
         # show through, and many themes' title bars far more, enough to make the host's text
@@ -445,39 +308,6 @@ class DiagnosticsPlugin:
             imgui.end()
         return bool(still_open)
 
-    def _dock_node_for_us(self) -> int | None:
-        """Where in the host's dock space the window opens, as a tab (never over the host's
-        panels): the central node, beside the host's main panel, when it has room for the chart
-        and a few table rows; else whichever node has the most room (central node or a node
-        holding one of the host's panels); None when no node is even usable (then it floats)."""
-        params = hello_imgui.get_runner_params()
-        root_id = params.docking_params.dock_space_id_from_name(_MAIN_DOCK_SPACE)
-        if root_id is None:
-            return None
-        internal = imgui.internal
-        good_w, good_h = (self.theme.px(v) for v in _DOCK_NODE_GOOD_EM)
-        usable_w, usable_h = (self.theme.px(v) for v in _DOCK_NODE_USABLE_EM)
-
-        def room(node: Any) -> float:
-            if node is None or node.size.x < usable_w or node.size.y < usable_h:
-                return 0.0
-            return node.size.x * node.size.y
-
-        central = internal.dock_builder_get_central_node(root_id)
-        if central is not None and central.size.x >= good_w and central.size.y >= good_h:
-            return central.id_
-        best, best_room = central, room(central)
-        for dockable in params.docking_params.dockable_windows:
-            if dockable.label == WINDOW_TITLE or not dockable.is_visible:
-                continue
-            window = internal.find_window_by_name(dockable.label)
-            node = window.dock_node if window is not None else None
-            if node is None or internal.dock_node_get_root_node(node).id_ != root_id:
-                continue
-            if room(node) > best_room:
-                best, best_room = node, room(node)
-        return best.id_ if best is not None and best_room > 0.0 else None
-
     def _place_floating_window(self) -> None:
         # hello_imgui's DockableWindow.window_size is set before fonts load (em unknown), so the
         # window sizes itself here, once per run; the user's resizing wins afterwards.
@@ -493,54 +323,5 @@ class DiagnosticsPlugin:
         ))
         imgui.set_next_window_pos(imgui.ImVec2(viewport.work_pos.x + left, viewport.work_pos.y + top))
 
-    def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
-        previous = getattr(runner_params.callbacks, name)  # None when the host never set it
-
-        def chained() -> None:
-            if previous is not None:
-                previous()
-            # Only the newest chain calls the plugin: when the host wrapped an older chain of
-            # ours into its own function, ours runs after everything the host added.
-            if self._chained.get(name) is chained:
-                ours()
-
-        self._chained[name] = chained
-        self._previous[name] = previous
-        setattr(runner_params.callbacks, name, chained)
-
-    def _ensure_chained(self) -> None:
-        """Re-chain callbacks the host assigned after install() and add our window to layouts
-        set since (at post-init and on the first frame; cheap when nothing changed)."""
-        params = hello_imgui.get_runner_params()
-        for name, ours in (
-            ("show_status", self._status_bar_callback),
-            ("post_render_dockable_windows", self._overlay_callback),
-        ):
-            if getattr(params.callbacks, name) is not self._chained.get(name):
-                # The host replaced or wrapped our chain: chain onto its function; an older
-                # chain of ours inside it steps aside (see _chain).
-                self._chain(params, name, ours)
-        self._add_to_layouts(params)
-
-    def _start_of_run(self) -> None:
-        """Once, before the first frame (``pre_new_frame``), after hello_imgui loaded its ini."""
-        if self._ensured:
-            return
-        self._ensured = True
-        self._ensure_chained()
-        params = hello_imgui.get_runner_params()
-        # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved
-        # before the plugin was added would hide the segment for good. The plugin turns the bar
-        # on once per run; the user can still hide it from the View menu.
-        params.imgui_window_params.show_status_bar = True
-        previous = self._previous.get("pre_new_frame")
-        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
-            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
-            # cost a Python call per frame there. (An unset callback cannot be restored: the
-            # binding refuses None, so then the chain stays and returns at once.)
-            params.callbacks.pre_new_frame = previous
-
     def _status_bar_shown(self) -> bool:
-        if self._runner_params is None:
-            return True
-        return hello_imgui.get_runner_params().imgui_window_params.show_status_bar
+        return True if self._host is None else self._host.status_bar_shown()

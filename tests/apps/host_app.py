@@ -96,7 +96,7 @@ immapp.run(params)
 seen["plugin_status"] = plugin.status_bar.line.text
 seen["window_error"] = plugin.debug_window.error
 seen["toasts"] = [t.text for t in plugin.toasts.toasts]
-seen["plugin_frames"] = plugin._frame_seen
+seen["plugin_frames"] = plugin.frame
 seen["windows"] = [w.label for w in params.docking_params.dockable_windows]
 with open(result_path, "w") as f:
     json.dump(seen, f)

@@ -1,0 +1,283 @@
+"""How the plugin lives in a hello_imgui app: the callbacks it chains, the dockable window it adds
+to every layout, and what it re-checks once the app runs.
+
+``DiagnosticsPlugin.install()``/``wrap()`` make one ``HelloImguiHost``; the plugin keeps its state
+and its ``draw_*`` methods, this class only connects them to the runner. Everything here follows
+hello_imgui's conventions (``runner_callbacks.h``, ``docking_details.cpp``,
+``menu_statusbar.cpp``):
+
+- callbacks are chained (the host's function first, then ours), never replaced; an older chain
+  of ours that the host wrapped into its own function steps aside, so the plugin runs once per
+  frame, after everything the host added;
+- the diagnostics window is a ``DockableWindow`` in every layout, named for the one dock space
+  every docking layout has ("MainDockSpace"); a layout the host rebuilds at run time gets it
+  back through ``add_dockable_window`` (the runner's own way);
+- the status bar is turned on once the runner has read its ini (an ini saved before the plugin
+  was added would hide the segment for good).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from imgui_bundle import hello_imgui, imgui
+
+from .debug_window import WINDOW_TITLE
+
+if TYPE_CHECKING:
+    from .plugin import DiagnosticsPlugin
+
+__all__ = ["HelloImguiHost", "MAIN_DOCK_SPACE"]
+
+# hello_imgui names the full-screen dock space "MainDockSpace" in every docking layout
+# (docking_details.cpp): the one dock space name every layout is sure to have.
+MAIN_DOCK_SPACE = "MainDockSpace"
+
+# A dock node with room for four lanes, the axis and a few table rows; and the smallest one the
+# window docks into at all (below that it floats).
+_DOCK_NODE_GOOD_EM = (36.0, 20.0)
+_DOCK_NODE_USABLE_EM = (24.0, 10.0)
+
+
+class HelloImguiHost:
+    """The plugin's connection to one hello_imgui runner.
+
+    Args:
+        plugin: the plugin whose draw methods the callbacks call.
+        runner_params: the host's ``RunnerParams`` (``install``) or the running app's (``wrap``).
+        running: True when installed from inside a frame (``wrap``): nothing is left to
+            re-check at start-up, and the runner's params die with the run.
+    """
+
+    def __init__(self, plugin: "DiagnosticsPlugin", runner_params: Any, running: bool,
+                 visible: bool = False) -> None:
+        self._plugin = plugin
+        self._params = runner_params
+        self._running_install = running
+        self._chained: dict[str, Callable[[], None]] = {}
+        self._previous: dict[str, Any] = {}
+        self._started = running       # _start_of_run() done
+        self._visible_at_start = visible
+        self._re_adding = False       # add_dockable_window() called, the window not shown yet
+        self._shown_frame = -1        # the last frame the dockable window drew, and its layout
+        self._shown_layout = ""
+        self._status_frame = -1
+        self._overlay_frame = -1
+
+        runner_params.imgui_window_params.show_status_bar = True
+        self._chain(runner_params, "show_status", self._status_callback)
+        self._chain(runner_params, "post_render_dockable_windows", self._overlay_callback)
+        if not running:
+            self._chain(runner_params, "pre_new_frame", self._start_of_run)
+            runner_params.callbacks.enqueue_post_init(self._ensure_chained)
+        runner_params.callbacks.enqueue_before_exit(plugin.debug_window.implot.destroy)
+        self._add_to_layouts(runner_params)
+
+    # ------------------------------------------------------------------- the window's state
+    def live_params(self) -> Any:
+        """The running app's params; before or after the run, the host's own (or None after a
+        ``wrap()`` run: those params died with it)."""
+        try:
+            return hello_imgui.get_runner_params()
+        except RuntimeError:  # no app is running
+            return None if self._running_install else self._params
+
+    def layout_window(self) -> Any:
+        """Our DockableWindow in the current layout, or None (a layout that dropped it)."""
+        params = self.live_params()
+        return None if params is None else params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+
+    def is_open(self) -> bool:
+        window = self.layout_window()
+        return bool(window is not None and window.is_visible)
+
+    def show(self) -> None:
+        """Make the window visible in the current layout (added back if the layout lost it)."""
+        window = self.layout_window()
+        if window is not None:
+            window.is_visible = True
+        elif self.live_params() is not None and not self._re_adding:
+            # The host replaced its layout at run time and our window went with it: add it back
+            # the way hello_imgui adds windows to a running app (it shows a few frames later).
+            self._re_adding = True
+            hello_imgui.add_dockable_window(self._make_dockable_window(visible=True))
+
+    # --------------------------------------------------------------------------- callbacks
+    def _status_callback(self) -> None:
+        plugin = self._plugin
+        plugin.begin_frame()
+        frame = plugin.frame
+        if self._status_frame == frame:
+            return  # the host chained show_status twice: draw once
+        self._status_frame = frame
+        params = hello_imgui.get_runner_params()
+        plugin.status_bar.draw_in_host_status_bar(
+            plugin.theme, plugin.now, fps_block=params.imgui_window_params.show_status_fps
+        )
+
+    def _overlay_callback(self) -> None:
+        plugin = self._plugin
+        plugin.begin_frame()
+        frame = plugin.frame
+        if self._overlay_frame == frame:
+            return
+        self._overlay_frame = frame
+        if self._shown_frame == frame - 1:
+            self._follow_layout_switch()
+        plugin.draw_palette()
+        plugin.draw_toasts()
+
+    def _follow_layout_switch(self) -> None:
+        """The window showed last frame and not this one: if the host switched layouts (each
+        layout has its own copy of our DockableWindow, hidden), keep it open in the new one."""
+        params = hello_imgui.get_runner_params()
+        if params.docking_params.layout_name != self._shown_layout:
+            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+            if window is not None:
+                window.is_visible = True
+
+    def _window_callback(self) -> None:
+        """hello_imgui calls this while our DockableWindow is visible (the plugin Begins/Ends)."""
+        if imgui.internal.get_current_window().name == WINDOW_TITLE:
+            # hello_imgui's add_dockable_window() calls the function once inside its own
+            # Begin(our title) to create and dock the window: nothing to draw there.
+            return
+        self._re_adding = False
+        plugin = self._plugin
+        plugin.begin_frame()
+        params = hello_imgui.get_runner_params()
+        self._shown_frame = plugin.frame
+        self._shown_layout = params.docking_params.layout_name
+        docking = (params.imgui_window_params.default_imgui_window_type
+                   == hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space)
+        if not plugin.draw_diagnostics_window(self._place_in_dock_space if docking else None):
+            window = params.docking_params.dockable_window_of_name(WINDOW_TITLE)
+            if window is not None:
+                window.is_visible = False
+            self._shown_frame = -1  # closed by the user: a layout switch must not reopen it
+
+    # ------------------------------------------------------------------- where it docks
+    def _place_in_dock_space(self) -> bool:
+        """Dock the window's first showing this run; False when no node has room (it floats)."""
+        node_id = self._dock_node_for_us()
+        if node_id is None:
+            return False
+        # No position here: SetNextWindowPos would undock it.
+        imgui.set_next_window_dock_id(node_id, imgui.Cond_.always)
+        return True
+
+    def _dock_node_for_us(self) -> int | None:
+        """Where in the host's dock space the window opens, as a tab (never over the host's
+        panels): the central node, beside the host's main panel, when it has room for the chart
+        and a few table rows; else whichever node has the most room (central node or a node
+        holding one of the host's panels); None when no node is even usable (then it floats)."""
+        params = hello_imgui.get_runner_params()
+        root_id = params.docking_params.dock_space_id_from_name(MAIN_DOCK_SPACE)
+        if root_id is None:
+            return None
+        internal = imgui.internal
+        theme = self._plugin.theme
+        good_w, good_h = (theme.px(v) for v in _DOCK_NODE_GOOD_EM)
+        usable_w, usable_h = (theme.px(v) for v in _DOCK_NODE_USABLE_EM)
+
+        def room(node: Any) -> float:
+            if node is None or node.size.x < usable_w or node.size.y < usable_h:
+                return 0.0
+            return node.size.x * node.size.y
+
+        central = internal.dock_builder_get_central_node(root_id)
+        if central is not None and central.size.x >= good_w and central.size.y >= good_h:
+            return central.id_
+        best, best_room = central, room(central)
+        for dockable in params.docking_params.dockable_windows:
+            if dockable.label == WINDOW_TITLE or not dockable.is_visible:
+                continue
+            window = internal.find_window_by_name(dockable.label)
+            node = window.dock_node if window is not None else None
+            if node is None or internal.dock_node_get_root_node(node).id_ != root_id:
+                continue
+            if room(node) > best_room:
+                best, best_room = node, room(node)
+        return best.id_ if best is not None and best_room > 0.0 else None
+
+    # -------------------------------------------------------------- chaining and layouts
+    def _make_dockable_window(self, visible: bool = False) -> hello_imgui.DockableWindow:
+        window = hello_imgui.DockableWindow()
+        window.label = WINDOW_TITLE
+        # A name every docking layout has: hello_imgui asserts on an unknown one, and in a
+        # layout without a dock space the name is never used.
+        window.dock_space_name = MAIN_DOCK_SPACE
+        window.is_visible = visible
+        window.remember_is_visible = False  # a window that reopens by itself would surprise
+        window.include_in_view_menu = True
+        # The plugin calls Begin/End itself: to make it opaque, size it to the app window,
+        # dock it as a tab on its first opening and focus it.
+        window.call_begin_end = False
+        window.gui_function = self._window_callback
+        return window
+
+    def _add_to_layouts(self, params: Any) -> None:
+        """Add the dockable window to the current layout and to every alternative one that lacks
+        it (before the first frame, or where no dockable window is being drawn)."""
+        docking = params.docking_params  # a reference into the runner's params
+        if docking.dockable_window_of_name(WINDOW_TITLE) is None:
+            window = self._make_dockable_window(visible=self._visible_at_start)
+            docking.dockable_windows = [*docking.dockable_windows, window]
+        # Alternative layouts come back as copies: change them, then write the list back.
+        alternatives = params.alternative_docking_layouts
+        missing = [d for d in alternatives if d.dockable_window_of_name(WINDOW_TITLE) is None]
+        for docking in missing:
+            docking.dockable_windows = [*docking.dockable_windows, self._make_dockable_window()]
+        if missing:
+            params.alternative_docking_layouts = alternatives
+
+    def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
+        previous = getattr(runner_params.callbacks, name)  # None when the host never set it
+
+        def chained() -> None:
+            if previous is not None:
+                previous()
+            # Only the newest chain calls the plugin: when the host wrapped an older chain of
+            # ours into its own function, ours runs after everything the host added.
+            if self._chained.get(name) is chained:
+                ours()
+
+        self._chained[name] = chained
+        self._previous[name] = previous
+        setattr(runner_params.callbacks, name, chained)
+
+    def _ensure_chained(self) -> None:
+        """Re-chain callbacks the host assigned after install() and add our window to layouts
+        set since (at post-init and on the first frame; cheap when nothing changed)."""
+        params = hello_imgui.get_runner_params()
+        for name, ours in (
+            ("show_status", self._status_callback),
+            ("post_render_dockable_windows", self._overlay_callback),
+        ):
+            if getattr(params.callbacks, name) is not self._chained.get(name):
+                # The host replaced or wrapped our chain: chain onto its function; an older
+                # chain of ours inside it steps aside (see _chain).
+                self._chain(params, name, ours)
+        self._add_to_layouts(params)
+
+    def _start_of_run(self) -> None:
+        """Once, before the first frame (``pre_new_frame``), after hello_imgui loaded its ini."""
+        if self._started:
+            return
+        self._started = True
+        self._ensure_chained()
+        params = hello_imgui.get_runner_params()
+        # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved
+        # before the plugin was added would hide the segment for good. The plugin turns the bar
+        # on once per run; the user can still hide it from the View menu.
+        params.imgui_window_params.show_status_bar = True
+        previous = self._previous.get("pre_new_frame")
+        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
+            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
+            # cost a Python call per frame there. (An unset callback cannot be restored: the
+            # binding refuses None, so then the chain stays and returns at once.)
+            params.callbacks.pre_new_frame = previous
+
+    def status_bar_shown(self) -> bool:
+        params = self.live_params()
+        return True if params is None else bool(params.imgui_window_params.show_status_bar)
