@@ -163,7 +163,9 @@ class DebugWindow:
         self._hovered_bar: int | None = None
         self._hovered_row: int | None = None
         self.implot = ImplotContext()  # a context of our own when the host started none
-        self.last_chart: Any = None  # the last frame's GanttEvents (where the bars were drawn)
+        # The last frame's events, for scripts that point at things (tests, screenshots):
+        self.last_chart: Any = None  # GanttEvents: where the bars were drawn, what is hovered
+        self.last_table: Any = None  # TableEvents: the table's ID, the filter box
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
@@ -216,6 +218,16 @@ class DebugWindow:
     @property
     def canaries(self) -> list[dict[str, Any]]:
         return self._snapshot.canaries if self._snapshot is not None else []
+
+    @property
+    def chart_model(self) -> Any:
+        """The chart's ``GanttModel`` (None until numpy is warm and the model is built)."""
+        return self._snapshot.model if self._snapshot is not None else None
+
+    @property
+    def rows(self) -> list[Row]:
+        """The table's rows (all of them; ``table_view.visible(rows)`` gives the shown ones)."""
+        return self._snapshot.rows if self._snapshot is not None else []
 
     @property
     def chart_lanes(self) -> list[str]:
@@ -299,6 +311,7 @@ class DebugWindow:
         height = None if room >= min_height else min_height  # None: fill the rest exactly
         table = draw_canary_table(self._snapshot.rows, self.table_view, theme,
                                   highlight_id=highlight_row, now=now, height=height)
+        self.last_table = table
         self._hovered_row = table.hovered_id
         if table.selected_id is not None:
             self.selected_id = table.selected_id

@@ -71,9 +71,9 @@ class Probe:
     (module, elapsed ms, in display order), ``headers`` (label -> centre), ``filter_box``
     (centre). Rects are ``[x, y, w, h]``.
 
-    It reads the chart's and the table's events by wrapping the two widget functions the
-    diagnostics window calls: the widgets return those events to their caller, which keeps
-    them to itself; wrapping reads the same values without reaching into the window's state.
+    It reads what the diagnostics window drew on its last frame (``DebugWindow.last_chart``,
+    ``last_table``, ``chart_model``, ``table_view``, ``rows``): public state, so moving a widget's
+    import cannot silently break the probes.
     """
 
     def __init__(self, path: str, plugin: Any, source: Any, every: int = 2) -> None:
@@ -85,62 +85,43 @@ class Probe:
         self.data: dict[str, Any] = {}
         self._last_text = ""
 
-    def install(self) -> None:
-        from ..panels import debug_window
-        from ..widgets import gantt
-
-        draw_gantt = gantt.draw_gantt
-        draw_table = debug_window.draw_canary_table
-
-        def probed_gantt(model: Any, theme: Any, now: float, **kw: Any) -> Any:
-            events = draw_gantt(model, theme, now, **kw)
-            self._chart(model, events, now)
-            return events
-
-        def probed_table(rows: Any, view: Any, theme: Any, **kw: Any) -> Any:
-            from imgui_bundle import imgui
-
-            box = imgui.get_cursor_screen_pos()
-            table_id = imgui.get_id("##canaries")  # the ID begin_table will use (same ID stack)
-            events = draw_table(rows, view, theme, **kw)
-            self._table(rows, view, table_id, box)
-            return events
-
-        # The diagnostics window looks draw_gantt up in its module on each frame and
-        # draw_canary_table in its own namespace: replace both there.
-        gantt.draw_gantt = probed_gantt
-        debug_window.draw_canary_table = probed_table
-
-    def _chart(self, model: Any, events: Any, now: float) -> None:
+    def _chart(self, window: Any) -> None:
+        events, model = window.last_chart, window.chart_model
+        if events is None or model is None:
+            return
         d = self.data
         d["hovered_id"] = events.hovered_id
         d["plot_rect"] = list(events.plot_rect) if events.plot_rect else None
         d["failed_bar"] = None
         if self.failed_id is not None:
-            pixel = events.bar_pixel(model, self.failed_id, now=now)
+            pixel = events.bar_pixel(model, self.failed_id, now=self.plugin.now)
             d["failed_bar"] = list(pixel) if pixel else None
         if events.plot_rect:
             x, y, w, h = events.plot_rect
             lane_h = h / max(len(model.lanes), 1)
             d["lanes"] = {name: y + (k + 0.5) * lane_h for k, name in enumerate(model.lanes)}
 
-    def _table(self, rows: Any, view: Any, table_id: int, box: Any) -> None:
+    def _table(self, window: Any) -> None:
         from imgui_bundle import imgui
 
+        from ..widgets.canary_table import HEADERS
+
+        events, view = window.last_table, window.table_view
+        if events is None:
+            return
         d = self.data
         d["sort"] = [view.sort_column, view.ascending]
         d["filter"] = view.filter_text
-        d["rows"] = [[r.module, r.elapsed_ms] for r in view.visible(rows)]
-        d["filter_box"] = [box.x + imgui.get_content_region_avail().x / 2,
-                           box.y + imgui.get_frame_height() / 2]
-        table = imgui.internal.table_find_by_id(table_id)
+        d["rows"] = [[r.module, r.elapsed_ms] for r in view.visible(window.rows)]
+        if events.filter_rect is not None:
+            x, y, w, h = events.filter_rect
+            d["filter_box"] = [x + w / 2, y + h / 2]
+        table = imgui.internal.table_find_by_id(events.table_id) if events.table_id else None
         if table is not None:
-            from ..widgets.canary_table import _HEADERS
-
             header_y = table.outer_rect.min.y + imgui.get_text_line_height() / 2 \
                 + imgui.get_style().cell_padding.y
             headers = {}
-            for n, label in enumerate(_HEADERS):
+            for n, label in enumerate(HEADERS):
                 cell = imgui.internal.table_get_cell_bg_rect(table, n)
                 headers[label] = [(cell.min.x + cell.max.x) / 2, header_y]
             d["headers"] = headers
@@ -158,6 +139,9 @@ class Probe:
         d["palette_rect"] = _window_rect("Command palette")
         d["debug_rect"] = _window_rect(WINDOW_TITLE)
         d["debug_open"] = d["debug_rect"] is not None
+        if d["debug_open"]:
+            self._chart(self.plugin.debug_window)
+            self._table(self.plugin.debug_window)
         d["tooltip_rect"] = _window_rect("##Tooltip_00")
         if not d["debug_open"]:
             for key in ("hovered_id", "failed_bar", "lanes", "plot_rect", "headers"):
@@ -218,8 +202,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.scale:
         params.dpi_aware_params.dpi_window_size_factor = args.scale
     probe = Probe(args.probe, plugin, source) if args.probe else None
-    if probe is not None:
-        probe.install()
     if args.theme == "light":
         params.imgui_window_params.tweaked_theme.theme = hello_imgui.ImGuiTheme_.imgui_colors_light
 

@@ -22,9 +22,9 @@ from imgui_bundle import ImVec2, imgui
 from ..theme import Role
 from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 
-__all__ = ["TableEvents", "draw_canary_table"]
+__all__ = ["HEADERS", "TableEvents", "draw_canary_table"]
 
-_HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")
+HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")  # in order
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
 _MIN_TABLE_EM = 46.0
@@ -36,6 +36,9 @@ _STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Rol
 class TableEvents:
     selected_id: int | None = None   # row clicked this frame
     hovered_id: int | None = None    # row under the mouse
+    # Where it was drawn, for scripts that point at it (tests, screenshots):
+    table_id: int | None = None      # imgui's ID of the table (imgui.internal.table_find_by_id)
+    filter_rect: tuple[float, float, float, float] | None = None  # the filter box: x, y, w, h
 
 
 def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
@@ -60,6 +63,8 @@ def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
         view.filter_text)
     if changed:
         view.filter_text = text
+    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+    filter_rect = (lo.x, lo.y, hi.x - lo.x, hi.y - lo.y)
 
     flags = (imgui.TableFlags_.sortable | imgui.TableFlags_.scroll_y | imgui.TableFlags_.row_bg
              | imgui.TableFlags_.borders_outer | imgui.TableFlags_.borders_inner_v
@@ -72,18 +77,20 @@ def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
     if imgui.get_content_region_avail().x < needed:
         flags |= imgui.TableFlags_.scroll_x
         inner_width = needed
-    if not imgui.begin_table("##canaries", len(_HEADERS), flags, outer, inner_width):
-        return TableEvents()
+    table_id = imgui.get_id("##canaries")  # the ID begin_table uses (same ID stack)
+    if not imgui.begin_table("##canaries", len(HEADERS), flags, outer, inner_width):
+        return TableEvents(table_id=table_id, filter_rect=filter_rect)
     try:
-        return _table_body(rows, view, theme, highlight_id, now)
+        selected, hovered = _table_body(rows, view, theme, highlight_id, now)
     finally:
         imgui.end_table()
+    return TableEvents(selected, hovered, table_id, filter_rect)
 
 
-def _table_body(rows, view: TableView, theme, highlight_id, now) -> TableEvents:
+def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | None, int | None]:
     col_flags = imgui.TableColumnFlags_
     imgui.table_setup_scroll_freeze(0, 1)
-    for n, label in enumerate(_HEADERS):
+    for n, label in enumerate(HEADERS):
         flags = col_flags.width_stretch if label in ("module", "error") else col_flags.width_fixed
         if label == "#":
             flags |= col_flags.default_sort
@@ -158,4 +165,4 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> TableEvents:
         imgui.table_next_column()
         imgui.table_next_column()
         colored(dim_vec, "no canary matches the filter" if rows else "no canary yet")
-    return TableEvents(selected_id=selected, hovered_id=hovered)
+    return selected, hovered
