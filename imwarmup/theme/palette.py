@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Role", "Rgba", "PALETTES", "STATUS_ROLES", "role_for_status", "variant_for_background"]
+__all__ = ["Role", "Rgba", "PALETTES", "STATUS_ROLES", "role_for_status", "text_role_for_status",
+           "variant_for_background"]
 
 Rgba = tuple[float, float, float, float]
 
@@ -101,6 +102,17 @@ def role_for_status(status: str) -> Role:
         raise ValueError(
             f"unknown canary status {status!r}; expected one of {sorted(STATUS_ROLES)}"
         ) from None
+
+
+def text_role_for_status(status: str) -> Role:
+    """The colour role for a status written as text: as ``role_for_status``, except "queued",
+    whose role is a faint fill meant for bars; queued text is dim text instead.
+
+    Raises:
+        ValueError: an unknown status.
+    """
+    role = role_for_status(status)
+    return Role.TEXT_DIM if role is Role.QUEUED else role
 
 
 def variant_for_background(rgba: Rgba) -> str:

@@ -20,6 +20,7 @@ from typing import Sequence
 from imgui_bundle import ImVec2, imgui
 
 from ..theme import Role
+from ..theme.palette import STATUS_ROLES, text_role_for_status
 from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 
 __all__ = ["HEADERS", "TableEvents", "draw_canary_table"]
@@ -28,8 +29,6 @@ HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
 _MIN_TABLE_EM = 46.0
-_STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
-                "running": Role.WARMING, "queued": Role.TEXT_DIM}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +111,7 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
     hl_col = theme.u32(Role.HIGHLIGHT, 0.22)
     failed_vec = theme.vec4(Role.FAILED)
     dim_vec = theme.vec4(Role.TEXT_DIM)
-    status_vec = {s: theme.vec4(r) for s, r in _STATUS_ROLE.items()}
+    status_vec = {s: theme.vec4(text_role_for_status(s)) for s in STATUS_ROLES}
     row_flags = (imgui.SelectableFlags_.span_all_columns
                  | imgui.SelectableFlags_.allow_overlap)
     next_col = imgui.table_next_column

@@ -21,6 +21,7 @@ import numpy as np
 from imgui_bundle import ImVec2, imgui, implot
 
 from ..theme import Role
+from ..theme.palette import role_for_status
 from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
 
 _FAILED_CODE = STATUSES.index("failed")
@@ -38,8 +39,6 @@ _LEGEND: tuple[tuple[str, Role, str], ...] = (
     ("queued (hover a bar)", Role.QUEUED, "queued"),
     ("folded bars", Role.FOLDED, "folded"),
 )
-_STATUS_ROLE = {"completed": Role.READY, "failed": Role.FAILED, "cancelled": Role.CANCELLED,
-                "running": Role.WARMING, "queued": Role.QUEUED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +168,7 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
             col = theme.u32(Role.LANE_BG_ALT if k % 2 else Role.LANE_BG)
         draw.add_rect_filled(ImVec2(left, y0), ImVec2(right, y0 + lane_h), col)
 
-    status_cols = np.array([theme.u32(_STATUS_ROLE[s]) for s in STATUSES], dtype=np.int64)
+    status_cols = np.array([theme.u32(role_for_status(s)) for s in STATUSES], dtype=np.int64)
     fail_w = max(4.0, imgui.get_font_size() * 0.35)  # the narrowest a failure is drawn
     folded_col = theme.u32(Role.FOLDED)
     failed_col = theme.u32(Role.FAILED)
@@ -315,7 +314,7 @@ def _tooltip(model: GanttModel, theme, hit: Hit, now: float) -> None:
         imgui.text(lines[0])
         for line in lines[1:]:
             if line.startswith("status:"):
-                imgui.text_colored(theme.vec4(_STATUS_ROLE[status]), line)
+                imgui.text_colored(theme.vec4(role_for_status(status)), line)
             elif line.startswith("error:"):
                 imgui.text_colored(theme.vec4(Role.FAILED), line)
             elif line.startswith(("Fix ", "Imported on the main thread")):
