@@ -3,7 +3,7 @@ implot plotter (ImPlot has no Gantt and its bars always start at 0).
 
 Quick start (inside an implot-enabled frame, numpy already warmed)::
 
-    model.update(controller.canaries(), controller.revision())
+    model.update(controller.canaries(), controller.revision)
     events = draw_gantt(model, theme, now, highlight_id=selected_id, fit=fit_clicked)
     if events.clicked_id is not None:
         selected_id = events.clicked_id

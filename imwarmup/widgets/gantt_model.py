@@ -1,5 +1,5 @@
 """The Gantt chart's data, without a window: lanes, bar geometry, culling, folding, hit tests,
-tooltips and the summary line. numpy, no imgui.
+tooltips. numpy, no imgui.
 
 numpy reaches this module through the warmup itself (the plugin imports it only once
 ``require_warmed("numpy")`` succeeds), so importing it never blocks a frame.
@@ -16,10 +16,13 @@ How a frame stays cheap with 100,000 canaries (the same ideas as Tracy's timelin
 Quick start::
 
     model = GanttModel()
-    model.update(controller.canaries(), controller.revision())   # rebuilds only on a new revision
+    model.update(controller.canaries(), controller.revision)   # rebuilds only on a new revision
     view = model.view(0.0, model.x_extent(now)[1], width_px=800.0)
     hit = model.hit_test(view, lane=0, x=0.25, now=now)
-    print(model.summary(now).text())
+    if hit is not None:   # a bar, or a block of folded bars
+        print(hit.block.tooltip() if hit.block is not None else model.tooltip(hit.index, now))
+
+(The summary line lives in ``imwarmup.core.report.summarize``.)
 """
 
 from __future__ import annotations
