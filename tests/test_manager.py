@@ -466,6 +466,50 @@ def test_a_failing_import_is_failed_with_its_error_and_the_worker_survives(gen, 
     assert by_module(manager)[good]["thread_id"] == record["thread_id"]
 
 
+STR_RAISES = """
+class E({base}):
+    def __str__(self):
+        raise RuntimeError("no str for you")
+{extra}raise E()
+"""
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        (STR_RAISES.format(base="Exception", extra=""),
+         "E (str() raised RuntimeError; repr: E())"),
+        (STR_RAISES.format(base="Exception", extra="    def __repr__(self):\n"
+                                                   "        raise ValueError('no repr')\n"),
+         "E (its str() and repr() raised ValueError; no message)"),
+        (STR_RAISES.format(base="SystemExit", extra=""),
+         "E (str() raised RuntimeError; repr: E())"),
+        (STR_RAISES.format(base="KeyboardInterrupt", extra=""),
+         "E (str() raised RuntimeError; repr: E())"),
+        ("import sys\nsys.exit()\n", "SystemExit"),
+    ],
+    ids=["str-raises", "str-and-repr-raise", "SystemExit-str-raises",
+         "KeyboardInterrupt-str-raises", "sys.exit()"],
+)
+def test_every_failure_is_recorded_whatever_its_exception_does(gen, pools, body, error):
+    bad = gen.module(body, "hostile")
+    pool = pools(1)
+    stream = io.StringIO()
+    manager = WarmupManager(pool, stream=stream)
+    calls = []
+    manager.on_complete(calls.append)
+    manager.submit([bad, "json"])
+    assert manager.wait(WAIT), "the canary of a hostile exception stayed running"
+    record = by_module(manager)[bad]
+    assert (record["status"], record["error"]) == ("failed", error)
+    assert manager.wait_quiet(WAIT)
+    assert len(calls) == 1 and calls[0]["failed"] == [bad] and calls[0]["completed"] == ["json"]
+    [line] = [l for l in stream.getvalue().splitlines() if "FAILED" in l]
+    assert line.endswith(f"FAILED {bad} on controller-io-0 (id={record['thread_id']}): {error}")
+    # the worker lives on
+    assert pool.submit(lambda: threading.current_thread().name).result(WAIT) == "controller-io-0"
+
+
 def test_submit_on_a_shut_down_pool_records_failures_and_finishes_the_round(pools):
     pool = pools(1)
     pool.shutdown(wait=True)

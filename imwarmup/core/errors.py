@@ -1,8 +1,18 @@
-"""Exceptions of the warmup engine (kept apart so importing them costs nothing)."""
+"""Exceptions of the warmup engine and how a failure is put into words (kept apart so importing
+them costs nothing).
+
+``describe_exception`` never raises, whatever the exception's ``__str__``/``__repr__`` do: a
+canary must always get its error text. ``short_error`` is what one log line or one GUI cell shows
+of it; the canary and the text report keep the whole text.
+"""
 
 from __future__ import annotations
 
-__all__ = ["NotWarmedError"]
+__all__ = ["NotWarmedError", "describe_exception", "short_error", "SHORT_ERROR_CHARS"]
+
+# A log line or a table cell shows at most this many characters of an error (its first line);
+# a 5 MB message would otherwise be written whole into one stderr line.
+SHORT_ERROR_CHARS = 300
 
 
 class NotWarmedError(RuntimeError):
@@ -19,3 +29,47 @@ class NotWarmedError(RuntimeError):
         self.module = module
         self.status = status
         self.error = error
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``"<TypeName>: <message>"`` (just ``"<TypeName>"`` for an empty message); never raises.
+
+    Module code controls its exceptions: ``__str__`` may raise (then ``__repr__`` is tried);
+    both failing still gives a text that names the exception and says why the message is
+    missing.
+    """
+    name = _type_name(exc)
+    for render in (str, repr):
+        try:
+            text = render(exc)
+        except BaseException as failure:  # noqa: BLE001 - even SystemExit from a __str__
+            failure_name = _type_name(failure)
+            continue
+        # A str subclass from __str__ could raise again when formatted: keep a plain copy.
+        text = str.__str__(text)
+        if render is repr:
+            return f"{name} (str() raised {failure_name}; repr: {text})"
+        return f"{name}: {text}" if text else name
+    return f"{name} (its str() and repr() raised {failure_name}; no message)"
+
+
+def _type_name(exc: BaseException) -> str:
+    try:
+        name = type(exc).__qualname__
+        return name if isinstance(name, str) and name else type(exc).__name__
+    except BaseException:  # noqa: BLE001 - a metaclass could make even this fail
+        return "exception"
+
+
+def short_error(text: str | None, limit: int = SHORT_ERROR_CHARS) -> str:
+    """The first line of ``text``, at most ``limit`` characters, then ``"… (N more characters)"``
+    when anything was left out. ``None`` gives ``""``.
+    """
+    if not text:
+        return ""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    shown = first[:limit]
+    left = len(text) - len(shown)
+    if left <= 0:
+        return shown
+    return f"{shown}… ({left} more characters)"

@@ -17,6 +17,8 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
+from .errors import describe_exception
+
 __all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
 
 CANARY_FIELDS = (
@@ -188,7 +190,7 @@ class WarmupManager:
             try:
                 self._pool.submit(self._run, round_, record)
             except BaseException as exc:  # a pool that is shut down: record it, lose nothing
-                self._finish(round_, record, None, f"{type(exc).__name__}: {exc}", self._clock())
+                self._finish(round_, record, None, describe_exception(exc), self._clock())
         if not names:
             self._fire_if_done(round_)
         return [r["canary_id"] for r in round_.records]
@@ -209,7 +211,9 @@ class WarmupManager:
         try:
             importlib.import_module(record["module"])
         except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from module code too
-            error = f"{type(exc).__name__}: {exc}"
+            # Module code owns this exception: its __str__ may raise, and the canary must still
+            # end (a raise here used to leave it "running" for ever, with no line, no callback).
+            error = describe_exception(exc)
         self._finish(round_, record, error, None, self._clock())
 
     def _finish(
@@ -320,7 +324,7 @@ class WarmupManager:
 
             self._write(
                 f"[warmup] callback {getattr(callback, '__qualname__', callback)!r} raised "
-                f"{type(exc).__name__}: {exc}\n"
+                f"{describe_exception(exc)}\n"
                 + "".join(traceback.format_exception(exc)).rstrip()
             )
 
