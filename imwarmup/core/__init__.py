@@ -16,6 +16,26 @@ from __future__ import annotations
 
 from .._lazy import lazy_getattr
 
+# typing.TYPE_CHECKING without importing typing: type checkers see these, run time does not.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .controller import WarmupController as WarmupController
+    from .errors import NotWarmedError as NotWarmedError
+    from .hooks import HookClient as HookClient
+    from .hooks import HookConnectionError as HookConnectionError
+    from .hooks import HookError as HookError
+    from .hooks import HookHTTPError as HookHTTPError
+    from .hooks import HookServer as HookServer
+    from .hooks import HookServerUnavailable as HookServerUnavailable
+    from .manager import WarmupManager as WarmupManager
+    from .pool import IOPool as IOPool
+    from .pool import make_io_pool as make_io_pool
+    from .profiler import StartupProfiler as StartupProfiler
+    from .profiler import format_duration as format_duration
+    from .purity import MainThreadImportError as MainThreadImportError
+    from .purity import MainThreadImportGuard as MainThreadImportGuard
+    from .purity import MainThreadImportWarning as MainThreadImportWarning
+
 # public name -> submodule that defines it
 _LAZY = {
     "make_io_pool": "pool",
@@ -27,7 +47,13 @@ _LAZY = {
     "NotWarmedError": "errors",
     "HookServer": "hooks",
     "HookClient": "hooks",
+    "HookError": "hooks",
+    "HookHTTPError": "hooks",
+    "HookConnectionError": "hooks",
+    "HookServerUnavailable": "hooks",
     "MainThreadImportGuard": "purity",
+    "MainThreadImportError": "purity",
+    "MainThreadImportWarning": "purity",
 }
 
 __all__ = sorted(_LAZY)

@@ -16,11 +16,21 @@ from __future__ import annotations
 
 from .._lazy import lazy_getattr
 
+# typing.TYPE_CHECKING without importing typing: type checkers see these, run time does not.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .command_palette import PaletteCommand as PaletteCommand
+    from .command_palette import register_commands as register_commands
+    from .plugin import DiagnosticsPlugin as DiagnosticsPlugin
+    from .source import FullWarmupSource as FullWarmupSource
+    from .source import WarmupSource as WarmupSource
+
 _LAZY = {
     "DiagnosticsPlugin": "plugin",
     "PaletteCommand": "command_palette",
     "register_commands": "command_palette",
     "WarmupSource": "source",
+    "FullWarmupSource": "source",
 }
 
 __all__ = sorted(_LAZY)

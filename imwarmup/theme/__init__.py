@@ -8,6 +8,10 @@ dark or light) imports imgui, so it loads on first use.
 from __future__ import annotations
 
 from .._lazy import lazy_getattr
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from .current import Theme as Theme
 from .palette import PALETTES, STATUS_ROLES, Rgba, Role, role_for_status, variant_for_background
 from .sizes import SIZES, Sizes
 
