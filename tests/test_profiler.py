@@ -282,3 +282,31 @@ def test_format_report_on_an_empty_profiler():
 def test_default_clock_is_monotonic_perf_counter():
     profiler = StartupProfiler()
     assert profiler.clock is time.perf_counter
+
+
+def test_records_handed_out_are_copies_the_profiler_never_writes(profiler, clock):
+    """The caller's record is a snapshot: the profiler writes end and error only to its own
+    record, under its lock, so a reader on another thread never sees a half-written one."""
+    future = Future()
+    handed = profiler.track_async("db.connect", future)
+    with profiler.phase("config.load") as phase_record:
+        clock.set_time(100.010)
+    future.set_exception(OSError("refused"))
+    assert handed["end"] is None and handed["error"] is None
+    assert phase_record["end"] is None
+    handed["name"] = "changed by the caller"
+    phases = phases_by_name(profiler)
+    assert phases["db.connect"]["error"] == "OSError: refused"
+    assert phases["config.load"]["done"] is True
+
+
+def test_an_exception_whose_str_raises_is_still_recorded(profiler, clock):
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no message")
+
+    with pytest.raises(Unprintable):
+        with profiler.phase("plugins"):
+            raise Unprintable()
+    assert phases_by_name(profiler)["plugins"]["error"] == (
+        "Unprintable: (its message could not be read)")

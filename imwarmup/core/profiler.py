@@ -83,44 +83,51 @@ class StartupProfiler:
         }
         with self._lock:
             self._phases.append(record)
+            started = dict(record)  # the caller's copy: the live record is written under the lock
         stack.append(record)
+        error = None
         try:
-            yield record
+            yield started
         except BaseException as exc:
-            record["error"] = f"{type(exc).__name__}: {exc}"
+            error = _describe(exc)
             raise
         finally:
             stack.pop()
             end = self._clock()
             with self._lock:
                 record["end"] = end
+                record["error"] = error
 
     @contextmanager
     def async_phase(self, name: str) -> Iterator[dict[str, Any]]:
         """Time a background phase from inside the job that does it (any thread)."""
         _check_name(name, "async_phase")
-        record = self._new_async(name, self._clock())
+        record, started = self._new_async(name, self._clock())
+        error = None
         try:
-            yield record
+            yield started
         except BaseException as exc:
-            record["error"] = f"{type(exc).__name__}: {exc}"
+            error = _describe(exc)
             raise
         finally:
             end = self._clock()
             with self._lock:
                 record["end"] = end
+                record["error"] = error
 
     def track_async(self, name: str, future: Any) -> dict[str, Any]:
         """Time a background phase from now until ``future`` is done (a ``concurrent.futures.Future``).
 
-        Returns the phase record (filled in when the future finishes).
+        Returns:
+            A copy of the phase record as it starts; ``report()`` has its end and error once
+            the future is done.
         """
         _check_name(name, "track_async")
         if not callable(getattr(future, "add_done_callback", None)):
             raise TypeError(
                 f"track_async(): future must be a concurrent.futures.Future, got {future!r}"
             )
-        record = self._new_async(name, self._clock())
+        record, started = self._new_async(name, self._clock())
 
         def done(fut: Any) -> None:
             end = self._clock()
@@ -130,13 +137,13 @@ class StartupProfiler:
             else:
                 exc = fut.exception()
                 if exc is not None:
-                    error = f"{type(exc).__name__}: {exc}"
+                    error = _describe(exc)
             with self._lock:
                 record["end"] = end
                 record["error"] = error
 
         future.add_done_callback(done)
-        return record
+        return started
 
     def add_phase(
         self,
@@ -168,14 +175,15 @@ class StartupProfiler:
             self._marks.append({"name": name, "at": at})
         return (at - self._origin) * 1000.0
 
-    def _new_async(self, name: str, start: float) -> dict[str, Any]:
+    def _new_async(self, name: str, start: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new async phase: the live record (written under the lock) and the caller's copy."""
         record = {
             "name": name, "kind": "async", "start": start, "end": None, "depth": 0,
             "parent": None, "thread": threading.current_thread().name, "error": None,
         }
         with self._lock:
             self._phases.append(record)
-        return record
+            return record, dict(record)
 
     def _stack(self) -> list[dict[str, Any]]:
         stack = getattr(self._local, "stack", None)
@@ -266,6 +274,14 @@ class StartupProfiler:
         lines.append(f"Critical path: {format_duration(data['critical_path_ms'])}")
         lines.append(f"Total: {format_duration(data['total_ms'])}")
         return "\n".join(lines)
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message``, even for an exception whose ``__str__`` raises."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure
+        return f"{type(exc).__name__}: (its message could not be read)"
 
 
 def _check_name(name: Any, where: str) -> None:
