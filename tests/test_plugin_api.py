@@ -58,3 +58,12 @@ def test_install_adds_the_window_to_every_layout_once_and_names_a_dock_space_the
         assert windows[0].dock_space_name == "MainDockSpace"
         assert windows[0].is_visible is False and windows[0].include_in_view_menu
     assert params.imgui_window_params.show_status_bar
+
+
+def test_repr_says_where_it_is_and_what_it_shows():
+    plugin = DiagnosticsPlugin(source())
+    assert repr(plugin) == ("<DiagnosticsPlugin not installed, status 'Warmup idle', "
+                            "diagnostics window closed>")
+    plugin.show_debug_window()
+    plugin.install(hello_imgui.RunnerParams())
+    assert repr(plugin).endswith("installed, status 'Warmup idle', diagnostics window open>")

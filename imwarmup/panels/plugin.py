@@ -143,6 +143,11 @@ class DiagnosticsPlugin:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
             self._source.mark_ready("first_frame")
 
+    def __repr__(self) -> str:
+        where = "not installed" if self._host is None else "installed"
+        return (f"<DiagnosticsPlugin {where}, status {self.status_bar.line.text!r}, "
+                f"diagnostics window {'open' if self.debug_window_open else 'closed'}>")
+
     @property
     def now(self) -> float:
         """The time read at the start of this frame."""
