@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import sys
 import threading
 import uuid
@@ -71,6 +72,42 @@ def test_bad_arguments_are_refused_at_construction():
         WarmupController(["json"], max_workers=0)
     with pytest.raises(TypeError, match=r"max_workers.*None"):
         WarmupController(["json"], max_workers=None)
+
+
+@pytest.mark.parametrize(
+    "timeout, exc",
+    [(math.nan, ValueError), (-1, ValueError), (True, TypeError), ("2", TypeError)],
+    ids=["nan", "negative", "bool", "str"],
+)
+def test_a_bad_wait_for_warmup_timeout_is_refused_naming_the_value(controllers, timeout, exc):
+    controller = controllers(["json"]).start()
+    assert controller.wait_for_warmup(WAIT)
+    with pytest.raises(exc, match=r"wait_for_warmup\(\): timeout") as info:
+        controller.wait_for_warmup(timeout)
+    assert repr(timeout) in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 1e20, 10**400], ids=["inf", "1e20", "10**400"])
+def test_a_huge_wait_for_warmup_timeout_means_no_limit(gen, controllers, timeout):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow])
+    waiting = threading.Event()
+    manager = controller.manager
+    original_wait = manager._changed.wait
+
+    def wait(timeout=None):  # tells the test when wait_for_warmup() blocks, then blocks
+        waiting.set()
+        return original_wait(timeout)
+
+    manager._changed.wait = wait
+    controller.start()
+    assert gate.started.wait(WAIT)
+    releaser = threading.Thread(target=lambda: waiting.wait(WAIT) and gate.release.set(),
+                                daemon=True)
+    releaser.start()
+    assert controller.wait_for_warmup(timeout) is True
+    releaser.join(WAIT)
 
 
 def test_add_modules_before_start_only(controllers):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -252,6 +253,52 @@ def test_is_done_and_wait_follow_the_slowest_job(gen, pools):
 def test_wait_refuses_a_negative_timeout():
     with pytest.raises(ValueError, match="timeout"):
         quiet(InlineExecutor()).wait(timeout=-1)
+
+
+@pytest.mark.parametrize("method", ["wait", "wait_quiet"])
+@pytest.mark.parametrize(
+    "timeout, exc",
+    [(math.nan, ValueError), (-0.5, ValueError), (True, TypeError), ("2", TypeError),
+     ([1], TypeError)],
+    ids=["nan", "negative", "bool", "str", "list"],
+)
+def test_a_bad_wait_timeout_is_refused_naming_the_call_and_the_value(method, timeout, exc):
+    manager = quiet(InlineExecutor())
+    manager.submit(["json"])  # done: a wait that let the value through would return at once
+    with pytest.raises(exc, match=rf"WarmupManager\.{method}\(\): timeout") as info:
+        getattr(manager, method)(timeout)
+    assert repr(timeout) in str(info.value)
+
+
+class EnteredCondition(threading.Condition):
+    """The manager's condition, with an event set once a waiter is blocked in it."""
+
+    def __init__(self, lock) -> None:
+        super().__init__(lock)
+        self.entered = threading.Event()
+
+    def wait(self, timeout=None):
+        self.entered.set()
+        return super().wait(timeout)
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 1e20, 10**400], ids=["inf", "1e20", "10**400"])
+def test_a_huge_wait_timeout_means_no_limit(timeout):
+    pool = ManualExecutor()
+    manager = quiet(pool)
+    manager._changed = EnteredCondition(manager._lock)  # to run the job once wait() blocks
+    manager.submit(["json"])
+
+    def finish_once_waiting() -> None:
+        manager._changed.entered.wait(WAIT)
+        pool.run(0)
+
+    helper = threading.Thread(target=finish_once_waiting, daemon=True)
+    helper.start()
+    try:
+        assert manager.wait(timeout) is True
+    finally:
+        helper.join(WAIT)
 
 
 # ------------------------------------------------------------------------------ callbacks

@@ -222,6 +222,13 @@ def test_bad_shutdown_timeout_is_refused_with_its_value(pools, timeout, exc):
     assert pool.status()["shutdown"] is False  # a refused call changed nothing
 
 
+@pytest.mark.parametrize("timeout", [1e20, 10**400], ids=["1e20", "10**400"])
+def test_a_huge_shutdown_timeout_means_no_limit(pools, timeout):
+    pool = pools(1)
+    pool.submit(lambda: None).result(timeout=WAIT)  # one live worker for shutdown to join
+    assert pool.shutdown(wait=True, timeout=timeout) is True
+
+
 def test_a_pool_dropped_without_shutdown_lets_its_idle_workers_go(pools):
     pool = make_io_pool(2, "dropped-pool")
     worker = pool.submit(threading.current_thread).result(timeout=WAIT)

@@ -127,7 +127,19 @@ class WarmupController:
         return self.manager.status()
 
     def wait_for_warmup(self, timeout: float | None = None) -> bool:
-        """Block until warmup is done or ``timeout`` passes. Never call it from a GUI frame."""
+        """Block until warmup is done or ``timeout`` passes. Never call it from a GUI frame.
+
+        Args:
+            timeout: seconds; ``None``, ``math.inf`` or any huge value waits without limit.
+
+        Returns:
+            True once every module is completed, failed or cancelled (see ``warmup_status()``).
+
+        Raises:
+            TypeError: ``timeout`` is not ``None`` or a number (e.g. ``"2"`` or ``True``).
+            ValueError: ``timeout`` is negative or NaN.
+        """
+        timeout = validate_timeout(timeout, "WarmupController.wait_for_warmup()")
         return self.manager.wait(timeout)
 
     def on_warmup_complete(self, callback: Callable[[dict[str, list[str]]], Any]) -> None:

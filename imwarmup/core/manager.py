@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from .errors import describe_exception
+from .pool import validate_timeout
 
 __all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
 
@@ -350,9 +351,17 @@ class WarmupManager:
             return self._round is not None and self._round.done
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the round is done or ``timeout`` seconds pass; return ``is_done()``."""
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
-            raise ValueError(f"wait(): timeout must be None or a number >= 0, got {timeout!r}")
+        """Block until the round is done or ``timeout`` seconds pass; return ``is_done()``.
+
+        Args:
+            timeout: seconds, ``None`` (or ``math.inf``, or anything too large to wait for)
+                for no limit.
+
+        Raises:
+            TypeError: ``timeout`` is not ``None`` or a number (e.g. ``"2"`` or ``True``).
+            ValueError: ``timeout`` is negative or NaN.
+        """
+        timeout = validate_timeout(timeout, "WarmupManager.wait()")
         with self._changed:
             return self._changed.wait_for(
                 lambda: self._round is not None and self._round.done, timeout
@@ -365,9 +374,11 @@ class WarmupManager:
         Imports still running do not count. ``wait()`` returns before the summary and callbacks
         run; the controller calls this at interpreter exit so they are not cut off by the end
         of the process (the pool's workers are daemon threads). Returns True once quiet.
+
+        Raises:
+            TypeError, ValueError: a bad ``timeout``, as for ``wait()``.
         """
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
-            raise ValueError(f"wait_quiet(): timeout must be None or a number >= 0, got {timeout!r}")
+        timeout = validate_timeout(timeout, "WarmupManager.wait_quiet()")
         with self._changed:
             return self._changed.wait_for(lambda: not self._reporting, timeout)
 

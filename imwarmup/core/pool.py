@@ -16,7 +16,7 @@ that makes threads.
 
 from __future__ import annotations
 
-import math
+import numbers
 import os
 import sys
 import threading
@@ -26,36 +26,46 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
-__all__ = ["IOPool", "make_io_pool", "validate_timeout"]
+__all__ = ["IOPool", "make_io_pool", "validate_timeout", "NO_LIMIT_ABOVE_SECONDS"]
 
 # Only Linux applies setpriority(PRIO_PROCESS, tid) to one thread; elsewhere it would renice
 # the whole process, so there the option does nothing.
 _CAN_NICE_THREADS = sys.platform.startswith("linux")
 
 
+# A timeout above this waits for ever: the lock primitives refuse anything above
+# threading.TIMEOUT_MAX ("OverflowError: timestamp out of range"; ~292 years on Linux, ~49 days
+# on Windows), and half of it leaves room for the deadline arithmetic around a wait.
+NO_LIMIT_ABOVE_SECONDS = threading.TIMEOUT_MAX / 2
+
+
 def validate_timeout(timeout: Any, where: str) -> float | None:
     """Check a ``timeout`` argument: ``None`` (no limit) or a number of seconds ``>= 0``.
 
     Returns:
-        ``timeout`` as a float, or ``None`` for no limit (``math.inf`` counts as no limit).
+        ``timeout`` as a float, or ``None`` for no limit: ``math.inf`` and anything above
+        ``NO_LIMIT_ABOVE_SECONDS`` (e.g. ``1e20``) count as no limit.
 
     Raises:
-        TypeError: ``timeout`` is not ``None``, an ``int`` or a ``float`` (a bool or a string).
+        TypeError: ``timeout`` is not ``None`` or a real number (a bool, a string, a list).
         ValueError: ``timeout`` is negative or NaN.
     """
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
         raise TypeError(
             f"{where}: timeout must be None or a number of seconds >= 0, got {timeout!r} "
             f"({type(timeout).__name__})"
         )
-    if math.isnan(timeout) or timeout < 0:
+    # Compared as given, not as a float: an int such as 10**400 has no float.
+    if timeout != timeout or timeout < 0:  # NaN is the one value unequal to itself
         raise ValueError(
             f"{where}: timeout must be None or a number of seconds >= 0, got {timeout!r}; "
             f"pass e.g. timeout=2.0, or None to wait for as long as it takes"
         )
-    return None if math.isinf(timeout) else float(timeout)
+    if timeout > NO_LIMIT_ABOVE_SECONDS:
+        return None
+    return float(timeout)
 
 
 class _Job:
