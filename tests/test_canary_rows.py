@@ -101,3 +101,14 @@ def test_fmt_ms():
     assert fmt_ms(None) == "-"
     assert fmt_ms(12.34) == "12.3 ms"
     assert fmt_ms(12_345.0) == "12.35 s"
+
+
+def test_the_error_cell_is_one_short_line_and_says_how_much_is_left_out():
+    huge = "ImportError: " + "x" * 5_000_000
+    lines = "ValueError: bad config\n  in section [a]\n  key b"
+    records = [dict(every_state()[0], canary_id=1, status="failed", error=huge),
+               dict(every_state()[0], canary_id=2, status="failed", error=lines)]
+    big, multi = table_rows(records, None, NOW)
+    assert big.error == huge[:300] + f"… ({len(huge) - 300} more characters)"
+    assert multi.error == f"ValueError: bad config… ({len(lines) - 22} more characters)"
+    assert records[0]["error"] == huge  # the record itself is untouched

@@ -74,6 +74,13 @@ def test_bad_arguments_are_refused_at_construction():
         WarmupController(["json"], max_workers=None)
 
 
+def test_a_million_workers_is_refused_before_any_thread_starts():
+    before = threading.active_count()
+    with pytest.raises(ValueError, match=r"max_workers must be at most 64, got 1000000"):
+        WarmupController([f"m{i}" for i in range(300)], max_workers=10**6)
+    assert threading.active_count() == before
+
+
 @pytest.mark.parametrize(
     "timeout, exc",
     [(math.nan, ValueError), (-1, ValueError), (True, TypeError), ("2", TypeError)],

@@ -24,6 +24,7 @@ from modgen import HANG, Gen, gen  # noqa: F401 - shared generated modules and t
 
 from imwarmup import WarmupManager, make_io_pool
 from imwarmup.core.manager import CANARY_FIELDS
+from imwarmup.core.report import format_text_report
 
 WAIT = 5.0  # bound on every wait in a passing test
 
@@ -555,6 +556,30 @@ def test_every_failure_is_recorded_whatever_its_exception_does(gen, pools, body,
     assert line.endswith(f"FAILED {bad} on controller-io-0 (id={record['thread_id']}): {error}")
     # the worker lives on
     assert pool.submit(lambda: threading.current_thread().name).result(WAIT) == "controller-io-0"
+
+
+@pytest.mark.parametrize(
+    "message, first_line",
+    [("'x' * 5_000_000", "x" * 200), ("'first line\\n' + 'y' * 1000", "first line")],
+    ids=["5MB", "multi-line"],
+)
+def test_a_huge_error_is_one_short_log_line_and_whole_in_the_canary_and_report(
+        gen, pools, message, first_line):
+    bad = gen.module(f"raise ImportError({message})", "huge")
+    stream = io.StringIO()
+    manager = WarmupManager(pools(1), stream=stream)
+    manager.submit([bad])
+    assert manager.wait(WAIT) and manager.wait_quiet(WAIT)
+    error = manager.canaries()[0]["error"]
+    full = eval(message)  # noqa: S307 - the test's own literal
+    assert error == f"ImportError: {full}"
+    [line, summary] = stream.getvalue().splitlines()
+    shown = f"ImportError: {full}".split("\n")[0][:300]
+    left = len(error) - len(shown)
+    assert line.endswith(f": {shown}… ({left} more characters)")
+    assert len(line) < 500 and first_line in line
+    assert summary.startswith("[warmup done] 1 module: 0 completed, 1 failed")
+    assert error in format_text_report(manager.canaries(), now=0.0)
 
 
 def test_submit_on_a_shut_down_pool_records_failures_and_finishes_the_round(pools):

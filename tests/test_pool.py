@@ -82,6 +82,8 @@ def test_never_more_workers_than_max_workers(pools):
         (True, TypeError),
         (False, TypeError),
         ("4", TypeError),
+        (65, ValueError),
+        (10**6, ValueError),
     ],
 )
 def test_bad_max_workers_is_refused_with_a_message_naming_it_and_the_value(value, exc):
@@ -90,6 +92,17 @@ def test_bad_max_workers_is_refused_with_a_message_naming_it_and_the_value(value
     message = str(info.value)
     assert "max_workers" in message
     assert repr(value) in message
+
+
+@pytest.mark.parametrize("value", [65, 10**6])
+def test_a_pool_larger_than_64_workers_is_refused_saying_the_bound_and_why(value):
+    with pytest.raises(ValueError, match=r"max_workers must be at most 64, got \d+; imports take "
+                                         r"turns on the interpreter lock"):
+        make_io_pool(value)
+
+
+def test_64_workers_is_the_largest_pool(pools):
+    assert pools(64).max_workers == 64
 
 
 @pytest.mark.parametrize("prefix, exc", [(None, TypeError), (7, TypeError), ("", ValueError)])

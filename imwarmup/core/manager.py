@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from .errors import describe_exception
+from .errors import describe_exception, short_error
 from .pool import validate_timeout
 
 __all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
@@ -457,7 +457,10 @@ class WarmupManager:
         where = f"{record['module']} on {record['thread_name']} (id={record['thread_id']})"
         main = " [MAIN-THREAD]" if record["main_thread"] else ""
         if record["status"] == "failed":
-            return f"[warmup {record['canary_id']}] FAILED {where}: {record['error']}{main}"
+            # One line whatever the error: its first line, cut at SHORT_ERROR_CHARS; the canary
+            # keeps the whole text.
+            error = short_error(record["error"])
+            return f"[warmup {record['canary_id']}] FAILED {where}: {error}{main}"
         elapsed = record["elapsed_ms"] or 0.0
         return f"[warmup {record['canary_id']}] {where}: {elapsed:.1f}ms{main}"
 

@@ -26,7 +26,12 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
-__all__ = ["IOPool", "make_io_pool", "validate_timeout", "NO_LIMIT_ABOVE_SECONDS"]
+__all__ = ["IOPool", "make_io_pool", "validate_timeout", "NO_LIMIT_ABOVE_SECONDS", "MAX_WORKERS"]
+
+# The most worker threads one pool may have. Imports run one at a time under the interpreter
+# lock (and per-module import locks), so warmup stops getting faster after a few workers; a huge
+# value only makes threads (max_workers=10**6 made 301 threads for 300 modules).
+MAX_WORKERS = 64
 
 # Only Linux applies setpriority(PRIO_PROCESS, tid) to one thread; elsewhere it would renice
 # the whole process, so there the option does nothing.
@@ -286,7 +291,7 @@ def make_io_pool(
     """Make the thread pool that runs warmup and other background jobs.
 
     Args:
-        max_workers: how many worker threads, an ``int`` of at least 1.
+        max_workers: how many worker threads, an ``int`` in ``1..MAX_WORKERS`` (64).
         thread_name_prefix: workers are named ``<prefix>-0`` ... ``<prefix>-<max_workers-1>``.
         nice: 0..19, added niceness of the worker threads (Linux only): when the CPU is busy,
             the GUI thread gets it first. 0 leaves them at the process's priority.
@@ -298,7 +303,7 @@ def make_io_pool(
     Raises:
         TypeError: ``max_workers`` is not an ``int`` (``None``, a float, a bool) or the prefix is
             not a string.
-        ValueError: ``max_workers`` is below 1 or the prefix is empty.
+        ValueError: ``max_workers`` is outside ``1..MAX_WORKERS`` or the prefix is empty.
     """
     if isinstance(max_workers, bool) or not isinstance(max_workers, int):
         raise TypeError(
@@ -308,6 +313,12 @@ def make_io_pool(
     if max_workers < 1:
         raise ValueError(
             f"make_io_pool(): max_workers must be >= 1, got {max_workers!r}; a pool needs a worker"
+        )
+    if max_workers > MAX_WORKERS:
+        raise ValueError(
+            f"make_io_pool(): max_workers must be at most {MAX_WORKERS}, got {max_workers!r}; "
+            f"imports take turns on the interpreter lock, so more threads only cost memory "
+            f"(4, the default, is plenty for most apps)"
         )
     if not isinstance(thread_name_prefix, str):
         raise TypeError(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from ..core.errors import short_error
+
 __all__ = [
     "COLUMNS",
     "Row",
@@ -64,7 +66,7 @@ class Row:
     start_ms: float | None      # None: never started
     elapsed_ms: float | None    # running: up to ``now`` when the rows were built
     status: str                 # display status ("queued" for a running canary not started)
-    error: str                  # "" when none
+    error: str                  # "" when none; first line, <= 300 chars (the canary has it all)
     main_thread: bool
     start_ts: float | None      # absolute, so a running row can show live elapsed time
 
@@ -103,7 +105,9 @@ def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: fl
             start_ms=None if start is None else (start - origin) * 1000.0,
             elapsed_ms=elapsed,
             status=display_status(c),
-            error=c.get("error") or "",
+            # A table cell shows one short line: a 5 MB message would be measured and drawn
+            # every frame. The canary, the chart's tooltip and the report keep the whole text.
+            error=short_error(c.get("error")),
             main_thread=bool(c.get("main_thread")),
             start_ts=start,
         ))
