@@ -18,32 +18,40 @@ Quick start (in a test, or use the ``live_app`` pytest fixture)::
 
 Endpoints (``GET`` only, all JSON): ``/api/health``, ``/api/warmup_status``,
 ``/api/warmup_wait?timeout=S`` (S in [0, 60]), ``/api/canaries``, ``/api/io_pool_status``,
-``/api/startup_profile``. Errors are ``{"error": "..."}`` with 400/401/404/405/411/413/503.
+``/api/startup_profile``. Errors are ``{"error": "..."}`` with
+400/401/403/404/405/408/411/413/421/431/500/503/505.
 
-Threads: the accept loop and every request run on ``controller.service_pool("hooks")``
-(``controller-hooks-0`` ...), never on the warmup workers, so warmup keeps its full parallelism;
-the GUI thread never serves. No endpoint imports anything: the server only reads the
-controller's copies of its state.
+What it refuses (see ``HookServer``): requests whose ``Host`` is not a loopback name or address
+with the server's port (421: DNS rebinding), requests a web page sent (a foreign ``Origin`` or
+``Sec-Fetch-Site``, 403), requests whose head takes longer than ``request_timeout`` (408:
+slowloris), connections beyond ``max_connections`` (an immediate 503).
+
+Threads: the whole server is one event loop on ``controller.service_pool("hooks")``
+(``controller-hooks-0``), never on the warmup workers or the GUI thread, so warmup keeps its full
+parallelism. It reads requests without blocking, answers them from the controller's copies of
+its state, and answers ``warmup_wait`` requests itself when warmup completes or their timeout
+passes: a slow or idle client costs a socket, never a thread. No endpoint imports anything.
 """
 
 from __future__ import annotations
 
+import errno
 import hmac
-import http.client
-import http.server
+import http
 import ipaddress
 import json
 import math
 import os
+import re
 import selectors
 import socket
-import socketserver
 import sys
 import threading
 import time
 import urllib.parse
 import weakref
-from typing import Any
+from concurrent.futures import CancelledError
+from typing import Any, Callable
 
 __all__ = [
     "HookServer",
@@ -60,22 +68,31 @@ __all__ = [
 MAX_WAIT_TIMEOUT = 60.0
 #: Request bodies above this many bytes are refused with 413 (no endpoint takes a body).
 MAX_BODY_BYTES = 64 * 1024
-# How often the accept loop checks whether its pool was shut down (controller.shutdown()) or the
-# interpreter is exiting; stop() itself wakes the loop at once through a socket pair.
+#: A request head (request line and headers) above this many bytes is refused with 431.
+MAX_HEAD_BYTES = 16 * 1024
+# Headers beyond this many lines are refused with 431 (http.server's limit too).
+_MAX_HEADER_LINES = 100
+# A request line above this many bytes is refused with 414 before the head is complete.
+_MAX_REQUEST_LINE = 8 * 1024
+# How often the loop checks whether its pool was shut down without cancelling the loop's
+# sentinel job, or the interpreter is exiting; stop() and controller.shutdown() wake it at once.
 _POLL_SECONDS = 0.25
-# A client that connects and then sends nothing holds a worker for at most this long.
-_REQUEST_SOCKET_TIMEOUT = 10.0
+# After an answer is sent, how long the loop reads (and drops) what the client still sends
+# before closing: closing with unread input resets the connection, and a reset can destroy the
+# answer before the client has read it (a 413 sent while the client still uploads its body).
+_LINGER_SECONDS = 1.0
+# A client that does not read its answer holds a connection for at most this long.
+_WRITE_TIMEOUT = 10.0
+# stop(): how long answers already due (waiters told {"done": false}) may take to leave.
+_STOP_FLUSH_SECONDS = 0.5
+# Accept at most this many connections per wake-up, so a flood cannot starve the others.
+_ACCEPT_BATCH = 128
+# accept() failed for lack of file descriptors: pause accepting this long (the kernel keeps the
+# client queued) instead of spinning on a listener that stays readable.
+_ACCEPT_PAUSE_SECONDS = 0.1
 
-_ENDPOINTS = (
-    "/api/health",
-    "/api/warmup_status",
-    "/api/warmup_wait",
-    "/api/canaries",
-    "/api/io_pool_status",
-    "/api/startup_profile",
-)
 
-
+# ------------------------------------------------------------------------------------ errors
 class HookError(Exception):
     """Base class of the hook client's errors."""
 
@@ -104,9 +121,165 @@ class HookServerUnavailable(HookError, TimeoutError):
     """``wait_for_server()`` gave up: the server did not answer ``/api/health`` in time."""
 
 
+
+
+# ------------------------------------------------------------------------------- route table
+# path -> what answers it from the controller. warmup_wait is answered by the event loop itself
+# (when warmup completes or the timeout passes), hence None here.
+_ROUTES: dict[str, Callable[[Any], Any] | None] = {
+    "/api/health": lambda controller: {"ok": True},
+    "/api/warmup_status": lambda controller: controller.warmup_status(),
+    "/api/warmup_wait": None,
+    "/api/canaries": lambda controller: controller.canaries(),
+    "/api/io_pool_status": lambda controller: controller.io_pool_status(),
+    "/api/startup_profile": lambda controller: controller.profiler.report(),
+}
+_ENDPOINTS = tuple(_ROUTES)
+
+
+# --------------------------------------------------------------------------- request parsing
+class _BadRequest(Exception):
+    """A request the server refuses before routing: ``status`` and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+class _Request:
+    __slots__ = ("method", "target", "version", "headers")
+
+    def __init__(self, method: str, target: str, version: str, headers: dict[str, list[str]]) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers  # lower-case name -> every value it was given
+
+    def header(self, name: str) -> str | None:
+        """The one value of header ``name``, None when absent; two or more values are a 400."""
+        values = self.headers.get(name)
+        if not values:
+            return None
+        if len(values) > 1 and len(set(values)) > 1:
+            raise _BadRequest(400, f"header {name!r} was given {len(values)} different values")
+        return values[0]
+
+
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
+
+
+def _check_request_line(line: bytes) -> tuple[str, str, str]:
+    """``(method, target, version)`` of a request line, or ``_BadRequest`` (400 or 505)."""
+    parts = line.split(b" ")
+    if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1] \
+            or not _VERSION.fullmatch(parts[2]):
+        raise _BadRequest(400, f"malformed request line {line[:100].decode('latin-1')!r}: expected "
+                               f"'GET /api/<endpoint> HTTP/1.1'")
+    if parts[2] not in (b"HTTP/1.0", b"HTTP/1.1"):
+        raise _BadRequest(505, f"{parts[2].decode()} is not supported; the hook API speaks "
+                               f"HTTP/1.0 and HTTP/1.1")
+    target = parts[1].decode("latin-1")
+    if not target.startswith("/"):
+        raise _BadRequest(400, f"request target {target[:100]!r} must be a path starting with '/'")
+    return parts[0].decode("ascii"), target, parts[2].decode("ascii")
+
+
+def _find_head_end(buf: bytearray) -> tuple[int, int]:
+    """(end of the head, start of the body), or (-1, -1) while the blank line has not come."""
+    crlf = buf.find(b"\r\n\r\n")
+    lf = buf.find(b"\n\n")
+    if crlf >= 0 and (lf < 0 or crlf < lf):
+        return crlf, crlf + 4
+    if lf >= 0:
+        return lf, lf + 2
+    return -1, -1
+
+
+def _parse_head(head: bytes) -> _Request:
+    lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")]
+    if len(lines) - 1 > _MAX_HEADER_LINES:
+        raise _BadRequest(431, f"{len(lines) - 1} header lines are over the limit of "
+                               f"{_MAX_HEADER_LINES}")
+    method, target, version = _check_request_line(lines[0])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        if line[:1] in (b" ", b"\t"):
+            raise _BadRequest(400, "folded header lines (starting with a space) are not accepted")
+        name, sep, value = line.partition(b":")
+        if not sep or not _TOKEN.fullmatch(name):
+            raise _BadRequest(400, f"malformed header line {line[:100].decode('latin-1')!r}: "
+                                   f"expected 'Name: value'")
+        headers.setdefault(name.decode("ascii").lower(), []).append(
+            value.strip(b" \t").decode("latin-1"))
+    return _Request(method, target, version, headers)
+
+
+def _response(status: int, body: Any, headers: tuple[tuple[str, str], ...] = (),
+              *, head_only: bool = False) -> bytes:
+    """One complete HTTP/1.0 answer with a JSON body; the connection closes after it."""
+    try:
+        data = json.dumps(body, default=str).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        status, data = 500, json.dumps({"error": f"cannot encode the answer: {exc}"}).encode()
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    lines = [f"HTTP/1.0 {status} {phrase}", "Server: imwarmup-hooks",
+             "Content-Type: application/json", f"Content-Length: {len(data)}",
+             "Cache-Control: no-store", "X-Content-Type-Options: nosniff", "Connection: close",
+             *(f"{key}: {value}" for key, value in headers)]
+    out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return out if head_only else out + data
+
+
+# ----------------------------------------------------------------------------- connections
+_READING, _WAITING, _WRITING, _LINGERING = "reading", "waiting", "writing", "lingering"
+
+
+class _Conn:
+    """One client connection, owned by the event loop thread (nothing else touches it)."""
+
+    __slots__ = ("sock", "state", "buf", "request", "body_end", "out", "deadline", "counted")
+
+    def __init__(self, sock: socket.socket, deadline: float, counted: bool) -> None:
+        self.sock = sock
+        self.state = _READING
+        self.buf = bytearray()
+        self.request: _Request | None = None
+        self.body_end = 0  # buffer length at which the head and its body are complete
+        self.out = memoryview(b"")
+        self.deadline = deadline
+        self.counted = counted  # counts toward max_connections (reading, waiting or writing)
+
+
+_LISTENER = object()
+_WAKE = object()
+
+
 # ------------------------------------------------------------------------------------ server
 class HookServer:
     """Serves the controller's warmup state as JSON over HTTP on loopback.
+
+    One event loop on one thread (``controller-hooks-0``) serves every client: it reads request
+    heads without blocking, answers at once from the controller's copies of its state, and
+    answers ``warmup_wait`` requests itself when warmup completes or their timeout passes.
+
+    What it accepts and refuses:
+
+    - On a loopback address (the default), only requests whose ``Host`` header names a loopback
+      name or address with the server's port (``127.0.0.1:PORT``, ``localhost:PORT``,
+      ``[::1]:PORT``); others get 421. This stops a web page that rebinds its domain name to
+      127.0.0.1 from reading the API. An HTTP/1.0 request without ``Host`` is a tool: accepted.
+    - Never requests a web page sent: an ``Origin`` other than the server's own or a
+      ``Sec-Fetch-Site`` other than ``same-origin``/``none`` get 403.
+    - A request's head and body must arrive within ``request_timeout`` seconds (else 408) and the
+      head must fit in 16 KiB (else 431); bodies over 64 KiB get 413 (no endpoint takes one).
+    - At most ``max_connections`` clients at once: one more gets an immediate 503.
+    - Malformed requests get a 400 (505 for HTTP versions but 1.0 and 1.1), methods but GET 405.
 
     Args:
         controller: a ``WarmupController`` (anything with ``warmup_status()``,
@@ -116,19 +289,19 @@ class HookServer:
         port: the TCP port; 0 picks a free one (read it back from ``port`` after ``start()``).
         token: if set, every request must carry ``Authorization: Bearer <token>`` (else 401).
         allow_remote: must be True to bind anything but loopback: the API has no TLS and tells
-            anyone who can reach it about the app's internals.
-        max_waiters: how many ``warmup_wait`` requests may block at once; one more gets 503.
-            The service pool has room for these plus a few other requests, so waiters never
-            delay a ``warmup_status`` answer.
+            anyone who can reach it about the app's internals. Requires ``token``; the ``Host``
+            check is then left to the token (remote clients name the machine in many ways).
+        max_waiters: how many ``warmup_wait`` requests may wait at once; one more gets 503.
+        max_connections: how many client connections may be open at once; one more gets 503.
+        request_timeout: seconds a client has to send its whole request; then 408.
 
     Raises:
         TypeError: ``controller`` lacks the methods above, or an argument has the wrong type.
         ValueError: ``port`` is outside 0..65535, ``token`` is empty or has whitespace or
-            non-ASCII characters, ``max_waiters`` < 1, or ``host`` is not loopback and
-            ``allow_remote`` is False.
+            non-ASCII characters, ``max_waiters`` or ``max_connections`` < 1,
+            ``request_timeout`` is not a positive finite number, or ``host`` is not loopback
+            and ``allow_remote`` is False or no ``token`` is given.
     """
-
-    _SPARE_WORKERS = 8  # request threads beyond the waiters: status, canaries, health ...
 
     def __init__(
         self,
@@ -138,7 +311,9 @@ class HookServer:
         token: str | None = None,
         allow_remote: bool = False,
         *,
-        max_waiters: int = 64,
+        max_waiters: int = 256,
+        max_connections: int = 512,
+        request_timeout: float = 5.0,
     ) -> None:
         needed = ("warmup_status", "wait_for_warmup", "canaries", "io_pool_status",
                   "on_warmup_complete", "add_listener", "service_pool")
@@ -158,30 +333,53 @@ class HookServer:
             _check_token(token, "HookServer()")
         if isinstance(max_waiters, bool) or not isinstance(max_waiters, int) or max_waiters < 1:
             raise ValueError(f"HookServer(): max_waiters must be an int >= 1, got {max_waiters!r}")
-        if not _is_loopback(host) and not allow_remote:
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) \
+                or max_connections < 1:
+            raise ValueError(
+                f"HookServer(): max_connections must be an int >= 1, got {max_connections!r}")
+        if isinstance(request_timeout, bool) or not isinstance(request_timeout, (int, float)) \
+                or not 0 < request_timeout < math.inf:
+            raise ValueError(f"HookServer(): request_timeout must be a number of seconds > 0, "
+                             f"got {request_timeout!r}")
+        remote = not _is_loopback(host)
+        if remote and not allow_remote:
             raise ValueError(
                 f"HookServer(): host {host!r} is not a loopback address; the hook API has no TLS "
                 f"and exposes the app's internals, so binding it beyond this machine needs "
                 f"allow_remote=True (and a token)"
             )
+        if remote and token is None:
+            raise ValueError(
+                f"HookServer(): allow_remote=True on {host!r} needs a token: without one anyone "
+                f"who can reach the port reads the app's internals; pass token='<secret>' and "
+                f"give clients HookClient(url, token='<secret>')"
+            )
         self._controller = controller
         self._host = host
         self._requested_port = port
         self._token = token.encode("ascii") if token is not None else None
+        self._check_host = not remote
         self._max_waiters = max_waiters
-        self._lock = threading.Lock()
-        # Waiters block on this condition; warmup completion, stop() and the pool's shutdown
-        # notify it. It guards _stopping, _waiters and _active.
-        self._changed = threading.Condition(self._lock)
-        self._stopping = False
+        self._max_connections = max_connections
+        self._request_timeout = float(request_timeout)
+        self._lock = threading.Lock()  # guards _started, _stopping and the listener's closing
         self._started = False
-        self._waiters = 0
-        self._active = 0
-        self._httpd: _PooledHTTPServer | None = None
+        self._stopping = False
+        self._loop_done = False
+        self._listener: socket.socket | None = None
+        self._bound_port: int | None = None
         self._pool: Any = None
         self._loop_future: Any = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
+        self._warmup_changed = False  # set by warmup workers, cleared by the loop
+        # Owned by the loop thread alone:
+        self._selector: selectors.BaseSelector | None = None
+        self._conns: set[_Conn] = set()
+        self._counted = 0  # connections counting toward max_connections
+        self._waiters: set[_Conn] = set()
+        self._next_deadline = math.inf
+        self._accept_paused_until: float | None = None
 
     # ---------------------------------------------------------------------------- lifecycle
     def start(self) -> "HookServer":
@@ -198,10 +396,17 @@ class HookServer:
             if self._started:
                 raise RuntimeError("HookServer.start(): the server is already running; call it once")
             self._started = True
+        family = socket.AF_INET6 if _is_ipv6(self._host) else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
         try:
-            family = socket.AF_INET6 if _is_ipv6(self._host) else socket.AF_INET
-            httpd = _PooledHTTPServer(self, (self._host, self._requested_port), family)
+            # No SO_REUSEADDR: port=0 picks a fresh port; a fixed port must really be free.
+            listener.bind((self._host, self._requested_port))
+            # The kernel queues this many connections the loop has not accepted yet (capped by
+            # net.core.somaxconn); with http.server's 5, bursts of clients were dropped.
+            listener.listen(max(socket.SOMAXCONN, self._max_connections))
+            listener.setblocking(False)
         except OSError as exc:
+            listener.close()
             with self._lock:
                 self._started = False
             raise OSError(
@@ -210,52 +415,53 @@ class HookServer:
                 f"{exc.strerror or exc}; pick another port or use port=0 for a free one",
             ) from exc
         try:
-            # 1 accept loop + every allowed waiter + spare workers for the quick endpoints. The
-            # pool starts threads only when work arrives, so an idle server costs one thread.
-            pool = self._controller.service_pool(
-                "hooks", max_workers=1 + self._max_waiters + self._SPARE_WORKERS
-            )
+            # One thread: the event loop. The pool also holds the loop's sentinel (see below).
+            pool = self._controller.service_pool("hooks", max_workers=1)
         except BaseException:
-            httpd.server_close()
+            listener.close()
             with self._lock:
                 self._started = False
             raise
-        self._httpd = httpd
+        self._listener = listener
+        self._bound_port = listener.getsockname()[1]
         self._pool = pool
         self._wake_r, self._wake_w = socket.socketpair()
-        # Waiters are woken by events, not polling: a canary finishing (listeners survive a
-        # manager reset) and the round's completion callback (covers cancelled jobs too).
-        # (The manager cannot drop a listener; after stop() this one only notifies a condition
-        # nobody waits on.)
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        # Waiters are answered on events, not polling: a canary finishing (listeners survive a
+        # manager reset) and the round's completion callback (covers cancelled jobs too). The
+        # manager cannot drop a listener; after stop() this one does nothing.
         self._controller.add_listener(self._on_warmup_event)
         self._controller.on_warmup_complete(self._on_warmup_event)
         self._loop_future = pool.submit(self._serve)
+        self._loop_future.add_done_callback(self._on_loop_future_done)
+        # The sentinel: queued behind the loop on this one-worker pool, it never runs while the
+        # loop does. controller.shutdown() shuts its service pools down with cancel_futures=True,
+        # which cancels the sentinel, and its callback wakes the loop to stop at once.
+        sentinel = pool.submit(_nothing)
+        sentinel.add_done_callback(lambda future: self._request_stop())
         _stop_at_interpreter_exit(self)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving: blocked ``warmup_wait`` requests answer ``{"done": false}`` at once,
-        requests in flight get up to ``timeout`` seconds to finish, then the socket closes.
+        """Stop serving: the port closes, blocked ``warmup_wait`` requests answer
+        ``{"done": false}`` at once, other unfinished requests are dropped. Returns within
+        ``timeout`` (about 0.5 s at most in practice), whatever the clients do.
 
         Safe to call twice, or before ``start()``.
 
         Args:
-            timeout: seconds to wait for the accept loop and in-flight requests.
+            timeout: the most seconds to wait for the loop to end.
         """
         already = self._request_stop()
-        if already or self._httpd is None:
+        if already or self._loop_future is None:
             return
-        deadline = time.monotonic() + max(0.0, timeout)
         try:
-            self._loop_future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except Exception:  # noqa: BLE001 - a timed-out or failed loop must not stop the close
+            self._loop_future.result(timeout=max(0.0, timeout))
+        except (CancelledError, TimeoutError):
+            pass  # never ran (its pool was shut down first) or still ending: nothing to wait on
+        except Exception:  # noqa: BLE001 - a failed loop must not stop the close
             pass
-        with self._changed:
-            self._changed.wait_for(lambda: self._active == 0, max(0.0, deadline - time.monotonic()))
-        self._httpd.server_close()
-        for sock in (self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
 
     def __enter__(self) -> "HookServer":
         if not self._started:
@@ -273,9 +479,9 @@ class HookServer:
         Raises:
             RuntimeError: the server is not started (with port 0 the port is not known yet).
         """
-        if self._httpd is None:
+        if self._bound_port is None:
             raise RuntimeError("HookServer.port: the server is not started; call start() first")
-        return self._httpd.server_address[1]
+        return self._bound_port
 
     @property
     def url(self) -> str:
@@ -289,107 +495,308 @@ class HookServer:
 
     @property
     def waiting(self) -> int:
-        """How many ``warmup_wait`` requests are blocked right now."""
-        with self._lock:
-            return self._waiters
+        """How many ``warmup_wait`` requests are waiting right now."""
+        return len(self._waiters)  # a set only the loop changes; len() of it is atomic
 
     @property
     def running(self) -> bool:
         """True between ``start()`` and ``stop()`` (or the controller's shutdown)."""
         return self._started and not self._stopping
 
-    # ---------------------------------------------------------------------------- serving
-    def _serve(self) -> None:
-        httpd = self._httpd
-        assert httpd is not None and self._wake_r is not None
-        httpd.timeout = 0  # handle_request() below must not block: select() already said ready
+    # ------------------------------------------------------------------ other threads' side
+    def _request_stop(self) -> bool:
+        """Flag the stop and wake the loop; True if it was already flagged."""
+        with self._lock:
+            already = self._stopping
+            self._stopping = True
+        self._wake()
+        return already
+
+    def _wake(self) -> None:
+        if self._loop_done or self._wake_w is None:
+            return
         try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(httpd, selectors.EVENT_READ)
-                selector.register(self._wake_r, selectors.EVENT_READ)
-                while not self._should_stop():
-                    for key, _ in selector.select(_POLL_SECONDS):
-                        if key.fileobj is httpd:
-                            httpd.handle_request()
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # full (the loop is awake anyway) or closed (the loop has ended)
+
+    def _on_warmup_event(self, _arg: Any) -> None:
+        self._warmup_changed = True
+        self._wake()
+
+    def _on_loop_future_done(self, future: Any) -> None:
+        if future.cancelled():  # the pool was shut down before the loop ran: close here
+            self._close_server_sockets()
+
+    def _close_server_sockets(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._loop_done = True
+            socks, self._listener = [self._listener, self._wake_r, self._wake_w], None
+        for sock in socks:
+            if sock is not None:
+                sock.close()
+
+    # ------------------------------------------------------------------------- event loop
+    def _serve(self) -> None:
+        selector = self._selector = selectors.DefaultSelector()
+        try:
+            assert self._listener is not None and self._wake_r is not None
+            selector.register(self._listener, selectors.EVENT_READ, _LISTENER)
+            selector.register(self._wake_r, selectors.EVENT_READ, _WAKE)
+            next_poll = time.monotonic() + _POLL_SECONDS
+            while not self._stopping:
+                now = time.monotonic()
+                if now >= next_poll:
+                    if self._should_stop():
+                        break
+                    next_poll = now + _POLL_SECONDS
+                wait = min(_POLL_SECONDS, max(0.0, self._next_deadline - now))
+                if self._accept_paused_until is not None:
+                    wait = min(wait, max(0.0, self._accept_paused_until - now))
+                for key, mask in selector.select(wait):
+                    if key.data is _LISTENER:
+                        self._accept()
+                    elif key.data is _WAKE:
+                        self._drain_wake()
+                    else:
+                        self._guarded(self._on_event, key.data, mask)
+                now = time.monotonic()
+                if self._warmup_changed:
+                    self._warmup_changed = False
+                    if self._waiters and self._controller.wait_for_warmup(0):
+                        self._answer_waiters()
+                if now >= self._next_deadline:
+                    self._expire(now)
+                if self._accept_paused_until is not None and now >= self._accept_paused_until:
+                    self._accept_paused_until = None
+                    selector.register(self._listener, selectors.EVENT_READ, _LISTENER)
+            self._finish()
         finally:
-            # Whatever ended the loop (stop(), the controller's shutdown, interpreter exit),
-            # blocked waiters must answer now: a pool shutting down joins their threads.
-            with self._changed:
-                self._stopping = True
-                self._changed.notify_all()
+            for conn in list(self._conns):
+                self._close(conn)
+            selector.close()
+            self._close_server_sockets()
 
     def _should_stop(self) -> bool:
-        if self._stopping:
-            return True
-        # controller.shutdown() shuts the service pool down and joins its threads: notice it, so
-        # the join does not hang on this loop.
+        # The pool was shut down without cancelling the sentinel: notice it, so a join of the
+        # pool does not hang on this loop.
         if self._pool.status()["shutdown"]:
             return True
         # The interpreter is exiting (the main thread has finished but nobody called stop()):
         # the pool's threads are joined at exit, so leave instead of keeping the process alive.
         return not threading.main_thread().is_alive()
 
-    def _request_stop(self) -> bool:
-        """Flag the stop, release the waiters and wake the accept loop; True if already flagged."""
-        with self._changed:
-            already = self._stopping
-            self._stopping = True
-            self._changed.notify_all()
-        self._wake()
-        return already
+    def _finish(self) -> None:
+        """The stop: close the port, drop unfinished requests, tell waiters and send what is due
+        (for at most _STOP_FLUSH_SECONDS), then return; the caller closes whatever is left."""
+        assert self._selector is not None
+        with self._lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            if self._accept_paused_until is None:
+                self._selector.unregister(listener)
+            listener.close()
+        for conn in list(self._conns):
+            if conn.state in (_READING, _LINGERING):
+                self._close(conn)
+        if self._waiters:
+            self._answer_waiters()
+        deadline = time.monotonic() + _STOP_FLUSH_SECONDS
+        while any(conn.state == _WRITING for conn in self._conns):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, mask in self._selector.select(left):
+                if key.data is _WAKE:
+                    self._drain_wake()
+                elif isinstance(key.data, _Conn) and mask & selectors.EVENT_WRITE:
+                    self._guarded(self._flush, key.data)
+            for conn in list(self._conns):
+                if conn.state == _LINGERING:  # sent: no time to linger, close now
+                    self._close(conn)
 
-    def _wake(self) -> None:
+    def _guarded(self, fn: Callable[..., None], conn: _Conn, *args: Any) -> None:
+        # One connection's failure must never end the loop (it serves everyone): report it,
+        # close that connection, go on.
         try:
-            if self._wake_w is not None:
-                self._wake_w.send(b"x")
-        except OSError:
+            fn(conn, *args)
+        except Exception:  # noqa: BLE001
+            import traceback
+
+            sys.stderr.write("[imwarmup] hook server: a request failed; the server goes on\n")
+            traceback.print_exc()
+            self._close(conn)
+
+    def _drain_wake(self) -> None:
+        assert self._wake_r is not None
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except BlockingIOError:
             pass
 
-    def _on_warmup_event(self, _arg: Any) -> None:
-        with self._changed:
-            self._changed.notify_all()
-
-    def _check_auth(self, header: str | None) -> bool:
-        if self._token is None:
-            return True
-        if not header:
-            return False
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        try:
-            given = value.strip().encode("ascii")
-        except UnicodeEncodeError:
-            return False
-        return hmac.compare_digest(given, self._token)
-
-    def _request_started(self) -> None:
-        with self._lock:
-            self._active += 1
-
-    def _request_finished(self) -> None:
-        with self._changed:
-            self._active -= 1
-            self._changed.notify_all()
-
-    def _wait_for_warmup(self, timeout: float) -> dict[str, Any] | None:
-        """Block until warmup is done, ``timeout`` passes or the server stops; None when too
-        many waiters already block (the caller answers 503)."""
-        with self._changed:
-            if self._waiters >= self._max_waiters:
-                return None
-            self._waiters += 1
+    def _accept(self) -> None:
+        assert self._listener is not None and self._selector is not None
+        for _ in range(_ACCEPT_BATCH):
             try:
-                self._changed.wait_for(
-                    lambda: self._stopping or self._controller.wait_for_warmup(0), timeout
-                )
-            finally:
-                self._waiters -= 1
-        done = bool(self._controller.wait_for_warmup(0))
-        return {"done": done, "status": self._controller.warmup_status()}
+                sock, _addr = self._listener.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._selector.unregister(self._listener)
+                    self._accept_paused_until = time.monotonic() + _ACCEPT_PAUSE_SECONDS
+                return  # ECONNABORTED and the like: that client is gone already
+            sock.setblocking(False)
+            now = time.monotonic()
+            if self._counted < self._max_connections:
+                conn = _Conn(sock, now + self._request_timeout, counted=True)
+                self._counted += 1
+                self._conns.add(conn)
+                self._selector.register(sock, selectors.EVENT_READ, conn)
+                self._next_deadline = min(self._next_deadline, conn.deadline)
+            elif len(self._conns) < 2 * self._max_connections:
+                # Over the cap: an immediate 503, sent and lingered like any answer but not
+                # counted (bounded by the second cap above).
+                conn = _Conn(sock, now, counted=False)
+                self._conns.add(conn)
+                self._selector.register(sock, selectors.EVENT_READ, conn)
+                self._send(conn, _response(503, {"error": (
+                    f"too many connections ({self._max_connections} open); retry shortly")},
+                    (("Retry-After", "1"),)))
+            else:
+                sock.close()  # twice the cap: nothing more to spend on this one
 
-    def _answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        """Route one GET; returns (status, JSON body)."""
+    def _on_event(self, conn: _Conn, mask: int) -> None:
+        if mask & selectors.EVENT_WRITE and conn.state == _WRITING:
+            self._flush(conn)
+            return
+        if not mask & selectors.EVENT_READ:
+            return
+        try:
+            data = conn.sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data:  # the client closed (or half-closed) its side
+            if conn.state == _READING and conn.buf.strip() and conn.request is None:
+                # e.g. `printf 'GARBAGE' | nc`: the client can still read an answer.
+                self._refuse(conn, _BadRequest(400, "the request ended before its blank line: "
+                                                    "expected 'GET /api/<endpoint> HTTP/1.1' "
+                                                    "and headers, each line ending in CRLF"))
+            else:
+                self._close(conn)  # gave up waiting, or done reading the answer
+            return
+        if conn.state == _READING:
+            conn.buf += data
+            self._read_request(conn)
+        # Waiting, lingering: whatever else the client sends is dropped.
+
+    def _read_request(self, conn: _Conn) -> None:
+        try:
+            if conn.request is None:
+                # Empty lines before the request line are allowed (RFC 9112 2.2).
+                while conn.buf[:2] == b"\r\n" or conn.buf[:1] == b"\n":
+                    del conn.buf[:2 if conn.buf[:1] == b"\r" else 1]
+                first = conn.buf.find(b"\n")
+                if (first if first >= 0 else len(conn.buf)) > _MAX_REQUEST_LINE:
+                    raise _BadRequest(414, f"request line over the {_MAX_REQUEST_LINE}-byte limit")
+                if first >= 0:  # judge the request line as soon as it is complete
+                    _check_request_line(bytes(conn.buf[:first]).rstrip(b"\r"))
+                end, body_start = _find_head_end(conn.buf)
+                if end < 0:
+                    if len(conn.buf) > MAX_HEAD_BYTES:
+                        raise _BadRequest(431, f"request head over the {MAX_HEAD_BYTES}-byte "
+                                               f"limit")
+                    return
+                if end > MAX_HEAD_BYTES:
+                    raise _BadRequest(431, f"request head over the {MAX_HEAD_BYTES}-byte limit")
+                request = _parse_head(bytes(conn.buf[:end]))
+                self._screen(request)
+                conn.request = request
+                conn.body_end = body_start + self._body_length(request)
+            if len(conn.buf) < conn.body_end:
+                return  # the rest of the body is still coming (within request_timeout)
+        except _BadRequest as exc:
+            self._refuse(conn, exc)
+            return
+        self._dispatch(conn, conn.request)
+
+    def _screen(self, request: _Request) -> None:
+        """Refuse what a browser tab sends to a local port: a Host that is not this server
+        (DNS rebinding), a foreign Origin, a cross-site fetch."""
+        host = request.header("host")
+        if host is None:
+            if request.version != "HTTP/1.0":
+                raise _BadRequest(400, "an HTTP/1.1 request needs a Host header, e.g. "
+                                       f"'Host: 127.0.0.1:{self.port}'")
+        elif self._check_host and not _is_loopback_host_header(host, self.port):
+            raise _BadRequest(421, (
+                f"Host {host[:100]!r} is not this server: the hook API answers only requests "
+                f"addressed to a loopback name or address with port {self.port} (e.g. "
+                f"'Host: 127.0.0.1:{self.port}'), so a web page whose domain name points at this "
+                f"machine cannot read it"))
+        origin = request.header("origin")
+        if origin is not None and (host is None or origin.lower() != f"http://{host.lower()}"):
+            raise _BadRequest(403, (
+                f"cross-origin request from Origin {origin[:100]!r} refused: the hook API "
+                f"answers tools and tests, not web pages"))
+        fetch_site = request.header("sec-fetch-site")
+        if fetch_site is not None and fetch_site.lower() not in ("same-origin", "none"):
+            raise _BadRequest(403, (
+                f"request sent by a web page (Sec-Fetch-Site: {fetch_site[:40]}) refused: the "
+                f"hook API answers tools and tests, not web pages"))
+
+    def _body_length(self, request: _Request) -> int:
+        """The body's length, to read and drop (no endpoint takes one); refuse big or chunked."""
+        if request.header("transfer-encoding") is not None:
+            raise _BadRequest(411, "chunked request bodies are not accepted; the hook API takes "
+                                   "no body")
+        length = request.header("content-length")
+        if length is None:
+            return 0
+        if not (length.isascii() and length.isdigit()):
+            raise _BadRequest(400, f"bad Content-Length header {length[:40]!r}")
+        size = int(length)
+        if size > MAX_BODY_BYTES:
+            raise _BadRequest(413, f"request body of {size} bytes is over the {MAX_BODY_BYTES}-"
+                                   f"byte limit; the hook API takes no body")
+        return size
+
+    def _dispatch(self, conn: _Conn, request: _Request) -> None:
+        head_only = request.method == "HEAD"
+        if request.method != "GET":
+            self._send(conn, _response(405, {"error": (
+                f"method {request.method} is not allowed; the hook API is read-only, use GET")},
+                (("Allow", "GET"),), head_only=head_only))
+            return
+        if not self._check_auth(request.headers.get("authorization")):
+            self._send(conn, _response(401, {"error": "missing or wrong token: send the header "
+                                                      "'Authorization: Bearer <token>'"},
+                                       (("WWW-Authenticate", 'Bearer realm="imwarmup"'),)))
+            return
+        split = urllib.parse.urlsplit(request.target)
+        try:
+            query = urllib.parse.parse_qs(split.query, keep_blank_values=True, strict_parsing=True) \
+                if split.query else {}
+        except ValueError as exc:
+            self._send(conn, _response(400, {"error": f"malformed query string {split.query!r}: "
+                                                      f"{exc}"}))
+            return
+        try:
+            status, body = self._route(split.path, query)
+        except Exception as exc:  # noqa: BLE001 - the app's state raised: report, keep serving
+            status, body = 500, {"error": f"{type(exc).__name__}: {exc}"}
+        if status == 0:
+            self._start_waiting(conn, body)
+        else:
+            self._send(conn, _response(status, body))
+
+    def _route(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        """(status, JSON body); status 0 means "wait", with the timeout as the body."""
         if path == "/api/warmup_wait":
             unknown = sorted(set(query) - {"timeout"})
             if unknown:
@@ -408,155 +815,136 @@ class HookServer:
             if not (0.0 <= timeout <= MAX_WAIT_TIMEOUT):  # NaN fails this too
                 return 400, {"error": f"timeout must be a number of seconds in [0, "
                                       f"{MAX_WAIT_TIMEOUT:g}], got {values[0]!r}"}
-            result = self._wait_for_warmup(timeout)
-            if result is None:
-                return 503, {"error": f"too many concurrent warmup_wait requests "
-                                      f"({self._max_waiters} already waiting); retry shortly"}
-            return 200, result
+            return 0, timeout
         if query:
             return 400, {"error": f"{path} takes no query parameters, got "
                                   f"{', '.join(sorted(query))}"}
-        controller = self._controller
-        if path == "/api/health":
-            return 200, {"ok": True}
-        if path == "/api/warmup_status":
-            return 200, controller.warmup_status()
-        if path == "/api/canaries":
-            return 200, controller.canaries()
-        if path == "/api/io_pool_status":
-            return 200, controller.io_pool_status()
-        if path == "/api/startup_profile":
-            return 200, controller.profiler.report()
-        return 404, {"error": f"no endpoint {path!r}; the endpoints are {', '.join(_ENDPOINTS)}"}
+        answer = _ROUTES.get(path)
+        if answer is None:
+            return 404, {"error": f"no endpoint {path!r}; the endpoints are {', '.join(_ENDPOINTS)}"}
+        return 200, answer(self._controller)
 
-
-class _PooledHTTPServer(http.server.HTTPServer):
-    """An HTTP server whose requests each run on the hook server's service pool.
-
-    Like ``ThreadingHTTPServer`` but with named, bounded pool threads (``controller-hooks-N``)
-    instead of a fresh ``threading.Thread`` per request.
-    """
-
-    allow_reuse_address = False  # port=0 picks a fresh port; a fixed port must really be free
-
-    def __init__(self, owner: HookServer, address: tuple[str, int], family: int) -> None:
-        self.address_family = family
-        self.owner = owner
-        super().__init__(address, _HookRequestHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        try:
-            self.owner._pool.submit(self._process_on_worker, request, client_address)
-        except RuntimeError:  # the pool is shut down: the controller is closing
-            self.shutdown_request(request)
-
-    def _process_on_worker(self, request: Any, client_address: Any) -> None:
-        self.owner._request_started()
-        try:
-            self.finish_request(request, client_address)
-        except Exception:  # noqa: BLE001 - one bad request must not end the worker
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            self.owner._request_finished()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            return  # the client went away: nothing to report
-        super().handle_error(request, client_address)  # prints the traceback to stderr
-
-
-class _HookRequestHandler(http.server.BaseHTTPRequestHandler):
-    server: _PooledHTTPServer
-    server_version = "imwarmup-hooks"
-    sys_version = ""
-    protocol_version = "HTTP/1.0"  # one request per connection: no idle keep-alive threads
-    timeout = _REQUEST_SOCKET_TIMEOUT
-
-    def __getattr__(self, name: str) -> Any:
-        # BaseHTTPRequestHandler looks up do_<METHOD> and answers 501 when it is missing; every
-        # method but GET is a 405 here, so any do_* lookup lands on one handler.
-        if name.startswith("do_"):
-            return self._method_not_allowed
-        raise AttributeError(name)
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        owner = self.server.owner
-        if not self._body_ok():
+    def _start_waiting(self, conn: _Conn, timeout: float) -> None:
+        if timeout > 0 and not self._controller.wait_for_warmup(0):
+            if len(self._waiters) >= self._max_waiters:
+                self._send(conn, _response(503, {"error": (
+                    f"too many concurrent warmup_wait requests ({self._max_waiters} already "
+                    f"waiting); retry shortly")}, (("Retry-After", "1"),)))
+                return
+            conn.state = _WAITING
+            conn.deadline = time.monotonic() + timeout
+            self._next_deadline = min(self._next_deadline, conn.deadline)
+            self._waiters.add(conn)
             return
-        if not owner._check_auth(self.headers.get("Authorization")):
-            self._send_json(401, {"error": "missing or wrong token: send the header "
-                                           "'Authorization: Bearer <token>'"},
-                            {"WWW-Authenticate": 'Bearer realm="imwarmup"'})
-            return
-        split = urllib.parse.urlsplit(self.path)
+        self._send(conn, self._wait_answer())
+
+    def _wait_answer(self) -> bytes:
+        done = bool(self._controller.wait_for_warmup(0))
+        return _response(200, {"done": done, "status": self._controller.warmup_status()})
+
+    def _answer_waiters(self, waiters: Any = None) -> None:
+        waiters = list(self._waiters if waiters is None else waiters)
         try:
-            query = urllib.parse.parse_qs(split.query, keep_blank_values=True, strict_parsing=True) \
-                if split.query else {}
-        except ValueError as exc:
-            self._send_json(400, {"error": f"malformed query string {split.query!r}: {exc}"})
-            return
-        try:
-            status, body = owner._answer(split.path, query)
+            data = self._wait_answer()  # one answer for all: they ask the same question
         except Exception as exc:  # noqa: BLE001 - the app's state raised: report, keep serving
-            status, body = 500, {"error": f"{type(exc).__name__}: {exc}"}
-        self._send_json(status, body)
+            data = _response(500, {"error": f"{type(exc).__name__}: {exc}"})
+        for conn in waiters:
+            self._waiters.discard(conn)
+            self._guarded(self._send, conn, data)
 
-    def _method_not_allowed(self) -> None:
-        if not self._body_ok():
+    def _expire(self, now: float) -> None:
+        """Act on every deadline that has passed; find the next one."""
+        due_waiters = []
+        next_deadline = math.inf
+        for conn in list(self._conns):
+            if conn.deadline > now:
+                next_deadline = min(next_deadline, conn.deadline)
+            elif conn.state == _WAITING:
+                due_waiters.append(conn)
+            elif conn.state == _READING:
+                self._refuse(conn, _BadRequest(408, (
+                    f"the request did not arrive within {self._request_timeout:g} s; send the "
+                    f"whole request at once")))
+                if conn.state == _LINGERING or conn.state == _WRITING:
+                    next_deadline = min(next_deadline, conn.deadline)
+            else:  # writing to a client that does not read, or lingering: done with it
+                self._close(conn)
+        self._next_deadline = next_deadline
+        if due_waiters:
+            self._answer_waiters(due_waiters)
+
+    def _refuse(self, conn: _Conn, exc: _BadRequest) -> None:
+        self._send(conn, _response(exc.status, {"error": exc.message}, exc.headers))
+
+    def _send(self, conn: _Conn, data: bytes) -> None:
+        conn.state = _WRITING
+        conn.out = memoryview(data)
+        conn.buf = bytearray()  # the request is done with; drop it
+        conn.deadline = time.monotonic() + _WRITE_TIMEOUT
+        self._next_deadline = min(self._next_deadline, conn.deadline)
+        self._flush(conn)
+
+    def _flush(self, conn: _Conn) -> None:
+        assert self._selector is not None
+        try:
+            sent = conn.sock.send(conn.out)
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # reset, broken pipe: the client is gone
+            self._close(conn)
             return
-        self._send_json(405, {"error": f"method {self.command} is not allowed; the hook API is "
-                                       f"read-only, use GET"}, {"Allow": "GET"})
+        conn.out = conn.out[sent:]
+        if conn.out:
+            self._selector.modify(conn.sock, selectors.EVENT_WRITE, conn)
+            return
+        # All sent: half-close, then read and drop what the client still sends until it
+        # closes or _LINGER_SECONDS pass, so the close cannot reset the answer away.
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
+        self._uncount(conn)
+        conn.state = _LINGERING
+        conn.deadline = time.monotonic() + _LINGER_SECONDS
+        self._next_deadline = min(self._next_deadline, conn.deadline)
+        self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
 
-    def _body_ok(self) -> bool:
-        """Read and drop a small request body; refuse big or chunked ones (no endpoint takes one)."""
-        if self.headers.get("Transfer-Encoding"):
-            self._send_json(411, {"error": "chunked request bodies are not accepted; the hook "
-                                           "API takes no body"})
-            return False
-        length = self.headers.get("Content-Length")
-        if length is None:
+    def _uncount(self, conn: _Conn) -> None:
+        if conn.counted:
+            conn.counted = False
+            self._counted -= 1
+
+    def _close(self, conn: _Conn) -> None:
+        if conn not in self._conns:
+            return
+        self._conns.discard(conn)
+        self._waiters.discard(conn)
+        self._uncount(conn)
+        try:
+            if self._selector is not None:
+                self._selector.unregister(conn.sock)
+        except (KeyError, ValueError):
+            pass
+        conn.sock.close()
+
+    def _check_auth(self, values: list[str] | None) -> bool:
+        if self._token is None:
             return True
-        try:
-            size = int(length)
-            if size < 0:
-                raise ValueError
-        except ValueError:
-            self._send_json(400, {"error": f"bad Content-Length header {length!r}"})
+        if not values or len(values) != 1:
             return False
-        if size > MAX_BODY_BYTES:
-            self._send_json(413, {"error": f"request body of {size} bytes is over the "
-                                           f"{MAX_BODY_BYTES}-byte limit; the hook API takes no body"})
+        scheme, _, value = values[0].partition(" ")
+        if scheme.lower() != "bearer":
             return False
-        if size:
-            # Read it so closing the socket does not reset the connection before the client
-            # has read the answer.
-            self.rfile.read(size)
-        return True
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # http.server's own errors (bad request line, header too long ...) as JSON too.
-        self.close_connection = True
-        self._send_json(code, {"error": message or explain or f"HTTP {code}"})
-
-    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         try:
-            data = json.dumps(body, default=str).encode("utf-8")
-        except (TypeError, ValueError) as exc:
-            status, data = 500, json.dumps({"error": f"cannot encode the answer: {exc}"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+            given = value.strip().encode("ascii")
+        except UnicodeEncodeError:
+            return False
+        return hmac.compare_digest(given, self._token)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
-        pass  # one stderr line per request would drown the warmup log
+
+def _nothing() -> None:
+    """The loop's sentinel job (see ``HookServer.start``)."""
 
 
 def start_hook_server_for_demo(controller: Any, port: int, port_file: str | os.PathLike | None = None,
@@ -714,6 +1102,7 @@ class HookClient:
     def _get(self, path: str, *, timeout: float = 10.0) -> Any:
         # Imported here, not at the top: an app that only serves never pays for urllib.request
         # (~8 ms); the client runs in test suites and tools, where it does not matter.
+        import http.client
         import urllib.error
         import urllib.request
 
@@ -787,3 +1176,26 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False  # another host name: it may resolve anywhere
+
+
+def _is_loopback_host_header(value: str, port: int) -> bool:
+    """True when a ``Host`` header names a loopback name or address with ``port``:
+    ``127.0.0.1:PORT``, ``localhost:PORT``, ``[::1]:PORT`` (no port means 80)."""
+    value = value.strip()
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            return False
+        port_text = rest[1:] if rest else "80"
+    else:
+        host, sep, port_text = value.rpartition(":")
+        if not sep:
+            host, port_text = value, "80"
+    if not (port_text.isascii() and port_text.isdigit()) or int(port_text) != port:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # another name: it may resolve anywhere (that is the rebinding attack)
