@@ -13,6 +13,8 @@ import pytest
 from modgen import HANG, Gen, gen  # noqa: F401 - shared generated modules and the gen fixture
 
 from imwarmup import NotWarmedError, StartupProfiler, WarmupController
+from imwarmup.core.report import format_text_report
+from imwarmup.widgets.status_line import status_line
 
 WAIT = 5.0
 
@@ -47,7 +49,7 @@ def test_init_starts_nothing(controllers):
     assert pool_threads(prefix) == []
     assert controller.started is False
     assert controller.canaries() == []
-    assert controller.warmup_status() == {"pending": [], "completed": [], "failed": []}
+    assert controller.warmup_status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
     assert controller.io_pool_status()["workers"] == []
     assert controller.io_pool_status()["jobs_submitted"] == 0
 
@@ -155,8 +157,43 @@ def test_shutdown_cancels_queued_warmup_jobs(gen, controllers):
     gate.release.set()
     controller.pool.shutdown(wait=True)
     assert controller.wait_for_warmup(WAIT)
-    assert controller.warmup_status() == {"pending": [], "completed": [slow], "failed": []}
+    assert controller.warmup_status() == {"pending": [], "completed": [slow], "failed": [],
+                                          "cancelled": ["json"]}
     controller.shutdown()  # a second shutdown is a no-op
+
+
+def test_shutdown_without_wait_accounts_for_every_submitted_module(gen, capsys):
+    """8 modules on 2 workers, shut down while 2 import: the 6 queued ones are cancelled, and
+    the status, the status bar, the log summary and the report all say so."""
+    gates = [gen.gate(), gen.gate()]
+    running = [gen.blocking(gate) for gate in gates]
+    queued = gen.modules(6, "VALUE = 1")
+    controller = WarmupController(running + queued, max_workers=2, log_to_stderr=True)
+    try:
+        controller.start()
+        assert all(gate.started.wait(WAIT) for gate in gates)
+        controller.shutdown(wait=False)
+        status = controller.warmup_status()
+        assert status == {"pending": running, "completed": [], "failed": [], "cancelled": queued}
+        assert status_line(status).text == "Warming up... (6/8), 6 cancelled"
+        gen.release_all()
+        assert controller.wait_for_warmup(WAIT)
+        assert controller.manager.wait_quiet(WAIT)
+        status = controller.warmup_status()
+        status["completed"].sort()  # in the order the two workers finished
+        assert status == {"pending": [], "completed": running, "failed": [], "cancelled": queued}
+        assert status_line(status).text == "Imports ready, 6 cancelled"
+        assert "8 modules, 2 completed, 6 cancelled" in format_text_report(
+            controller.canaries(), now=controller.canaries()[-1]["end_ts"])
+        err = capsys.readouterr().err.splitlines()
+        [cancel_line] = [line for line in err if "cancelled 6" in line]
+        assert cancel_line == (
+            "[warmup] cancelled 6 queued modules (the pool shut down before they started): "
+            + ", ".join(queued))
+        assert err[-1].startswith("[warmup done] 8 modules: 2 completed, 0 failed, 6 cancelled")
+    finally:
+        gen.release_all()
+        assert controller.shutdown(wait=True, timeout=WAIT)
 
 
 # ------------------------------------------------------------------------------- delegation
@@ -168,7 +205,8 @@ def test_on_warmup_complete_runs_once_on_a_worker(controllers):
         (threading.current_thread().name, status)), fired.set()))
     controller.start()
     assert fired.wait(WAIT)
-    assert calls == [("controller-io-0", {"pending": [], "completed": ["json"], "failed": []})]
+    assert calls == [("controller-io-0",
+                      {"pending": [], "completed": ["json"], "failed": [], "cancelled": []})]
     late = []
     controller.on_warmup_complete(late.append)
     assert late == [controller.warmup_status()]
@@ -296,7 +334,7 @@ def test_submit_job_works_before_start_on_the_pool(controllers):
     total, thread = future.result(timeout=WAIT)
     assert total == 3 and thread in ("controller-io-0", "controller-io-1")
     assert controller.started is False
-    assert controller.warmup_status() == {"pending": [], "completed": [], "failed": []}
+    assert controller.warmup_status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
 
 
 def test_io_pool_status_fields(gen, controllers):

@@ -204,7 +204,8 @@ def test_shutdown_with_a_timeout_returns_in_time_and_reports_not_finished(gen, c
     assert controller.canaries()[1]["status"] == "cancelled"
     gate.release.set()
     assert controller.shutdown(wait=True, timeout=WAIT) is True  # a later call waits again
-    assert controller.warmup_status() == {"pending": [], "completed": [slow], "failed": []}
+    assert controller.warmup_status() == {"pending": [], "completed": [slow], "failed": [],
+                                          "cancelled": ["json"]}
     assert controller.io_pool_status()["workers"] == []
 
 

@@ -140,7 +140,7 @@ def test_pool_must_have_submit_and_clock_must_be_callable():
 
 def test_before_any_submit_nothing_is_done_and_status_is_empty():
     manager = quiet(InlineExecutor())
-    assert manager.status() == {"pending": [], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
     assert manager.is_done() is False
     assert manager.wait(timeout=0) is False
     assert manager.canaries() == []
@@ -177,7 +177,7 @@ def test_bad_entry_is_named_and_nothing_is_submitted(bad, exc):
     assert repr(bad) in str(info.value)
     assert "nothing was submitted" in str(info.value)
     assert manager.canaries() == []
-    assert manager.status() == {"pending": [], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
     assert pool.submitted == 0
     assert manager.is_done() is False
 
@@ -215,7 +215,7 @@ def test_submit_empty_is_done_at_once_and_fires_callbacks(pools):
     manager.submit([])
     assert manager.is_done() is True
     assert manager.wait(timeout=0) is True
-    empty = {"pending": [], "completed": [], "failed": []}
+    empty = {"pending": [], "completed": [], "failed": [], "cancelled": []}
     assert before == [empty]
     manager.on_complete(after.append)
     assert after == [empty]
@@ -230,7 +230,7 @@ def test_status_returns_fresh_lists_every_call():
     first["completed"].append("intruder")
     first["pending"].append("intruder")
     second = manager.status()
-    assert second == {"pending": [], "completed": ["json", "os"], "failed": []}
+    assert second == {"pending": [], "completed": ["json", "os"], "failed": [], "cancelled": []}
     assert second["completed"] is not manager.status()["completed"]
 
 
@@ -350,7 +350,7 @@ def test_on_complete_registered_after_completion_runs_at_once_on_the_calling_thr
     calls = []
     manager.on_complete(lambda status: calls.append((threading.current_thread().name, status)))
     assert calls == [(threading.current_thread().name,
-                      {"pending": [], "completed": ["json"], "failed": []})]
+                      {"pending": [], "completed": ["json"], "failed": [], "cancelled": []})]
 
 
 def test_on_complete_needs_a_callable():
@@ -424,7 +424,7 @@ def test_canary_records_have_the_documented_fields_and_values(gen, pools):
     assert ok["status"] == "completed" and ok["error"] is None
     assert failed["status"] == "failed"
     assert failed["error"] == f"ModuleNotFoundError: No module named '{missing}'"
-    assert manager.status() == {"pending": [], "completed": [slow, "json"], "failed": [missing]}
+    assert manager.status() == {"pending": [], "completed": [slow, "json"], "failed": [missing], "cancelled": []}
 
 
 def test_canaries_are_copies():
@@ -503,7 +503,7 @@ def test_a_failing_import_is_failed_with_its_error_and_the_worker_survives(gen, 
     record = by_module(manager)[bad]
     assert record["status"] == "failed"
     assert record["error"].startswith(error)
-    assert manager.status() == {"pending": [], "completed": ["json"], "failed": [bad]}
+    assert manager.status() == {"pending": [], "completed": ["json"], "failed": [bad], "cancelled": []}
     # the worker is alive and is the same thread
     assert pool.submit(lambda: threading.current_thread().name).result(WAIT) == "controller-io-0"
     manager.reset()
@@ -592,7 +592,7 @@ def test_submit_on_a_shut_down_pool_records_failures_and_finishes_the_round(pool
     assert manager.is_done()
     record = manager.canaries()[0]
     assert record["status"] == "failed" and record["error"].startswith("RuntimeError")
-    assert calls == [{"pending": [], "completed": [], "failed": ["json"]}]
+    assert calls == [{"pending": [], "completed": [], "failed": ["json"], "cancelled": []}]
 
 
 # ---------------------------------------------------------------------------------- reset
@@ -609,7 +609,7 @@ def test_reset_clears_lists_and_callbacks_and_cancels_running_records(gen, pools
     clock_before.set_time(51.0)
     manager.reset()
 
-    assert manager.status() == {"pending": [], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
     assert manager.is_done() is False
     records = by_module(manager)
     assert records[slow]["status"] == "cancelled" and records["json"]["status"] == "cancelled"
@@ -622,7 +622,7 @@ def test_reset_clears_lists_and_callbacks_and_cancels_running_records(gen, pools
     assert records[slow]["status"] == "cancelled", "a cancelled record stays cancelled"
     assert records["json"]["status"] == "cancelled"
     assert records["json"]["start_ts"] is None, "an old queued job must not start"
-    assert manager.status() == {"pending": [], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
     manager.submit(["os"])
     assert manager.wait(WAIT)
     assert stale == [], "reset() forgets the old round's callbacks"
@@ -643,7 +643,7 @@ def test_old_in_flight_import_of_the_same_module_does_not_touch_the_new_round(ge
     old.join(WAIT)
     assert not old.is_alive()
     # the old import finished: the new round must not have noticed
-    assert manager.status() == {"pending": [slow, "json"], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [slow, "json"], "completed": [], "failed": [], "cancelled": []}
     assert manager.is_done() is False
     old_record, new_record = [c for c in manager.canaries() if c["module"] == slow]
     assert old_record["status"] == "cancelled"
@@ -651,7 +651,7 @@ def test_old_in_flight_import_of_the_same_module_does_not_touch_the_new_round(ge
 
     pool.run(1, "controller-io-1")
     pool.run(2, "controller-io-2")
-    assert manager.status() == {"pending": [], "completed": [slow, "json"], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [slow, "json"], "failed": [], "cancelled": []}
     assert manager.is_done()
     assert [c["status"] for c in manager.canaries()] == ["cancelled", "completed", "completed"]
     assert gate.runs == ["controller-io-0"], "the module body ran once, in the old round"
@@ -668,12 +668,12 @@ def test_old_queued_job_does_not_touch_the_new_round_and_stays_cancelled(gen):
     pool.run(0, "controller-io-0")  # the old job finally gets a worker
     assert gate.runs == [], "an old queued job must not import"
     assert counted not in sys.modules
-    assert manager.status() == {"pending": [counted], "completed": [], "failed": []}
+    assert manager.status() == {"pending": [counted], "completed": [], "failed": [], "cancelled": []}
     old_record = manager.canaries()[0]
     assert old_record["status"] == "cancelled" and old_record["start_ts"] is None
     pool.run(1, "controller-io-1")
     assert gate.runs == ["controller-io-1"]
-    assert manager.status() == {"pending": [], "completed": [counted], "failed": []}
+    assert manager.status() == {"pending": [], "completed": [counted], "failed": [], "cancelled": []}
     assert [c["status"] for c in manager.canaries()] == ["cancelled", "completed"]
 
 
@@ -695,11 +695,12 @@ def test_reset_with_a_real_pool_same_module_again(gen, pools):
     gate.release.set()
     assert blocker_gate.started.wait(WAIT)
     # old slow finished, old counted was skipped, new slow and counted are done, blocker blocks
-    assert manager.status() == {"pending": [blocker], "completed": [slow, counted], "failed": []}
+    assert manager.status() == {"pending": [blocker], "completed": [slow, counted], "failed": [],
+                                "cancelled": []}
     blocker_gate.release.set()
     assert manager.wait(WAIT)
     assert manager.status() == {"pending": [], "completed": [slow, counted, blocker],
-                                "failed": []}
+                                "failed": [], "cancelled": []}
     assert counted_gate.runs == ["controller-io-0"]
     assert [c["status"] for c in manager.canaries()] == [
         "cancelled", "cancelled", "completed", "completed", "completed"]
@@ -811,7 +812,7 @@ def test_inline_executor_on_the_main_thread_works():
     manager.on_complete(lambda status: calls.append(threading.current_thread().name))
     manager.submit(["json", "os"])
     assert manager.is_done()  # before submit() returned, every job had run
-    assert manager.status() == {"pending": [], "completed": ["json", "os"], "failed": []}
+    assert manager.status() == {"pending": [], "completed": ["json", "os"], "failed": [], "cancelled": []}
     assert calls == [threading.current_thread().name]
     assert {c["thread_name"] for c in manager.canaries()} == {threading.main_thread().name}
 

@@ -6,8 +6,9 @@ from imwarmup.theme import Role
 from imwarmup.widgets.status_line import pending_tooltip, status_line
 
 
-def st(pending=(), completed=(), failed=()):
-    return {"pending": list(pending), "completed": list(completed), "failed": list(failed)}
+def st(pending=(), completed=(), failed=(), cancelled=()):
+    return {"pending": list(pending), "completed": list(completed), "failed": list(failed),
+            "cancelled": list(cancelled)}
 
 
 def test_idle_when_nothing_submitted():
@@ -34,6 +35,33 @@ def test_ready_with_failures_is_red_and_counts_them():
     assert line.text == "Imports ready, 2 failed"
     assert line.role is Role.FAILED
     assert line.failed == 2 and line.finished == 3 and line.total == 3
+
+
+SIX = ["c1", "c2", "c3", "c4", "c5", "c6"]
+
+
+def test_ready_with_cancelled_modules_counts_them_in_grey():
+    line = status_line(st(completed=["a", "b"], cancelled=SIX))
+    assert (line.state, line.text, line.role) == ("ready", "Imports ready, 6 cancelled",
+                                                  Role.CANCELLED)
+    assert (line.finished, line.total, line.cancelled, line.fraction) == (8, 8, 6, 1.0)
+
+
+def test_warming_after_a_shutdown_says_how_many_were_cancelled():
+    line = status_line(st(pending=["a", "b"], cancelled=SIX))
+    assert line.text == "Warming up... (6/8), 6 cancelled"
+    assert (line.state, line.role, line.total, line.cancelled) == ("warming", Role.WARMING, 8, 6)
+
+
+def test_failed_and_cancelled_are_both_counted():
+    line = status_line(st(completed=["a"], failed=["b"], cancelled=SIX))
+    assert line.text == "Imports ready, 1 failed, 6 cancelled"
+    assert (line.role, line.failed, line.cancelled, line.total) == (Role.FAILED, 1, 6, 8)
+
+
+def test_a_status_without_a_cancelled_list_counts_none():
+    line = status_line({"pending": [], "completed": ["a"], "failed": []})
+    assert (line.text, line.cancelled) == ("All imports ready", 0)
 
 
 def test_bad_status_names_what_is_missing():

@@ -123,7 +123,9 @@ class WarmupController:
         return self._started
 
     def warmup_status(self) -> dict[str, list[str]]:
-        """``{"pending": [...], "completed": [...], "failed": [...]}`` (see ``WarmupManager.status``)."""
+        """``{"pending": [...], "completed": [...], "failed": [...], "cancelled": [...]}``: each
+        module in exactly one list; "cancelled" ones were still queued at ``shutdown()`` (see
+        ``WarmupManager.status``)."""
         return self.manager.status()
 
     def wait_for_warmup(self, timeout: float | None = None) -> bool:

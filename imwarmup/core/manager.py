@@ -1,9 +1,10 @@
 """WarmupManager: imports modules on a pool, one job per module, and records a canary for each.
 
 A *round* is one ``submit()``; ``reset()`` ends it. Canary records are kept across rounds (the
-history the Gantt chart draws); the pending/completed/failed lists belong to the current round
-only. Jobs carry their round, so an import still in flight from an old round never touches the
-new one, even when the same module is submitted again.
+history the Gantt chart draws); the pending/completed/failed/cancelled lists belong to the
+current round only: every submitted module is in exactly one of them. Jobs carry their round,
+so an import still in flight from an old round never touches the new one, even when the same
+module is submitted again.
 
 Locking: one short lock guards all state. ``pool.submit`` and every callback run outside it, so
 an executor that runs jobs inline on the calling thread works too.
@@ -77,12 +78,14 @@ def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list
 class _Round:
     """The state of one submit(): which modules are where, and whether it has finished."""
 
-    __slots__ = ("pending", "completed", "failed", "done", "fired", "records", "finishing")
+    __slots__ = ("pending", "completed", "failed", "cancelled", "done", "fired", "records",
+                 "finishing")
 
     def __init__(self) -> None:
         self.pending: dict[str, None] = {}  # ordered set, O(1) removal
         self.completed: list[str] = []
         self.failed: list[str] = []
+        self.cancelled: list[str] = []  # queued when the pool shut down: never imported
         self.done = False
         # Jobs that left ``pending`` but are still writing their log line / telling listeners.
         # The round is done only when this is 0 too, so once wait() returns, every line is
@@ -100,7 +103,7 @@ class WarmupManager:
         manager = WarmupManager(make_io_pool())
         manager.submit(["numpy", "sqlite3"])
         manager.wait(timeout=10)
-        manager.status()   # {"pending": [], "completed": [...], "failed": [...]}
+        manager.status()   # {"pending": [], "completed": [...], "failed": [...], "cancelled": []}
 
     Args:
         pool: any ``concurrent.futures.Executor`` (an inline one works too).
@@ -331,18 +334,22 @@ class WarmupManager:
 
     # ------------------------------------------------------------------------------ queries
     def status(self) -> StatusDict:
-        """``{"pending": [...], "completed": [...], "failed": [...]}``: fresh lists, one snapshot."""
+        """``{"pending": [...], "completed": [...], "failed": [...], "cancelled": [...]}``: fresh
+        lists, one snapshot. Every module of the round is in exactly one list; "cancelled" holds
+        the modules still queued when the pool shut down (``cancel_queued()``), never imported.
+        """
         with self._lock:
             return self._status_locked()
 
     def _status_locked(self) -> StatusDict:
         round_ = self._round
         if round_ is None:
-            return {"pending": [], "completed": [], "failed": []}
+            return {"pending": [], "completed": [], "failed": [], "cancelled": []}
         return {
             "pending": list(round_.pending),
             "completed": list(round_.completed),
             "failed": list(round_.failed),
+            "cancelled": list(round_.cancelled),
         }
 
     def is_done(self) -> bool:
@@ -421,27 +428,32 @@ class WarmupManager:
     def cancel_queued(self) -> int:
         """Mark canaries that never started as cancelled (their jobs will not run); return how many.
 
-        Used when the pool shuts down with jobs still queued. Finishes the round if nothing else runs.
+        Used when the pool shuts down with jobs still queued. They move from the status's
+        "pending" list to its "cancelled" list, the log gets one line naming them, and the
+        round finishes if nothing else runs (its summary counts them).
         """
         with self._lock:
             round_ = self._round
             if round_ is None:
                 return 0
             now = self._clock()
-            count = 0
+            names = []
             for record in round_.records:
                 if record["status"] == "running" and record["start_ts"] is None:
                     record["status"] = "cancelled"
                     record["end_ts"] = now
                     round_.pending.pop(record["module"], None)
-                    count += 1
-            if count and not round_.pending and not round_.finishing:
+                    round_.cancelled.append(record["module"])
+                    names.append(record["module"])
+            if names and not round_.pending and not round_.finishing:
                 round_.done = True
             self._revision += 1
             self._changed.notify_all()
-        if count:
+        if names and self._log:
+            self._write(self._format_cancelled(names))
+        if names:
             self._fire_if_done(round_)
-        return count
+        return len(names)
 
     # ----------------------------------------------------------------------------- logging
     def _write(self, line: str) -> None:
@@ -465,13 +477,23 @@ class WarmupManager:
         return f"[warmup {record['canary_id']}] {where}: {elapsed:.1f}ms{main}"
 
     @staticmethod
+    def _format_cancelled(names: list[str], limit: int = 10) -> str:
+        shown = ", ".join(names[:limit])
+        if len(names) > limit:
+            shown += f" and {len(names) - limit} more"
+        n = len(names)
+        return (
+            f"[warmup] cancelled {n} queued module{'s' if n != 1 else ''} (the pool shut down "
+            f"before {'they' if n != 1 else 'it'} started): {shown}"
+        )
+
+    @staticmethod
     def _format_summary(round_: _Round) -> str:
         total = sum(r["elapsed_ms"] or 0.0 for r in round_.records)
         n = len(round_.records)
         parts = [f"{len(round_.completed)} completed", f"{len(round_.failed)} failed"]
-        cancelled = sum(1 for r in round_.records if r["status"] == "cancelled")
-        if cancelled:
-            parts.append(f"{cancelled} cancelled")
+        if round_.cancelled:
+            parts.append(f"{len(round_.cancelled)} cancelled")
         line = (
             f"[warmup done] {n} module{'s' if n != 1 else ''}: {', '.join(parts)} "
             f"(sum of per-module elapsed: {total:.1f}ms)"

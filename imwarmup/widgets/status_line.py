@@ -22,14 +22,19 @@ class StatusLine:
     state: str        # "idle" | "warming" | "ready" | "failed"
     text: str
     role: Role
-    finished: int     # completed + failed
+    finished: int     # completed + failed + cancelled: every module whose warmup has ended
     total: int
     failed: int
     fraction: float   # finished / total, 0 when nothing was submitted
+    cancelled: int = 0  # still queued when the pool shut down: never imported
 
 
 def status_line(status: Mapping[str, Any]) -> StatusLine:
-    """The status bar line for ``{"pending": [...], "completed": [...], "failed": [...]}``.
+    """The status bar line for ``{"pending": [...], "completed": [...], "failed": [...],
+    "cancelled": [...]}`` (a status without "cancelled" counts none).
+
+    Every submitted module is counted: cancelled ones end the warmup like finished ones and the
+    text says how many there are ("Imports ready, 6 cancelled"), so none vanishes from the bar.
 
     Raises:
         TypeError: ``status`` is not such a mapping (names the missing key).
@@ -38,23 +43,32 @@ def status_line(status: Mapping[str, Any]) -> StatusLine:
         pending = len(status["pending"])
         completed = len(status["completed"])
         failed = len(status["failed"])
-    except (KeyError, TypeError) as exc:
+        cancelled = len(status.get("cancelled", ()))
+    except (KeyError, TypeError, AttributeError) as exc:
         raise TypeError(
             f"status_line(): expected a warmup status mapping with 'pending', 'completed' and "
-            f"'failed' lists, got {status!r} ({exc})"
+            f"'failed' lists (and optionally 'cancelled'), got {status!r} ({exc})"
         ) from None
-    finished = completed + failed
+    finished = completed + failed + cancelled
     total = finished + pending
     if total == 0:
         return StatusLine("idle", "Warmup idle", Role.IDLE, 0, 0, 0, 0.0)
+    tail = f", {cancelled} cancelled" if cancelled else ""
     if pending:
         return StatusLine(
-            "warming", f"Warming up... ({finished}/{total})", Role.WARMING,
-            finished, total, failed, finished / total,
+            "warming", f"Warming up... ({finished}/{total}){tail}", Role.WARMING,
+            finished, total, failed, finished / total, cancelled,
         )
     if failed:
         return StatusLine(
-            "failed", f"Imports ready, {failed} failed", Role.FAILED, finished, total, failed, 1.0
+            "failed", f"Imports ready, {failed} failed{tail}", Role.FAILED, finished, total,
+            failed, 1.0, cancelled,
+        )
+    if cancelled:
+        # Not "All imports ready": some were never imported. Grey, like a cancelled canary.
+        return StatusLine(
+            "ready", f"Imports ready, {cancelled} cancelled", Role.CANCELLED, finished, total,
+            0, 1.0, cancelled,
         )
     return StatusLine("ready", "All imports ready", Role.READY, finished, total, 0, 1.0)
 
