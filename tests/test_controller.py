@@ -337,6 +337,62 @@ def test_submit_job_works_before_start_on_the_pool(controllers):
     assert controller.warmup_status() == {"pending": [], "completed": [], "failed": [], "cancelled": []}
 
 
+def test_a_waiting_shutdown_runs_the_apps_queued_jobs_and_cancels_queued_imports(
+        gen, controllers):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow, "json"], max_workers=1).start()
+    assert gate.started.wait(WAIT)
+    job = controller.submit_job(lambda: "ran")  # queued behind the blocked import
+    assert controller.shutdown(wait=True, timeout=0) is False  # the import still runs
+    assert controller.manager.canary_for("json")["status"] == "cancelled"
+    assert controller.io_pool_status()["jobs_queued"] == 1  # the app's job, not json's
+    gate.release.set()
+    assert controller.shutdown(wait=True, timeout=WAIT) is True
+    assert job.result(timeout=0) == "ran"
+    assert controller.dropped_jobs == []
+
+
+def test_a_job_submitted_just_before_shutdown_is_never_dropped(controllers):
+    for _ in range(50):  # it used to be cancelled when no worker had taken it yet
+        controller = controllers(max_workers=2)
+        job = controller.submit_job(threading.current_thread)
+        assert controller.shutdown(wait=True, timeout=WAIT) is True
+        assert job.result(timeout=0).name.startswith("controller-io-")
+
+
+def queued_job_one():
+    return 1
+
+
+def queued_job_two():
+    return 2
+
+
+def test_shutdown_without_wait_drops_the_apps_queued_jobs_and_reports_each(gen, capsys):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = WarmupController([slow, "json"], max_workers=1, log_to_stderr=True).start()
+    try:
+        assert gate.started.wait(WAIT)
+        one, two = controller.submit_job(queued_job_one), controller.submit_job(queued_job_two)
+        capsys.readouterr()
+        assert controller.shutdown(wait=False) is False
+        names = [f"{__name__}.queued_job_one", f"{__name__}.queued_job_two"]
+        assert [name for name, _ in controller.dropped_jobs] == names
+        assert [future for _, future in controller.dropped_jobs] == [one, two]
+        assert one.cancelled() and two.cancelled()
+        err = capsys.readouterr().err.splitlines()
+        for name in names:
+            assert (f"[imwarmup] shutdown: dropped the queued job {name}: it never ran "
+                    f"(shutdown(wait=False)); its future is cancelled") in err
+        assert controller.io_pool_status()["jobs_queued"] == 0
+    finally:
+        gate.release.set()
+        assert controller.shutdown(wait=True, timeout=WAIT) is True
+    assert len(controller.dropped_jobs) == 2  # a later call adds nothing: nothing was queued
+
+
 def test_io_pool_status_fields(gen, controllers):
     gate = gen.gate()
     controller = controllers(max_workers=2, thread_name_prefix="svc-io")

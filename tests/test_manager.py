@@ -582,6 +582,21 @@ def test_a_huge_error_is_one_short_log_line_and_whole_in_the_canary_and_report(
     assert error in format_text_report(manager.canaries(), now=0.0)
 
 
+def test_cancel_queued_cancels_the_pools_futures_of_the_queued_imports(gen, pools):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    pool = pools(1)
+    manager = quiet(pool)
+    manager.submit([slow, "json", "os"])
+    assert gate.started.wait(WAIT)
+    assert pool.status()["jobs_queued"] == 2
+    assert manager.cancel_queued() == 2
+    assert pool.status()["jobs_queued"] == 0  # the pool drops them; nothing waits for a worker
+    assert manager.status()["cancelled"] == ["json", "os"]
+    gate.release.set()
+    assert manager.wait(WAIT)
+
+
 def test_submit_on_a_shut_down_pool_records_failures_and_finishes_the_round(pools):
     pool = pools(1)
     pool.shutdown(wait=True)

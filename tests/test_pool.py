@@ -3,6 +3,7 @@ workers are daemons that a shutdown can leave behind (with a timeout) and never 
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import threading
@@ -177,6 +178,21 @@ def test_shutdown_cancels_queued_jobs_and_their_count(pools):
     assert pool.status()["shutdown"] is True
     release.set()
     pool.shutdown(wait=True)
+
+
+def test_drop_queued_cancels_waiting_jobs_and_names_those_it_cancelled(pools):
+    pool = pools(1)
+    started, release = threading.Event(), threading.Event()
+    running = pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)
+    owned = pool.submit(lambda: None)
+    owned.cancel()  # its owner cancelled it before: not this call's doing
+    queued = pool.submit(functools.partial(math.sqrt, 4.0))
+    [(name, future)] = pool.drop_queued()
+    assert (name, future) == ("math.sqrt", queued) and queued.cancelled()
+    assert not running.done() and pool.status()["jobs_queued"] == 0
+    release.set()
+    assert running.result(timeout=WAIT)
 
 
 # ------------------------------------------------------------------ an executor that never holds exit

@@ -71,11 +71,13 @@ class WarmupController:
         self._clock = clock
         self.profiler = StartupProfiler(clock=clock)
         self.manager = WarmupManager(self._pool, log_to_stderr=log_to_stderr, clock=clock)
+        self._log = bool(log_to_stderr)
         self.manager.add_listener(self._record_phase)
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
         self._service_pools: list[IOPool] = []
+        self._dropped: list[tuple[str, Any]] = []  # (name, future) of app jobs shutdown dropped
         # Registered with atexit by start(), dropped by a shutdown that saw every worker end. It
         # holds the manager weakly: registering never keeps a controller (or a test's) alive.
         self._exit_report = _exit_reporter(self.manager, clock, log_to_stderr)
@@ -214,7 +216,15 @@ class WarmupController:
 
     # -------------------------------------------------------------------- background work
     def submit_job(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any):
-        """Run ``fn(*args, **kwargs)`` on the controller's pool; returns its ``Future``."""
+        """Run ``fn(*args, **kwargs)`` on the controller's pool; returns its ``Future``.
+
+        A job submitted before ``shutdown()`` is never dropped silently: a waiting shutdown
+        runs it, ``shutdown(wait=False)`` cancels it if it has not started and lists it in
+        ``dropped_jobs`` (and the log).
+
+        Raises:
+            RuntimeError: the controller is shut down.
+        """
         return self._pool.submit(fn, *args, **kwargs)
 
     def service_pool(self, name: str, max_workers: int = 1) -> IOPool:
@@ -239,18 +249,30 @@ class WarmupController:
 
     # ---------------------------------------------------------------------------- lifecycle
     def shutdown(self, wait: bool = True, timeout: float | None = None) -> bool:
-        """Stop the warmup pool and the service pools; queued warmup jobs are cancelled (their
-        canaries say "cancelled"). A job already running is never interrupted: its worker is a
-        daemon thread, so it never holds the process at exit (an import still running then gets
-        one stderr line).
+        """Stop the warmup pool and the service pools. A job already running is never
+        interrupted: its worker is a daemon thread, so it never holds the process at exit (an
+        import still running then gets one stderr line).
 
-        Safe to call again: a later call only waits (``wait=True``) or reports.
+        What happens to work that has not started:
+
+        - warmup imports still queued are cancelled: their canaries say "cancelled" and
+          ``warmup_status()["cancelled"]`` lists them;
+        - the app's own jobs (``submit_job()``, ``pool.submit()``) run to completion when
+          ``wait`` is True. With ``wait=False`` they are cancelled; each one dropped is logged
+          (``[imwarmup] shutdown: dropped the queued job <name> ...``) and kept in
+          ``dropped_jobs``, and its future raises ``CancelledError``;
+        - a service pool's queued jobs are cancelled: a service stops with the controller
+          (the hook server's stop signal is such a cancelled job).
+
+        Safe to call again: a later call waits (``wait=True``), or drops what is still queued
+        (``wait=False``), and reports.
 
         Args:
             wait: block until every worker has ended or ``timeout`` passes. ``False`` returns at
                 once, even while an import is blocked forever.
-            timeout: with ``wait``, the most seconds to block in all; ``None`` waits for as long
-                as the running jobs take. Ignored (but still checked) when ``wait`` is False.
+            timeout: with ``wait``, the most seconds to block in all; ``None`` (or a huge value)
+                waits for as long as the jobs take; queued app jobs still waiting when it
+                passes run later. Ignored (but still checked) when ``wait`` is False.
 
         Returns:
             True when every worker of the controller's pools has ended; False while one is still
@@ -267,9 +289,13 @@ class WarmupController:
             pools = [*self._service_pools, self._pool]
         if first:
             # Every pool stops taking jobs before anyone waits, so one timeout covers them all.
+            # The warmup pool keeps its queue: the manager cancels its own queued imports, and
+            # the app's jobs behind them are the app's (run, or dropped and reported below).
             for pool in pools:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=False, cancel_futures=pool is not self._pool)
             self.manager.cancel_queued()
+        if not wait:
+            self._report_dropped(self._pool.drop_queued())
         # Real elapsed time, not the injected clock: this bounds how long the caller blocks.
         deadline = None if timeout is None else time.monotonic() + timeout
         finished = True
@@ -279,6 +305,26 @@ class WarmupController:
         if finished:
             atexit.unregister(self._exit_report)  # nothing can be abandoned any more
         return finished
+
+    @property
+    def dropped_jobs(self) -> list[tuple[str, Any]]:
+        """``(name, future)`` of every app job a ``shutdown(wait=False)`` cancelled before it
+        ran, in queue order (``name`` is ``module.qualname`` of its function). Empty when
+        nothing was dropped; a waiting shutdown never drops one."""
+        with self._lock:
+            return list(self._dropped)
+
+    def _report_dropped(self, dropped: list[tuple[str, Any]]) -> None:
+        if not dropped:
+            return
+        with self._lock:
+            self._dropped.extend(dropped)
+        if self._log:
+            for name, _future in dropped:
+                _write_stderr(
+                    f"[imwarmup] shutdown: dropped the queued job {name}: it never ran "
+                    f"(shutdown(wait=False)); its future is cancelled"
+                )
 
     def __enter__(self) -> "WarmupController":
         return self

@@ -79,7 +79,7 @@ class _Round:
     """The state of one submit(): which modules are where, and whether it has finished."""
 
     __slots__ = ("pending", "completed", "failed", "cancelled", "done", "fired", "records",
-                 "finishing")
+                 "finishing", "futures")
 
     def __init__(self) -> None:
         self.pending: dict[str, None] = {}  # ordered set, O(1) removal
@@ -93,6 +93,9 @@ class _Round:
         self.finishing = 0
         self.fired = False
         self.records: list[dict[str, Any]] = []
+        # canary_id -> the pool's future of its job: cancel_queued() cancels the queued ones,
+        # so the pool drops them instead of counting them as queued work.
+        self.futures: dict[int, Any] = {}
 
 
 class WarmupManager:
@@ -192,9 +195,13 @@ class WarmupManager:
         # the job right here, and it must find the whole round in place.
         for record in round_.records:
             try:
-                self._pool.submit(self._run, round_, record)
+                future = self._pool.submit(self._run, round_, record)
             except BaseException as exc:  # a pool that is shut down: record it, lose nothing
                 self._finish(round_, record, None, describe_exception(exc), self._clock())
+                continue
+            with self._lock:
+                if record["status"] == "running" and record["start_ts"] is None:
+                    round_.futures[record["canary_id"]] = future
         if not names:
             self._fire_if_done(round_)
         return [r["canary_id"] for r in round_.records]
@@ -205,6 +212,7 @@ class WarmupManager:
         with self._lock:
             if self._round is not round_ or record["status"] != "running":
                 return  # reset() cancelled this round while the job waited in the queue
+            round_.futures.pop(record["canary_id"], None)  # running: nothing left to cancel
             record["start_ts"] = self._clock()
             record["thread_name"] = thread.name
             record["thread_id"] = threading.get_ident()
@@ -438,6 +446,7 @@ class WarmupManager:
                 return 0
             now = self._clock()
             names = []
+            futures = []
             for record in round_.records:
                 if record["status"] == "running" and record["start_ts"] is None:
                     record["status"] = "cancelled"
@@ -445,10 +454,14 @@ class WarmupManager:
                     round_.pending.pop(record["module"], None)
                     round_.cancelled.append(record["module"])
                     names.append(record["module"])
+                    futures.append(round_.futures.pop(record["canary_id"], None))
             if names and not round_.pending and not round_.finishing:
                 round_.done = True
             self._revision += 1
             self._changed.notify_all()
+        for future in futures:  # outside the lock: a pool's cancel callback may take its own
+            if future is not None:
+                future.cancel()  # False when its worker took it already: _run sees "cancelled"
         if names and self._log:
             self._write(self._format_cancelled(names))
         if names:

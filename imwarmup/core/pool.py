@@ -26,7 +26,10 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
-__all__ = ["IOPool", "make_io_pool", "validate_timeout", "NO_LIMIT_ABOVE_SECONDS", "MAX_WORKERS"]
+__all__ = [
+    "IOPool", "make_io_pool", "validate_timeout", "job_name", "NO_LIMIT_ABOVE_SECONDS",
+    "MAX_WORKERS",
+]
 
 # The most worker threads one pool may have. Imports run one at a time under the interpreter
 # lock (and per-module import locks), so warmup stops getting faster after a few workers; a huge
@@ -71,6 +74,19 @@ def validate_timeout(timeout: Any, where: str) -> float | None:
     if timeout > NO_LIMIT_ABOVE_SECONDS:
         return None
     return float(timeout)
+
+
+def job_name(fn: Any) -> str:
+    """A readable name for a job's callable (``module.qualname``); never raises."""
+    try:
+        target = getattr(fn, "func", fn)  # functools.partial: name what it calls
+        module = getattr(target, "__module__", None)
+        qualname = getattr(target, "__qualname__", None)
+        if isinstance(qualname, str):
+            return f"{module}.{qualname}" if isinstance(module, str) else qualname
+        return repr(fn)
+    except BaseException:  # noqa: BLE001 - an odd callable still gets a name
+        return f"<{type(fn).__name__} object>"
 
 
 class _Job:
@@ -262,6 +278,25 @@ class IOPool(Executor):
                     continue
                 thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in threads)
+
+    def drop_queued(self) -> list[tuple[str, Future]]:
+        """Cancel every job still waiting for a worker; running jobs go on.
+
+        Returns:
+            ``(name, future)`` of each job this call cancelled, in queue order (``name`` from
+            :func:`job_name`); jobs whose future was cancelled before are not listed.
+        """
+        state = self._state
+        with state.lock:
+            jobs = list(state.jobs)
+            state.jobs.clear()
+        dropped = []
+        for job in jobs:  # outside the lock: cancel() runs forget_if_cancelled, which takes it
+            if job.future.cancelled():
+                continue  # its owner cancelled it (the warmup manager's queued imports)
+            if job.future.cancel():  # False: a worker has just taken it, so it runs
+                dropped.append((job_name(job.fn), job.future))
+        return dropped
 
     def status(self) -> dict[str, Any]:
         """A copy of the pool's state: sizes, live worker names and job counts."""
