@@ -232,3 +232,189 @@ def test_importing_imwarmup_and_its_panels_pulls_in_no_heavy_module():
     assert result["violations"] == []
     assert result["panels"] == []
     assert result["control"] == ["numpy"]
+
+
+# ------------------------------------------------------------- every way of loading a module
+def _load_by_import_module(name, path):
+    line = sys._getframe().f_lineno + 1
+    importlib.import_module(name)
+
+
+def _load_by_importlib_dunder_import(name, path):
+    line = sys._getframe().f_lineno + 1
+    importlib.__import__(name)
+
+
+def _load_by_find_spec_and_exec_module(name, path):
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)  # a look-up only: nothing runs yet
+    module = importlib.util.module_from_spec(spec)
+    line = sys._getframe().f_lineno + 1
+    spec.loader.exec_module(module)
+
+
+def _load_by_spec_from_file_location(name, path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    line = sys._getframe().f_lineno + 1
+    spec.loader.exec_module(module)
+
+
+def _loading_line(exc_info) -> int:
+    """The `line` local of the _load_by_* function the error went through."""
+    return next(entry.locals["line"] for entry in exc_info.traceback
+                if entry.name.startswith("_load_by_"))
+
+
+@pytest.mark.parametrize("load", [
+    _load_by_import_module, _load_by_importlib_dunder_import,
+    _load_by_find_spec_and_exec_module, _load_by_spec_from_file_location,
+])
+def test_every_way_of_loading_a_heavy_module_is_refused(project, load):
+    # A plain module (no package): the old audit hook saw only `import` statements.
+    name = f"heavy_sdk_{project.tag}"
+    path = project.tmp_path / f"{name}.py"
+    path.write_text("X = 1\n")
+    project.created.append(name)
+    with MainThreadImportGuard(heavy=[name], mode="raise") as guard:
+        with pytest.raises(MainThreadImportError, match=f"heavy module '{name}'") as info:
+            load(name, str(path))
+    [violation] = guard.violations()
+    assert violation["module"] == name and violation["lazy"] is False
+    # Blamed on the loading line inside load(): the first frame outside importlib.
+    assert (violation["file"], violation["line"]) == (__file__, _loading_line(info))
+    assert name not in sys.modules
+
+
+def test_a_heavy_import_that_finds_nothing_ran_nothing_and_is_not_recorded(project):
+    missing = f"heavy_missing_{project.tag}"
+    name, path = project.importer("missing", f'''\
+        try:
+            import {missing}
+        except ImportError:
+            {missing} = None
+    ''')
+    with MainThreadImportGuard(heavy=[missing], mode="raise") as guard:
+        importlib.import_module(name)  # an optional dependency that is not installed
+    assert guard.violations() == []
+
+
+# ---------------------------------------------------- lazy imports inside a warmed package
+def _lazy_package(project, label: str, body: str) -> str:
+    name = f"heavy_{label}_{project.tag}"
+    pkg = project.tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(textwrap.dedent(body))
+    (pkg / "extra.py").write_text("VALUE = 7\n")
+    light = f"light_dep_{label}_{project.tag}"
+    (project.tmp_path / f"{light}.py").write_text("VALUE = 8\n")
+    project.created += [name, f"{name}.extra", light]
+    return name
+
+
+def test_a_warmed_package_importing_on_first_use_is_recorded_and_never_breaks_the_call(project):
+    heavy = _lazy_package(project, "lazy", f'''\
+        def info():
+            import light_dep_lazy_{project.tag}   # a plain dependency, loaded on first use
+            return 1
+
+        def more():
+            from . import extra                    # its own submodule, loaded on first use
+            return extra.VALUE
+    ''')
+    package = importlib.import_module(heavy)  # warmed before the guard looks
+    with MainThreadImportGuard(heavy=[heavy], mode="raise") as guard:
+        with pytest.warns(MainThreadImportWarning, match="imported lazily") as record:
+            info_line = sys._getframe().f_lineno + 1
+            assert package.info() == 1
+            extra_line = sys._getframe().f_lineno + 1
+            assert package.more() == 7
+            package.info(), package.more()  # loaded now: nothing new
+    first, second = guard.violations()
+    assert first["module"] == f"light_dep_lazy_{project.tag}" and first["lazy"] is True
+    assert first["by"] == heavy
+    assert (first["file"], first["line"]) == (__file__, info_line)
+    assert (second["module"], second["lazy"]) == (f"{heavy}.extra", True)
+    assert (second["file"], second["line"]) == (__file__, extra_line)
+    assert [(w.filename, w.lineno) for w in record.list] == [(__file__, info_line),
+                                                           (__file__, extra_line)]
+    assert f"WarmupController([{heavy!r}, 'light_dep_lazy_{project.tag}', ...])" in str(
+        record.list[0].message)
+
+
+def test_a_warmed_package_importing_an_unwarmed_heavy_package_is_still_refused(project):
+    other = project.heavy("other")
+    heavy = _lazy_package(project, "plots", f"def plot():\n    import {other}\n")
+    package = importlib.import_module(heavy)
+    with MainThreadImportGuard(heavy=[heavy, other], mode="raise") as guard:
+        line = sys._getframe().f_lineno + 2
+        with pytest.raises(MainThreadImportError):
+            package.plot()
+        # The user's own import of a submodule of the warmed package is refused too.
+        with pytest.raises(MainThreadImportError):
+            importlib.import_module(f"{heavy}.extra")
+    first, second = guard.violations()
+    assert (first["module"], first["lazy"], first["line"]) == (other, False, line)
+    assert (second["module"], second["lazy"]) == (f"{heavy}.extra", False)
+
+
+# ---------------------------------------------------------------------------- blame
+def test_a_heavy_submodule_pulled_in_by_its_package_is_blamed_on_the_users_import(project):
+    pkg = f"numlike_{project.tag}"
+    root = project.tmp_path / pkg
+    (root / "linalg").mkdir(parents=True)
+    (root / "matrixlib").mkdir()
+    (root / "__init__.py").write_text("from . import matrixlib\n")
+    (root / "matrixlib" / "__init__.py").write_text("from .defmatrix import matrix\n")
+    (root / "matrixlib" / "defmatrix.py").write_text(
+        f"import sys\n\nfrom {pkg}.linalg import norm\nmatrix = object\n")
+    (root / "linalg" / "__init__.py").write_text("def norm():\n    return 0\n")
+    project.created += [pkg, f"{pkg}.matrixlib", f"{pkg}.matrixlib.defmatrix", f"{pkg}.linalg"]
+    name, path = project.importer("blame", f"import json\nimport {pkg}\n")
+    with MainThreadImportGuard(heavy=[f"{pkg}.linalg"]) as guard:
+        importlib.import_module(name)
+    [violation] = guard.violations()
+    assert violation["module"] == f"{pkg}.linalg"
+    assert (violation["file"], violation["line"], violation["importer"]) == (path, 2, name)
+
+
+def test_finder_is_first_while_enabled_and_gone_after(project):
+    heavy = project.heavy("finder")
+    before = list(sys.meta_path)
+    guard = MainThreadImportGuard(heavy=[heavy]).enable()
+    try:
+        assert sys.meta_path[1:] == before and "MainThreadImportGuard" in repr(sys.meta_path[0])
+        importlib.import_module(heavy)
+    finally:
+        guard.disable()
+    assert sys.meta_path == before
+    assert [v["module"] for v in guard.violations()] == [heavy]
+
+
+REAL_NUMPY = r"""
+import io, json, sys, warnings
+sys.path.insert(0, sys.argv[1])
+from imwarmup.core.purity import MainThreadImportGuard
+warnings.simplefilter("ignore")
+blame = MainThreadImportGuard(heavy=["numpy.linalg"]).enable()
+import numpy as np  # line 7
+blame.disable()
+lazy = MainThreadImportGuard(heavy=["numpy"], mode="raise").enable()
+out = io.StringIO()
+np.info(np.sum, output=out)  # line 11
+print(json.dumps({"blame": blame.violations(), "lazy": lazy.violations(),
+                  "info": "sum" in out.getvalue()}))
+"""
+
+
+def test_real_numpy_blame_and_lazy_pydoc():
+    out = subprocess.run([sys.executable, "-c", REAL_NUMPY, ROOT], capture_output=True,
+                         text=True, timeout=60, check=True)
+    result = __import__("json").loads(out.stdout)
+    [blame] = result["blame"]
+    assert (blame["module"], blame["file"], blame["line"]) == ("numpy.linalg", "<string>", 7)
+    assert result["info"] is True  # np.info worked under a raise-mode guard
+    assert result["lazy"] and all(v["lazy"] and v["line"] == 11 for v in result["lazy"])

@@ -15,11 +15,27 @@ Quick start::
 Modes: ``"record"`` only records; ``"warn"`` also issues a ``MainThreadImportWarning`` that points
 at the importing line; ``"raise"`` makes the import itself fail with ``MainThreadImportError``.
 
-Each violation is the *first* import of a heavy module (or one of its submodules) that actually
-executes on the main thread: a module already in ``sys.modules`` (warmed on a worker) costs
-nothing and is never reported. The file and line are the code that asked for the import, found by
-walking the stack past importlib and past the heavy package's own code, so
-``importlib.import_module("numpy")`` is attributed to its caller as well.
+What is caught: every way a module gets loaded on the main thread. An enabled guard puts a finder
+first on ``sys.meta_path``, so ``import``, ``importlib.import_module``, ``importlib.__import__``
+and ``__import__`` are all seen before the module runs; an audit hook on ``exec`` also sees a
+module executed by hand (``spec.loader.exec_module(module)``). A module already in
+``sys.modules`` (warmed on a worker) costs nothing and is never reported, and neither is a mere
+look-up (``importlib.util.find_spec``) or an import that finds nothing.
+
+Each violation is one of two kinds:
+
+- **direct**: a heavy module (or one of its submodules) that is not loaded yet is imported on the
+  main thread. ``"raise"`` mode refuses it.
+- **lazy** (``violation["lazy"] is True``): the code of a heavy package that *is* warmed imports
+  something on first use (``np.info()`` imports ``pydoc``, scipy loads ``scipy.stats`` on first
+  access). It costs the frame, so it is recorded (and warned about in ``"warn"`` and ``"raise"``
+  mode), but it never fails: the user's call into the warmed package must keep working.
+  ``violation["by"]`` names the heavy module whose code asked for it.
+
+The file and line are the user's code that caused the import: the first frame on the stack
+outside importlib and outside the top-level package of any heavy module (so with
+``heavy=["numpy.linalg"]``, ``import numpy`` is blamed on that line, not on numpy's own
+``from numpy.linalg import ...``).
 """
 
 from __future__ import annotations
@@ -27,6 +43,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import types
 import warnings
 from typing import Any, Callable, Iterable
 
@@ -64,7 +81,8 @@ class MainThreadImportError(ImportError):
 
 
 class MainThreadImportWarning(RuntimeWarning):
-    """A guard in ``"warn"`` mode saw a heavy import on the main thread."""
+    """A guard in ``"warn"`` mode saw a heavy import on the main thread (or a guard in ``"warn"``
+    or ``"raise"`` mode saw a warmed package import something lazily)."""
 
 
 class MainThreadImportGuard:
@@ -96,6 +114,9 @@ class MainThreadImportGuard:
             )
         if not callable(clock):
             raise TypeError(f"MainThreadImportGuard(): clock must be callable, got {clock!r}")
+        # Top-level packages of the heavy names: their frames are library code, never the user's
+        # line to blame (numpy's own modules, for heavy=["numpy.linalg"]).
+        self._families = frozenset(name.partition(".")[0] for name in self._heavy)
         self._mode = mode
         self._clock = clock
         self._lock = threading.Lock()
@@ -124,14 +145,16 @@ class MainThreadImportGuard:
         return self._revision
 
     def enable(self) -> "MainThreadImportGuard":
-        """Start watching imports (installs the process's audit hook on first use). Returns self."""
+        """Start watching imports: puts the process's import finder first on ``sys.meta_path``
+        (and installs its ``exec`` audit hook on first use). Returns self."""
         _dispatcher.add(self)
         self._enabled = True
         return self
 
     def disable(self) -> None:
-        """Stop watching; the recorded violations stay. The audit hook stays installed (Python
-        cannot remove one) but does nothing for a disabled guard."""
+        """Stop watching; the recorded violations stay. The finder leaves ``sys.meta_path`` when
+        the last guard is disabled; the audit hook stays installed (Python cannot remove one) but
+        does nothing without an enabled guard."""
         self._enabled = False
         _dispatcher.remove(self)
 
@@ -143,9 +166,11 @@ class MainThreadImportGuard:
 
     def violations(self) -> list[dict[str, Any]]:
         """A copy of each violation: ``{"module", "imported", "file", "line", "importer",
-        "thread_name", "ts"}``. ``module`` is the heavy module that was loaded, ``imported`` the
-        name the import event was for (a submodule or a dependency of it), ``importer`` the
-        module name of the blamed code."""
+        "thread_name", "ts", "lazy", "by"}``. ``module`` is the module that was loaded (for a
+        direct violation, the outermost heavy module being imported), ``imported`` the name the
+        import machinery was loading when it was seen, ``importer`` the module name of the blamed
+        code, ``lazy`` whether a warmed heavy package asked for it on first use and ``by`` the
+        module whose code asked for the import (None for the user's own import)."""
         with self._lock:
             return [dict(v) for v in self._violations]
 
@@ -165,102 +190,270 @@ class MainThreadImportGuard:
                 return root
         return None
 
-    def _on_import(self, name: str, frame: Any) -> None:
-        """Called by the audit hook on the main thread for a module not in ``sys.modules``."""
-        heavy_module = None  # the outermost heavy module whose code is on the stack
+    def _cares(self, name: str, requester: Any) -> bool:
+        """Cheap test before the import is looked at closely: a heavy name, or a function of a
+        heavy module asking for anything (a possible lazy import)."""
+        if self._heavy_root(name) is not None:
+            return True
+        return (requester is not None and requester.f_code.co_name != "<module>"
+                and self._heavy_root(requester.f_globals.get("__name__")) is not None)
+
+    def _on_import(self, name: str, frame: Any) -> MainThreadImportError | None:
+        """Judge the main-thread load of ``name``; ``frame`` is the innermost frame that is not
+        the guard's own. Records (and warns); returns the error to raise in ``"raise"`` mode."""
+        requested = name    # what the import statement / import_module() call asked for
+        requester = None    # the innermost frame outside importlib: the code that asked
+        outer_heavy = None  # the outermost heavy module whose import is running on the stack
         blamed = None
         while frame is not None:
             module = frame.f_globals.get("__name__")
             if module in _IMPORTLIB_MODULES:
+                if requester is None and frame.f_code.co_name == "_find_and_load":
+                    # `import pkg.sub` loads pkg first: name the submodule that was asked for.
+                    asked = frame.f_locals.get("name")
+                    if isinstance(asked, str):
+                        requested = asked
                 frame = frame.f_back
                 continue
+            if requester is None:
+                requester = frame
             if self._heavy_root(module) is not None:
-                heavy_module = module  # keep walking: blame whoever imported the heavy package
-                frame = frame.f_back
-                continue
-            blamed = frame
-            break
-        target = heavy_module or name
-        root = self._heavy_root(target)
-        if root is None:
-            return  # neither the imported module nor any code on the stack is heavy
+                if frame.f_code.co_name == "<module>":
+                    outer_heavy = module
+            elif not (isinstance(module, str) and module.partition(".")[0] in self._families):
+                blamed = frame
+                break
+            frame = frame.f_back
+
+        name_root = self._heavy_root(name)
+        by = requester.f_globals.get("__name__") if requester is not None else None
+        by_heavy = (requester is not None and isinstance(by, str)
+                    and (by.partition(".")[0] in self._families))
+        if outer_heavy is not None:
+            # Part of a heavy package's own import running here: one record for that package.
+            lazy, target, key_root = False, outer_heavy, self._heavy_root(outer_heavy)
+        elif name_root is not None and not (_loaded(name_root) and by_heavy):
+            lazy = False
+            target = requested if self._heavy_root(requested) is not None else name
+            key_root = name_root
+        else:
+            # A warmed heavy package's code loads something on first use.
+            by_root = (self._heavy_root(by) if requester is not None
+                       and requester.f_code.co_name != "<module>" else None)
+            key_root = name_root or by_root
+            if key_root is None or not _loaded(key_root):
+                return None  # light code importing light modules, or a package mid-import
+            lazy, target = True, name
         file = blamed.f_code.co_filename if blamed is not None else "<unknown>"
         line = blamed.f_lineno if blamed is not None else 0
-        # One record per heavy package and blamed line: `import numpy` fires an event for numpy,
-        # its parents and every module numpy's __init__ pulls in.
-        key = (root, file, line)
+        # One record per heavy package and blamed line: `import numpy` loads numpy, its parents
+        # and every module numpy's __init__ pulls in.
+        key = (key_root, file, line)
         with self._lock:
             if key in self._seen:
-                return
+                return None
             self._seen.add(key)
             violation = {
-                "module": target if heavy_module is None else heavy_module,
+                "module": target,
                 "imported": name,
                 "file": file,
                 "line": line,
                 "importer": blamed.f_globals.get("__name__") if blamed is not None else None,
                 "thread_name": threading.current_thread().name,
                 "ts": self._clock(),
+                "lazy": lazy,
+                "by": by if requester is not blamed else None,
             }
             self._violations.append(violation)
             self._revision += 1
-        message = (
-            f"heavy module {violation['module']!r} imported on the main thread at {file}:{line}; "
-            f"warm it on a worker instead (WarmupController([{root!r}, ...]) and "
-            f"controller.require_warmed({violation['module']!r}) once ready)"
-        )
-        if self._mode == "warn":
+        if lazy:
+            message = (
+                f"{target!r} was imported lazily on the main thread at {file}:{line}, on first "
+                f"use of the warmed {key_root!r} (asked for by {by}); it cost this frame. Warm it "
+                f"too: WarmupController([{key_root!r}, {target!r}, ...])"
+            )
+        else:
+            message = (
+                f"heavy module {target!r} imported on the main thread at {file}:{line}; warm it "
+                f"on a worker instead (WarmupController([{key_root!r}, ...]) and "
+                f"controller.require_warmed({target!r}) once ready)"
+            )
+        if self._mode == "warn" or (lazy and self._mode == "raise"):
             warnings.warn_explicit(
                 message, MainThreadImportWarning, file, line,
                 module=violation["importer"] or "<unknown>",
             )
         elif self._mode == "raise":
-            raise MainThreadImportError(message, dict(violation))
+            return MainThreadImportError(message, dict(violation))
+        return None
+
+
+def _loaded(name: str) -> bool:
+    """Whether module ``name`` is in ``sys.modules`` and has finished running (a module whose
+    import is in progress is in ``sys.modules`` already, with ``__spec__._initializing`` set)."""
+    module = sys.modules.get(name)
+    if module is None:
+        return False
+    return not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
+def _requester(frame: Any) -> Any:
+    """The innermost frame at or above ``frame`` that is not importlib's."""
+    while frame is not None and frame.f_globals.get("__name__") in _IMPORTLIB_MODULES:
+        frame = frame.f_back
+    return frame
+
+
+def _is_import(frame: Any) -> bool:
+    """Whether ``frame`` (the caller of a meta-path finder) is the import system loading a module,
+    rather than ``importlib.util.find_spec`` only looking one up."""
+    back = frame.f_back
+    return (frame.f_code.co_name == "_find_spec" and back is not None
+            and back.f_code.co_name == "_find_and_load_unlocked"
+            and back.f_globals.get("__name__") == "importlib._bootstrap")
+
+
+def _module_executed(frame: Any) -> types.ModuleType | None:
+    """The module an ``exec`` call at ``frame`` runs, when a loader's ``exec_module(module)``
+    (directly or through importlib's ``_call_with_frames_removed``) made it; else None."""
+    for _ in range(2):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "exec_module":
+            module = frame.f_locals.get("module")
+            return module if isinstance(module, types.ModuleType) else None
+        frame = frame.f_back
+    return None
+
+
+class _Finder:
+    """The finder the dispatcher keeps first on ``sys.meta_path`` while a guard is enabled.
+
+    It finds nothing of its own: for an import a guard cares about it asks the finders after it
+    for the spec (an import that finds nothing ran nothing and is not a violation), lets the
+    guards judge it, and returns that spec, so the module is searched for only once.
+    """
+
+    def __init__(self, dispatcher: "_Dispatcher") -> None:
+        self._dispatcher = dispatcher
+
+    def __repr__(self) -> str:
+        return "<imwarmup MainThreadImportGuard finder>"
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        dispatcher = self._dispatcher
+        guards = dispatcher.guards_here()
+        if not guards:
+            return None
+        caller = sys._getframe(1)
+        if not _is_import(caller):
+            return None  # importlib.util.find_spec: a look-up, nothing runs
+        requester = _requester(caller)
+        if not any(guard._cares(name, requester) for guard in guards):
+            return None
+        with dispatcher.busy():
+            spec = self._find_after_me(name, path, target)
+            if spec is not None:
+                dispatcher.judge(guards, name, caller)
+        return spec
+
+    def _find_after_me(self, name: str, path: Any, target: Any) -> Any:
+        finders = list(sys.meta_path)
+        after = finders[finders.index(self) + 1:] if self in finders else finders
+        for finder in after:
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is None:
+                continue
+            spec = find_spec(name, path, target)
+            if spec is not None:
+                return spec
+        return None
 
 
 class _Dispatcher:
-    """The one audit hook of the process, forwarding import events to the enabled guards.
+    """The process's import finder and audit hook, forwarding main-thread loads to the guards.
 
     This is process-wide state on purpose (STYLE.md item 4 prefers state owned by objects):
     ``sys.addaudithook`` hooks can never be removed, so installing one per guard would leak a
-    hook per guard for the life of the process. One hook, installed on the first ``enable()``,
-    serves every guard; a disabled guard simply leaves the list.
+    hook per guard for the life of the process, and one finder serves every guard. The hook is
+    installed on the first ``enable()``; the finder is on ``sys.meta_path`` only while a guard is
+    enabled.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._guards: tuple[MainThreadImportGuard, ...] = ()  # replaced, never mutated: lock-free reads
-        self._installed = False
-        self._busy = threading.local()
+        self._hook_installed = False
+        self._finder = _Finder(self)
+        self._local = threading.local()
 
     def add(self, guard: MainThreadImportGuard) -> None:
         with self._lock:
             if guard not in self._guards:
                 self._guards = self._guards + (guard,)
-            if not self._installed:
+            if not self._hook_installed:
                 sys.addaudithook(self._hook)
-                self._installed = True
+                self._hook_installed = True
+            # First, so no other finder loads a module unseen; moved back to the front if
+            # something was inserted before it since.
+            if self._finder in sys.meta_path:
+                sys.meta_path.remove(self._finder)
+            sys.meta_path.insert(0, self._finder)
 
     def remove(self, guard: MainThreadImportGuard) -> None:
         with self._lock:
             self._guards = tuple(g for g in self._guards if g is not guard)
+            if not self._guards and self._finder in sys.meta_path:
+                sys.meta_path.remove(self._finder)
+
+    def guards_here(self) -> tuple[MainThreadImportGuard, ...]:
+        """The enabled guards when called on the main thread outside a guard's own work, else ()."""
+        guards = self._guards
+        if not guards or threading.get_ident() != threading.main_thread().ident:
+            return ()
+        if getattr(self._local, "active", False):
+            return ()  # an import made while a guard works (warnings may import linecache)
+        return guards
+
+    def busy(self) -> "_Busy":
+        return _Busy(self._local)
+
+    def judge(self, guards: tuple[MainThreadImportGuard, ...], name: str, frame: Any) -> None:
+        """Every guard records the load; then the first refusal is raised."""
+        errors = [error for guard in guards if (error := guard._on_import(name, frame))]
+        if errors:
+            raise errors[0]
 
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         # Runs for every audited event in the process: return as early and cheaply as possible.
-        if event != "import" or not self._guards:
+        if event != "exec":
             return
-        name = args[0]
-        if name in sys.modules or threading.get_ident() != threading.main_thread().ident:
+        guards = self.guards_here()
+        if not guards:
             return
-        if getattr(self._busy, "active", False):
-            return  # an import made by a guard itself (warnings may import linecache)
-        self._busy.active = True
-        try:
-            frame = sys._getframe(1)
-            for guard in self._guards:
-                guard._on_import(name, frame)
-        finally:
-            self._busy.active = False
+        frame = sys._getframe(1)
+        module = _module_executed(frame)
+        name = getattr(module, "__name__", None)
+        if not isinstance(name, str):
+            return
+        requester = _requester(frame)
+        if not any(guard._cares(name, requester) for guard in guards):
+            return
+        with self.busy():
+            self.judge(guards, name, frame)
+
+
+class _Busy:
+    """Marks this thread as doing a guard's own work for the length of a with-block."""
+
+    def __init__(self, local: threading.local) -> None:
+        self._local = local
+
+    def __enter__(self) -> None:
+        self._local.active = True
+
+    def __exit__(self, *exc: Any) -> None:
+        self._local.active = False
 
 
 _dispatcher = _Dispatcher()
