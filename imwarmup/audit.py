@@ -16,23 +16,30 @@ module-level imports (``import``/``from ... import``, relative ones too, and
   through a project module it imports); it runs on whatever thread calls the function.
 
 "Project modules" are the ``.py`` files under ``--path`` (the current directory by default); other
-modules are not followed. ``if TYPE_CHECKING:`` blocks are skipped (they never run) and
+modules are not followed. A heavy module is a leaf even when its files are under ``--path`` (say,
+a site-packages): the import of it is reported and its own code is never scanned, and
+``from numpy import False_`` names ``numpy`` (a ``from`` name counts as a heavy submodule only if
+it is, or may be, a real module). ``if TYPE_CHECKING:`` blocks are skipped (they never run) and
 ``if __name__ == "__main__":`` blocks count only in the entry module.
 
 Default heavy list (:data:`imwarmup.core.purity.DEFAULT_HEAVY`): numpy, pandas, scipy, torch,
 matplotlib, google.genai, openai, anthropic. A name covers its submodules.
 
-Exit status: 0 clean, 1 violations found, 2 bad usage (unknown entry, unreadable file, syntax
-error in a scanned file, a relative import above the top-level package); the message names the
-file.
+Exit status: 0 clean, 1 violations found, 2 bad usage (unknown entry, an entry that is itself
+heavy, unreadable file, syntax error in a scanned file, a file nested too deeply for Python's
+parser, a relative import above the top-level package, a symlink loop or broken symlink reached
+by an import); the message is one line and names the file.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import errno
+import importlib.machinery
 import json
 import os
+import stat
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,11 +62,14 @@ class ImportSite:
         module: the absolute name of the module imported (relative imports resolved).
         line: the line of the import statement.
         function: the qualified name of the enclosing function, or None at import time.
+        candidate: the ``name`` of ``from pkg import name``: ``pkg.name`` if that is a
+            submodule, else an attribute of ``pkg``.
     """
 
     module: str
     line: int
     function: str | None = None
+    candidate: bool = False
 
 
 @dataclass
@@ -101,6 +111,10 @@ class Audit:
 
 
 # ------------------------------------------------------------------------------- project scan
+class _Unreachable(Exception):
+    """A project module that cannot be reached through the file system (a symlink loop)."""
+
+
 class _Project:
     """Finds, parses and caches the project's modules under the given roots."""
 
@@ -109,26 +123,71 @@ class _Project:
         self.heavy = heavy
         self.entry_name = entry_name
         self._cache: dict[str, _ModuleInfo | None] = {}
+        self._by_real_path: dict[str, str] = {}  # real file -> the module name it was parsed as
 
     def find(self, name: str) -> tuple[str, bool] | None:
-        """(file, is_package) of project module ``name``, or None if it is not the project's."""
+        """(file, is_package) of project module ``name``, or None if it is not the project's.
+
+        Raises:
+            _Unreachable: the module's file or directory is a symlink loop or a broken symlink
+                (Python cannot import it either: it reports the module as not found).
+        """
         parts = name.split(".")
         for root in self.roots:
             base = os.path.join(root, *parts)
-            init = os.path.join(base, "__init__.py")
-            if os.path.isfile(init):
-                return init, True
-            if os.path.isfile(base + ".py"):
-                return base + ".py", False
+            for path, is_package in ((os.path.join(base, "__init__.py"), True),
+                                     (base + ".py", False)):
+                try:
+                    if stat.S_ISREG(os.stat(path).st_mode):
+                        return path, is_package
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise _Unreachable(
+                            f"{path} is behind a symlink loop ({exc.strerror}): Python cannot "
+                            f"import {name} either; fix or remove the link"
+                        ) from None
+                    if os.path.islink(path):
+                        raise _Unreachable(
+                            f"{path} is a broken symlink (to {os.readlink(path)}): Python cannot "
+                            f"import {name} either; fix or remove the link"
+                        ) from None
         return None
 
     def module(self, name: str) -> _ModuleInfo | None:
+        """The parsed project module ``name`` (None if not the project's); see :meth:`find`."""
         if name not in self._cache:
             found = self.find(name)
             self._cache[name] = None if found is None else self._parse(name, *found)
         return self._cache[name]
 
+    def is_module(self, name: str) -> bool | None:
+        """Whether ``name`` is a module (any kind: source, extension, package) of a package found
+        under the roots; None when its parent package is not under the roots (unknown)."""
+        parent, _, last = name.rpartition(".")
+        if not parent or self.find(parent) is None:
+            return None
+        base = os.path.join(os.path.dirname(self.find(parent)[0]), last)
+        if os.path.isdir(base):
+            return True
+        suffixes = importlib.machinery.all_suffixes()
+        return any(os.path.isfile(base + suffix) for suffix in suffixes)
+
+    def _check_loop(self, name: str, file: str) -> None:
+        # A directory symlink pointing back up (app/sub -> app) makes app.sub the same file as
+        # app, app.sub.sub the same again, and so on: Python recurses through it until the OS
+        # gives up, so report it instead of scanning the copies.
+        real = os.path.realpath(file)
+        first = self._by_real_path.setdefault(real, name)
+        if first != name and name.startswith(first + "."):
+            link = next((p for p in _path_prefixes(file) if os.path.islink(p)), file)
+            raise _Unreachable(
+                f"{file} is {self.find(first)[0]} again: module {name} is {first} again through "
+                f"the symlink {link} -> {os.readlink(link) if os.path.islink(link) else '?'} "
+                f"(a symlink loop); remove the link or narrow --path"
+            )
+
     def _parse(self, name: str, file: str, is_package: bool) -> _ModuleInfo:
+        self._check_loop(name, file)
         try:
             with open(file, "rb") as f:
                 source = f.read()
@@ -141,27 +200,108 @@ class _Project:
                 f"syntax error in {file}:{exc.lineno} (module {name}): {exc.msg}; fix it, or "
                 f"narrow --path so the file is not scanned"
             ) from exc
+        except (RecursionError, MemoryError) as exc:  # Python's parser gives up on the nesting
+            raise AuditError(
+                f"cannot parse {file} (module {name}): an expression or block nests too deeply "
+                f"for Python's parser ({type(exc).__name__}), so Python cannot compile it either; "
+                f"fix it, or narrow --path so the file is not scanned"
+            ) from None
         except ValueError as exc:  # null bytes, undecodable source
             raise AuditError(f"cannot parse {file} (module {name}): {exc}") from exc
         info = _ModuleInfo(name, file, is_package)
         package = name if is_package else name.rpartition(".")[0]
-        _Collector(info, package, run_as_main=name == self.entry_name).visit(tree)
+        # Only a call can hold a dynamic import; without these words in the file, expressions
+        # need not be walked at all (most of the scan time of a large package).
+        dynamic = b"import_module" in source or b"__import__" in source
+        _Collector(info, package, run_as_main=name == self.entry_name, dynamic=dynamic).run(tree)
         return info
 
 
-class _Collector(ast.NodeVisitor):
-    """Collects the imports of one module, split into import-time and function-body ones."""
+def _path_prefixes(path: str) -> list[str]:
+    """``/a/b/c`` -> ``["/a", "/a/b", "/a/b/c"]``."""
+    prefixes = []
+    while True:
+        head, tail = os.path.split(path)
+        if not tail:
+            break
+        prefixes.append(path)
+        path = head
+    return prefixes[::-1]
 
-    def __init__(self, info: _ModuleInfo, package: str, run_as_main: bool) -> None:
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+class _Collector:
+    """Collects the imports of one module, split into import-time and function-body ones.
+
+    The walk uses its own stack, never Python's: generated code (a 1,000-branch ``elif`` chain,
+    a sum of 1,000 terms) imports fine but is deeper than the interpreter's recursion limit.
+    """
+
+    def __init__(self, info: _ModuleInfo, package: str, run_as_main: bool, dynamic: bool) -> None:
         self.info = info
         self.package = package
         self.run_as_main = run_as_main
-        self.scope: list[str] = []  # enclosing class and function names
-        self.depth_in_functions = 0
+        self.dynamic = dynamic
 
-    def _add(self, module: str, line: int) -> None:
-        function = ".".join(self.scope) if self.depth_in_functions else None
-        site = ImportSite(module, line, function)
+    def run(self, tree: ast.Module) -> None:
+        # Each entry: (node, enclosing class and function names, inside a function body?).
+        # Children are pushed in reverse so that sites come out in source order.
+        stack: list[tuple[ast.AST, tuple[str, ...], bool]] = [
+            (stmt, (), False) for stmt in reversed(tree.body)
+        ]
+        while stack:
+            node, scope, in_function = stack.pop()
+            later: list[tuple[ast.AST, tuple[str, ...], bool]] = []
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self._add(alias.name, node.lineno, scope, in_function)
+            elif isinstance(node, ast.ImportFrom):
+                base = self._resolve(node)
+                if base:
+                    self._add(base, node.lineno, scope, in_function)
+                for alias in node.names:
+                    if alias.name != "*":
+                        # `from pkg import name` imports pkg.name when it is a submodule: a
+                        # candidate, kept only if it is a project module or a heavy one that is
+                        # (or may be) a real module (see _edges).
+                        self._add(f"{base}.{alias.name}" if base else alias.name, node.lineno,
+                                  scope, in_function, candidate=True)
+            elif isinstance(node, _FUNCTIONS) or isinstance(node, ast.Lambda):
+                # Decorators and defaults run when the def runs: at import time for a
+                # module-level def; the body only when the function is called.
+                name = getattr(node, "name", "<lambda>")
+                body = node.body if isinstance(node.body, list) else [node.body]
+                later += [(stmt, scope + (name,), True) for stmt in body]
+                if self.dynamic:
+                    exprs = [*getattr(node, "decorator_list", []), *node.args.defaults,
+                             *[d for d in node.args.kw_defaults if d is not None]]
+                    later += [(expr, scope, in_function) for expr in exprs]
+            elif isinstance(node, ast.ClassDef):
+                # A class body runs when the class statement runs; its methods only when called.
+                later += [(child, scope + (node.name,), in_function)
+                          for child in ast.iter_child_nodes(node)
+                          if isinstance(child, _BLOCKS)]
+                if self.dynamic:
+                    exprs = [*node.decorator_list, *node.bases, *node.keywords]
+                    later += [(expr, scope, in_function) for expr in exprs]
+            elif isinstance(node, ast.If) and (
+                    _is_type_checking(node.test)
+                    or (_is_main_guard(node.test) and not self.run_as_main and not in_function)):
+                later += [(stmt, scope, in_function) for stmt in node.orelse]
+            else:
+                if isinstance(node, ast.Call) and self.dynamic:
+                    self._dynamic_import(node, scope, in_function)
+                later += [(child, scope, in_function) for child in ast.iter_child_nodes(node)
+                          if self.dynamic or isinstance(child, _BLOCKS)]
+            stack.extend(reversed(later))
+
+    def _add(self, module: str, line: int, scope: tuple[str, ...], in_function: bool,
+             candidate: bool = False) -> None:
+        function = ".".join(scope) if in_function else None
+        site = ImportSite(module, line, function, candidate)
         (self.info.in_functions if function else self.info.module_level).append(site)
 
     def _resolve(self, node: ast.ImportFrom) -> str:
@@ -178,21 +318,7 @@ class _Collector(ast.NodeVisitor):
         base = parts[: len(parts) - (node.level - 1)]
         return ".".join(base + ([node.module] if node.module else []))
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._add(alias.name, node.lineno)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = self._resolve(node)
-        if base:
-            self._add(base, node.lineno)
-        for alias in node.names:
-            if alias.name != "*":
-                # `from pkg import name` imports pkg.name when it is a submodule; it is marked as a
-                # candidate and kept only if it is a project module or a heavy name (see _edges).
-                self._add(f"{base}.{alias.name}" if base else alias.name, node.lineno)
-
-    def visit_Call(self, node: ast.Call) -> None:
+    def _dynamic_import(self, node: ast.Call, scope: tuple[str, ...], in_function: bool) -> None:
         func = node.func
         dynamic = (
             (isinstance(func, ast.Attribute) and func.attr == "import_module"
@@ -201,39 +327,7 @@ class _Collector(ast.NodeVisitor):
         )
         if dynamic and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str) and not node.args[0].value.startswith("."):
-            self._add(node.args[0].value, node.lineno)
-        self.generic_visit(node)
-
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        # Decorators and defaults run when the def runs: at import time for a module-level def.
-        for expr in [*getattr(node, "decorator_list", []), *node.args.defaults,
-                     *[d for d in node.args.kw_defaults if d is not None]]:
-            self.visit(expr)
-        self.scope.append(getattr(node, "name", "<lambda>"))
-        self.depth_in_functions += 1
-        for stmt in node.body if isinstance(node.body, list) else [node.body]:
-            self.visit(stmt)
-        self.depth_in_functions -= 1
-        self.scope.pop()
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _visit_function
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        # A class body runs when the class statement runs; its methods only when called.
-        self.scope.append(node.name)
-        self.generic_visit(node)
-        self.scope.pop()
-
-    def visit_If(self, node: ast.If) -> None:
-        if _is_type_checking(node.test):
-            for stmt in node.orelse:
-                self.visit(stmt)
-            return
-        if _is_main_guard(node.test) and not self.run_as_main and not self.depth_in_functions:
-            for stmt in node.orelse:
-                self.visit(stmt)
-            return
-        self.generic_visit(node)
+            self._add(node.args[0].value, node.lineno, scope, in_function)
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -265,16 +359,33 @@ def _with_parents(name: str) -> list[str]:
 
 
 def _edges(project: _Project, info: _ModuleInfo, sites: list[ImportSite]):
-    """Yield (site, target, kind): kind is "project" (follow it) or "heavy" (report it)."""
+    """Yield (site, target, kind): kind is "project" (follow it) or "heavy" (report it).
+
+    A heavy module is a leaf even when its files are under --path (a site-packages): the import
+    of it is reported under its heavy name, and its own code is never followed.
+    """
     heavy = project.heavy
     for site in sites:
         for name in _with_parents(site.module):
-            if project.module(name) is not None:
+            root = _heavy_match(name, heavy)
+            if root is not None:
+                # `from numpy import False_` imports numpy (the base site), not numpy.False_; a
+                # candidate under a heavy name counts only if it is (or may be) a real module.
+                if not (site.candidate and name == site.module
+                        and _reachable(project, info, site, project.is_module, name) is False):
+                    yield site, root, "heavy"
+                break
+            if _reachable(project, info, site, project.module, name) is not None:
                 if name != info.name:
                     yield site, name, "project"
-            elif _heavy_match(name, heavy):
-                yield site, name, "heavy"
-                break  # numpy covers numpy.linalg: one report per import
+
+
+def _reachable(project: _Project, info: _ModuleInfo, site: ImportSite, look: Any, name: str):
+    """``look(name)``, with a symlink loop met on the way reported as the import that reached it."""
+    try:
+        return look(name)
+    except _Unreachable as exc:
+        raise AuditError(f"{info.file}:{site.line} imports {name}, but {exc}") from None
 
 
 def run_audit(
@@ -290,18 +401,21 @@ def run_audit(
         entry: a module name (``app.main``) or a ``.py`` file; a file under one of ``paths``
             gets its dotted name from its place there.
         paths: directories holding the project's top-level modules and packages; the current
-            directory by default.
+            directory by default. Heavy packages found there (a site-packages) are not followed.
         heavy: the heavy module names; each covers its submodules.
         function_bodies: also report heavy imports inside function bodies.
 
     Returns:
         An :class:`Audit`. Each violation is ``{"kind": "import-time" | "function-body",
-        "module", "chain", "file", "line", "function"}``: ``chain`` runs from the entry (or,
-        for function bodies, from the function's module) to the heavy module.
+        "module", "chain", "file", "line", "function"}``: ``module`` is the heavy name matched,
+        ``chain`` runs from the entry (or, for function bodies, from the function's module) to
+        it.
 
     Raises:
-        AuditError: unknown entry, a missing ``--path`` directory, an unreadable file, a syntax
-            error, or a relative import above the top-level package.
+        AuditError: unknown entry, an entry that is itself heavy, a missing ``--path``
+            directory, an unreadable file, a syntax error, a file too deeply nested for Python's
+            parser, a relative import above the top-level package, or a symlink loop reached by
+            an import.
     """
     roots = [os.path.abspath(p) for p in (paths or [os.getcwd()])]
     for root in roots:
@@ -309,8 +423,19 @@ def run_audit(
             raise AuditError(f"--path {root} is not a directory")
     heavy = list(heavy)
     entry_name = _entry_name(entry, roots)
+    heavy_entry = _heavy_match(entry_name, heavy)
+    if heavy_entry is not None:
+        raise AuditError(
+            f"the entry {entry_name} is itself heavy (--heavy has {heavy_entry}), and heavy "
+            f"modules are never followed; to audit what it imports, leave {heavy_entry} out of "
+            f"--heavy"
+        )
     project = _Project(roots, entry_name, heavy)
-    if project.find(entry_name) is None:
+    try:
+        found = project.find(entry_name)
+    except _Unreachable as exc:
+        raise AuditError(f"entry {entry_name}: {exc}") from None
+    if found is None:
         where = ", ".join(roots)
         raise AuditError(
             f"unknown entry {entry!r}: no {entry_name.replace('.', os.sep)}.py or "
@@ -360,52 +485,90 @@ def run_audit(
                 })
 
     if function_bodies:
+        found = []  # (module, info, site, target, kind) of every function-body import
         for name in order:
             info = project.module(name)
             assert info is not None
-            for site, target, kind in _edges(project, info, info.in_functions):
-                if kind == "heavy":
-                    hits = [([name, target], info.file, site.line)]
-                else:  # a project module imported in a function: what does it pull in?
-                    hits = [([name] + chain, file, line)
-                            for chain, file, line in _heavy_reachable(project, target)]
-                for chain, file, line in hits:
-                    key = (chain[-1], f"{info.file}:{site.function}", site.line)
-                    if key in reported:
-                        continue
-                    reported.add(key)
-                    violations.append({
-                        "kind": "function-body",
-                        "module": chain[-1],
-                        "chain": chain,
-                        "file": info.file,
-                        "line": site.line,
-                        "function": f"{name}.{site.function}",
-                        "heavy_import_at": f"{file}:{line}",
-                    })
+            found += [(name, info, *edge) for edge in _edges(project, info, info.in_functions)]
+        nearest = _NearestHeavy(project, [t for *_, t, kind in found if kind == "project"])
+        for name, info, site, target, kind in found:
+            if kind == "heavy":
+                hits = [([name, target], info.file, site.line)]
+            else:  # a project module imported in a function: what does it pull in?
+                hits = [([name] + chain, file, line) for chain, file, line in nearest.hits(target)]
+            for chain, file, line in hits:
+                key = (chain[-1], f"{info.file}:{site.function}", site.line)
+                if key in reported:
+                    continue
+                reported.add(key)
+                violations.append({
+                    "kind": "function-body",
+                    "module": chain[-1],
+                    "chain": chain,
+                    "file": info.file,
+                    "line": site.line,
+                    "function": f"{name}.{site.function}",
+                    "heavy_import_at": f"{file}:{line}",
+                })
     return Audit(entry_name, roots, heavy, order, violations)
 
 
-def _heavy_reachable(project: _Project, start: str) -> list[tuple[list[str], str, int]]:
-    """Heavy imports reachable at import time from project module ``start``: (chain, file, line)."""
-    parent: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    found = []
-    while queue:
-        name = queue.popleft()
-        info = project.module(name)
-        assert info is not None
-        for site, target, kind in _edges(project, info, info.module_level):
-            if kind == "project":
-                if target not in parent:
-                    parent[target] = name
-                    queue.append(target)
-            else:
-                chain = [target, name]
-                while parent[chain[-1]] is not None:
-                    chain.append(parent[chain[-1]])  # type: ignore[arg-type]
-                found.append((chain[::-1], info.file, site.line))
-    return found
+class _NearestHeavy:
+    """For project modules: the nearest import-time import of each heavy module they reach.
+
+    One backward breadth-first search per heavy name over the import-time graph answers every
+    module at once, where a forward search from each function-body import walked the same graph
+    again and again (pandas: 33.9 s of a 35 s audit).
+
+    Args:
+        project: the project.
+        starts: the project modules that will be asked about.
+    """
+
+    def __init__(self, project: _Project, starts: list[str]) -> None:
+        self._project = project
+        importers: dict[str, list[str]] = {}  # project module -> the modules importing it
+        self._direct: dict[str, dict[str, int]] = {}  # module -> heavy name -> first line
+        queue = deque(dict.fromkeys(starts))
+        seen = set(queue)
+        while queue:  # every module reachable at import time from a start
+            name = queue.popleft()
+            info = project.module(name)
+            assert info is not None
+            direct = self._direct.setdefault(name, {})
+            for site, target, kind in _edges(project, info, info.module_level):
+                if kind == "heavy":
+                    direct.setdefault(target, site.line)
+                else:
+                    importers.setdefault(target, []).append(name)
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+        self._next: dict[str, dict[str, str | None]] = {}  # heavy -> module -> next module
+        for heavy in project.heavy:
+            hop: dict[str, str | None] = {n: None for n, d in self._direct.items() if heavy in d}
+            queue = deque(hop)
+            while queue:
+                name = queue.popleft()
+                for importer in importers.get(name, ()):
+                    if importer not in hop:
+                        hop[importer] = name
+                        queue.append(importer)
+            self._next[heavy] = hop
+
+    def hits(self, start: str) -> list[tuple[list[str], str, int]]:
+        """(chain from ``start`` to the heavy name, file, line of that import), per heavy name."""
+        found = []
+        for heavy, hop in self._next.items():
+            if start not in hop:
+                continue
+            chain = [start]
+            while hop[chain[-1]] is not None:
+                chain.append(hop[chain[-1]])  # type: ignore[arg-type]
+            last = self._project.module(chain[-1])
+            assert last is not None
+            found.append((chain + [heavy], last.file, self._direct[chain[-1]][heavy]))
+        return found
 
 
 def _entry_name(entry: str, roots: list[str]) -> str:

@@ -173,6 +173,8 @@ def test_custom_heavy_list_and_file_entry(tmp_path, capsys):
          "{root}/app.py:1: relative import 'from .. import ...' goes above the top-level package"),
         ({"app.py": ""}, ["app", "--heavy", ","], "--heavy needs at least one module name"),
         ({"app.py": ""}, ["app", "--heavy", "num-py"], "'num-py' is not a dotted module name"),
+        ({"numpy/__init__.py": "import json\n"}, ["numpy", "--heavy", "numpy"],
+         "the entry numpy is itself heavy (--heavy has numpy)"),
     ],
 )
 def test_bad_usage_exits_2_naming_the_file(tmp_path, capsys, files, argv, message):
@@ -219,3 +221,102 @@ def test_imwarmup_itself_is_clean(entry, capsys):
 @pytest.mark.parametrize("entry", ["imwarmup.panels", "imwarmup.widgets", "imwarmup.theme"])
 def test_imwarmup_gui_packages_import_nothing_heavier_than_imgui_bundle(entry, capsys):
     assert main([entry, "--path", ROOT]) == 0, capsys.readouterr()
+
+
+# ------------------------------------------------------ heavy packages under --path are leaves
+def test_a_heavy_package_under_path_is_reported_and_never_followed(tmp_path, capsys):
+    # A site-packages as --path: numpy's own files are there, and must not be scanned.
+    root = write(tmp_path, {
+        "numpy/__init__.py": "from numpy._core import False_\nimport torch\n",
+        "numpy/_core/__init__.py": "False_ = False\n",
+        "app.py": "import json\nimport numpy\n",
+        "gui.py": "from numpy import False_\n",
+        "main.py": "import app\nimport gui\n",
+    })
+    code, result = audit_json(capsys, "main", "--path", root, "--heavy", "numpy,torch")
+    assert code == 1
+    assert import_time(result) == [("main -> app -> numpy", "app.py", 2),
+                                   ("main -> gui -> numpy", "gui.py", 1)]
+    assert result["scanned"] == ["main", "app", "gui"]
+
+
+def test_from_import_under_a_heavy_name_counts_only_a_real_submodule(tmp_path, capsys):
+    root = write(tmp_path, {
+        "sdk/__init__.py": "def helper():\n    pass\n",
+        "sdk/plots.py": "X = 1\n",
+        "app.py": "from sdk import helper\nfrom sdk import plots\n",
+    })
+    # sdk.helper is a function of sdk, not a module: only sdk.plots is the heavy import.
+    code, result = audit_json(capsys, "app", "--path", root, "--heavy", "sdk.helper,sdk.plots")
+    assert code == 1 and import_time(result) == [("app -> sdk.plots", "app.py", 2)]
+
+
+# ------------------------------------------------------------------------------ deep nesting
+def test_deep_but_importable_code_is_scanned(tmp_path, capsys):
+    # Python imports both files; a recursive walk of their syntax trees does not get through.
+    branches = "".join(f"elif x == {i}:\n    y = {i}\n" for i in range(1, 1000))
+    terms = "+".join(["1"] * 1000)
+    root = write(tmp_path, {
+        "app.py": "import chain\nimport total\n",
+        "chain.py": f"x = 0\nif x == 0:\n    y = 0\n{branches}else:\n    import torch\n",
+        "total.py": f"import importlib\nX = [{terms}, importlib.import_module('scipy')]\n",
+    })
+    for module in ("chain", "total"):
+        __import__("ast").parse((tmp_path / f"{module}.py").read_text())  # Python parses it
+    code, result = audit_json(capsys, "app", "--path", root)
+    assert code == 1
+    assert import_time(result) == [("app -> chain -> torch", "chain.py", 2003),
+                                   ("app -> total -> scipy", "total.py", 2)]
+
+
+def test_code_too_deep_for_pythons_parser_exits_2_with_one_line(tmp_path, capsys):
+    root = write(tmp_path, {"app.py": "import deep\n",
+                            "deep.py": "X = " + "+".join(["1"] * 20000) + "\n"})
+    assert main(["app", "--path", root]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"imwarmup.audit: error: cannot parse {root}/deep.py (module deep): ")
+    assert "nests too deeply for Python's parser" in err
+
+
+# ------------------------------------------------------------------------------ symlink loops
+@pytest.mark.parametrize("kind", ["file", "directory", "broken"])
+def test_a_symlink_loop_reached_by_an_import_exits_2_naming_the_import(tmp_path, capsys, kind):
+    if kind == "file":
+        write(tmp_path, {"app.py": "import json\nimport loop\n"})
+        os.symlink("loop.py", tmp_path / "loop.py")
+        where, message = "app.py:2 imports loop", f"{tmp_path}/loop.py is behind a symlink loop"
+    elif kind == "directory":
+        write(tmp_path, {"app/__init__.py": "from . import sub\n"})
+        os.symlink(".", tmp_path / "app" / "sub")
+        where = "app/__init__.py:1 imports app.sub"
+        message = f"module app.sub is app again through the symlink {tmp_path}/app/sub -> ."
+    else:
+        write(tmp_path, {"app.py": "import gone\n"})
+        os.symlink("nowhere.py", tmp_path / "gone.py")
+        where, message = "app.py:1 imports gone", f"{tmp_path}/gone.py is a broken symlink"
+    assert main(["app", "--path", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"imwarmup.audit: error: {tmp_path}/{where}, but " in err and message in err
+
+
+# ------------------------------------------------------------------------------------ speed
+def test_function_body_pass_walks_the_import_graph_once(tmp_path, capsys, monkeypatch):
+    # Each of 150 functions imports a module at the head of a 150-module chain ending in numpy.
+    # A search per function walked the chain per function (150 x 150); the work must stay
+    # linear. Counting edge walks instead of timing keeps the test exact on a slow machine.
+    n = 150
+    files = {f"m{i}.py": f"import m{i + 1}\n" for i in range(n)}
+    files[f"m{n}.py"] = "import numpy\n"
+    files["app.py"] = "".join(f"def f{i}():\n    import m{i}\n" for i in range(n))
+    root = write(tmp_path, files)
+    import imwarmup.audit as audit
+
+    calls = []
+    edges = audit._edges
+    monkeypatch.setattr(audit, "_edges", lambda *a: calls.append(1) or edges(*a))
+    code, result = audit_json(capsys, "app", "--path", root)
+    assert code == 1 and len(function_body(result)) == n
+    assert function_body(result)[-1] == (f"app.f{n - 1}", f"app -> m{n - 1} -> m{n} -> numpy",
+                                         2 * n)
+    assert len(calls) < 3 * n
