@@ -7,6 +7,7 @@ the test only). A blocking module waits on a *gate*: an in-memory module in ``sy
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import math
@@ -1017,3 +1018,89 @@ def test_summary_line_comes_after_every_module_line(gen, pools):
     assert done.wait(WAIT)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3 and LINE_DONE.match(lines[2]), lines
+
+
+# --------------------------------------------------------------- failures warmup itself causes
+def circular_pair(gen: Gen) -> tuple[str, str]:
+    """Two modules that import each other at top level: ``first`` works when imported before
+    ``second`` (one after the other), but ``second`` running on another worker at the same time
+    sees ``first`` half-run. ``time.sleep(0)`` lets the other worker in, as a real import does."""
+    second = gen.module("", "cycle_second")  # written below, once ``first``'s name is known
+    first = gen.module(f"import time\ntime.sleep(0)\nfrom {second} import X\nY = 2\n",
+                       "cycle_first")
+    (gen.root / f"{second}.py").write_text(
+        f"import {first}\nX = 1\ndef y():\n    return {first}.Y\n")
+    importlib.invalidate_caches()
+    return first, second
+
+
+def test_circular_modules_work_one_after_the_other(gen, pools):
+    first, second = circular_pair(gen)
+    manager = quiet(pools(1))
+    manager.submit([first, second])
+    assert manager.wait(WAIT)
+    assert manager.status()["completed"] == [first, second]
+
+
+def test_circular_modules_on_two_workers_never_fail_they_are_retried(gen, pools):
+    rounds, retried = 20, 0
+    for _ in range(rounds):
+        first, second = circular_pair(gen)  # fresh modules: nothing is in sys.modules yet
+        manager = quiet(pools(2))
+        manager.submit([first, second])
+        assert manager.wait(WAIT)
+        status = manager.status()
+        assert status["failed"] == [], [c["error"] for c in manager.canaries()]
+        assert sorted(status["completed"]) == sorted([first, second])
+        for canary in manager.canaries():
+            if canary["retried"]:
+                retried += 1
+                # the other half-run module, or importlib's lock deadlock between the two
+                assert re.search(r"partially initialized module|_DeadlockError: deadlock",
+                                 canary["retried"])
+                assert "(other imports in flight: " in canary["retried"]
+                assert re.search(r" on controller-io-[01]\)$", canary["retried"])
+    assert retried >= 1, "no round raced: the test did not exercise the retry"
+
+
+def test_a_broken_module_still_fails_after_its_retry(gen, pools):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    runs = gen.gate()
+    broken = gen.module(  # fails while slow runs: slow could be the cause
+        f"import {runs.__name__} as _runs, {gate.__name__} as _slow\n"
+        f"_slow.started.wait({HANG})\n_runs.runs.append(1)\n_runs.started.set()\n"
+        f"raise ImportError('the provider SDK is missing')\n", "broken")
+    stream = io.StringIO()
+    manager = WarmupManager(pools(2), stream=stream)
+    manager.submit([slow, broken])
+    assert gate.started.wait(WAIT) and runs.started.wait(WAIT)  # it failed while slow ran
+    gate.release.set()  # the retry waits for slow to end
+    assert manager.wait(WAIT)
+    record = by_module(manager)[broken]
+    assert record["status"] == "failed"
+    assert record["error"] == "ImportError: the provider SDK is missing"
+    slow_worker = by_module(manager)[slow]["thread_name"]
+    assert record["retried"] == ("ImportError: the provider SDK is missing (other imports in "
+                                 f"flight: {slow} on {slow_worker})")
+    assert runs.runs == [1, 1]  # imported twice, never more
+    assert by_module(manager)[slow]["retried"] is None
+    assert manager.wait_quiet(WAIT)
+    [line] = [l for l in stream.getvalue().splitlines() if "FAILED" in l]
+    assert line.endswith("ImportError: the provider SDK is missing (retried once, after the "
+                         "imports in flight had ended)")
+
+
+def test_a_missing_module_is_not_retried(gen, pools):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    missing = gen.module("import time\ntime.sleep(0)\nimport _iw_surely_missing_module_\n",
+                         "missing")
+    manager = quiet(pools(2))
+    manager.submit([slow, missing])
+    assert gate.started.wait(WAIT)
+    gate.release.set()
+    assert manager.wait(WAIT)
+    record = by_module(manager)[missing]
+    assert record["status"] == "failed" and record["retried"] is None
+    assert record["error"].startswith("ModuleNotFoundError")

@@ -6,12 +6,22 @@ current round only: every submitted module is in exactly one of them. Jobs carry
 so an import still in flight from an old round never touches the new one, even when the same
 module is submitted again.
 
+Failures are data: whatever a module's exception does (a ``__str__`` that raises, SystemExit,
+KeyboardInterrupt), its canary ends "failed" with a text (``errors.describe_exception``).
+
+Parallel warmup must not make its own failures: modules that import each other at top level
+work one after the other, but on two workers at once one of them can see the other half-run.
+Such a failure (ImportError or AttributeError while another import was in flight, or
+importlib's lock deadlock) is retried once, alone and after the imports in flight have ended;
+the canary's ``retried`` field keeps the first error. See ``WarmupManager._retry``.
+
 Locking: one short lock guards all state. ``pool.submit`` and every callback run outside it, so
 an executor that runs jobs inline on the calling thread works too.
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import sys
 import threading
@@ -35,7 +45,32 @@ CANARY_FIELDS = (
     "status",
     "error",
     "main_thread",
+    "retried",
 )
+
+# How long a worker waits before a retry for the other imports in flight to end, and how long a
+# new import waits for a retry to end. Only an import that hangs makes it run out.
+RETRY_WAIT_SECONDS = 10.0
+
+
+# importlib raises it when two threads each hold the lock of a module the other one imports;
+# private, hence looked up (a RuntimeError subclass on 3.11-3.13).
+_DEADLOCK_ERROR = getattr(importlib._bootstrap, "_DeadlockError", None)  # type: ignore
+
+
+def _may_be_concurrency(exc: BaseException) -> bool:
+    """Whether ``exc`` may be another import's doing.
+
+    A module that another thread is importing is visible half-run: ``from a import X`` fails
+    with ImportError, ``a.X`` with AttributeError; or the import locks of two threads that
+    import each other's modules deadlock (importlib's ``_DeadlockError``). A module that is not
+    there (ModuleNotFoundError) is nobody else's doing.
+    """
+    if _DEADLOCK_ERROR is not None and isinstance(exc, _DEADLOCK_ERROR):
+        return True
+    return isinstance(exc, (ImportError, AttributeError)) and not isinstance(
+        exc, ModuleNotFoundError
+    )
 
 StatusDict = dict[str, list[str]]
 
@@ -113,6 +148,10 @@ class WarmupManager:
         log_to_stderr: write one line per finished module and a summary line to ``stream``.
         clock: returns wall-clock seconds; ``time.time`` unless a test injects one.
         stream: where log lines go; ``sys.stderr`` (looked up at write time) by default.
+
+    A canary record has the fields in ``CANARY_FIELDS``; ``error`` is the whole error text (the
+    log line shows its first 300 characters) and ``retried`` is None, or the first attempt's
+    error and the imports that were in flight when an import was retried.
     """
 
     def __init__(
@@ -145,6 +184,10 @@ class WarmupManager:
         # Jobs past their import that are still reporting it: log line, listeners, and for the
         # last one the summary and completion callbacks. wait_quiet() waits for this to be 0.
         self._reporting = 0
+        # Imports in flight: canary_id -> (record, ids of the imports that overlapped it).
+        self._importing: dict[int, tuple[dict[str, Any], set[int]]] = {}
+        self._retry_queue: list[int] = []  # canary ids waiting to retry, in submit order
+        self._retrying = 0  # retries importing now (one, unless a wait ran out)
 
     # ----------------------------------------------------------------------------- submitting
     def submit(self, modules: Iterable[str]) -> list[int]:
@@ -182,6 +225,7 @@ class WarmupManager:
                     "status": "running",
                     "error": None,
                     "main_thread": False,
+                    "retried": None,
                 }
                 self._next_id += 1
                 self._records.append(record)
@@ -209,24 +253,110 @@ class WarmupManager:
     # ------------------------------------------------------------------------------ the job
     def _run(self, round_: _Round, record: dict[str, Any]) -> None:
         thread = threading.current_thread()
+        cid = record["canary_id"]
         with self._lock:
+            # A retry runs alone (see _retry): new imports wait for it, at most RETRY_WAIT_SECONDS.
+            # Until then this canary is still queued (start_ts None), so shutdown can cancel it.
+            self._wait_locked(lambda: not self._retry_queue and not self._retrying, round_, record)
             if self._round is not round_ or record["status"] != "running":
-                return  # reset() cancelled this round while the job waited in the queue
-            round_.futures.pop(record["canary_id"], None)  # running: nothing left to cancel
+                return  # reset() or cancel_queued() cancelled it while it waited
+            round_.futures.pop(cid, None)  # running: nothing left to cancel
             record["start_ts"] = self._clock()
             record["thread_name"] = thread.name
             record["thread_id"] = threading.get_ident()
             record["main_thread"] = thread is threading.main_thread()
+            # Every import in flight learns of this one, and this one of them: a failure that
+            # overlapped another import may be that import's doing (see _retry).
+            overlap = set(self._importing)
+            for other in self._importing.values():
+                other[1].add(cid)
+            self._importing[cid] = (record, overlap)
             self._revision += 1
         self._notify_listeners(record)
         error = None
+        retryable = False
+        try:
+            try:
+                importlib.import_module(record["module"])
+            except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+                # Module code owns this exception: its __str__ may raise, and the canary must
+                # still end (a raise here used to leave it "running" for ever, with no line, no
+                # callback).
+                error = describe_exception(exc)
+                retryable = _may_be_concurrency(exc)
+        finally:
+            with self._lock:
+                overlap = self._importing.pop(cid)[1]
+                self._changed.notify_all()  # a retry may be waiting for this import to end
+        # Retried when another import of this warmup overlapped this one, or the error itself
+        # says another thread was importing (the half-run module may be the app's import).
+        if retryable and (overlap or "partially initialized module" in error
+                          or error.startswith("_DeadlockError")):
+            error = self._retry(round_, record, error, overlap)
+        self._finish(round_, record, error, None, self._clock())
+
+    def _wait_locked(
+        self, ready: Callable[[], bool], round_: _Round, record: dict[str, Any]
+    ) -> None:
+        """With the lock held: wait until ``ready()``, the canary is cancelled, or
+        RETRY_WAIT_SECONDS pass (an import that hangs must not stall the others for ever)."""
+        deadline = time.monotonic() + RETRY_WAIT_SECONDS  # real time: it bounds a block
+        while not ready() and self._round is round_ and record["status"] == "running":
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._changed.wait(left)
+
+    def _retry(
+        self, round_: _Round, record: dict[str, Any], error: str, overlap: set[int]
+    ) -> str | None:
+        """Import ``record``'s module once more, alone, after a failure that other imports in
+        flight may have caused; return the new error (None: it worked).
+
+        Two modules that import each other at top level work when imported one after the other,
+        but on two workers at once Python's import locks hand one of them the other half-run
+        ("cannot import name 'X' from partially initialized module 'a'"). That is the warmup's
+        doing, not the module's: this waits (on this worker) until no other import of this
+        manager is in flight, then imports again while new imports wait. Retries run one at
+        a time, in submit order, the order in which the modules work one after the other.
+        Each wait is bounded by RETRY_WAIT_SECONDS. A broken module fails again and is reported
+        with its new error. The first attempt's module code may have run partly: it runs again.
+        """
+        cid = record["canary_id"]
+        with self._lock:
+            others = [
+                f"{r['module']} on {r['thread_name']}"
+                for r in round_.records
+                if r["canary_id"] in overlap and r["thread_name"]
+            ]
+            record["retried"] = (
+                f"{short_error(error)} (other imports in flight: "
+                f"{', '.join(others[:5]) or 'outside this warmup'}"
+                f"{f' and {len(others) - 5} more' if len(others) > 5 else ''})"
+            )
+            self._revision += 1
+            bisect.insort(self._retry_queue, cid)
+            try:
+                self._wait_locked(
+                    lambda: (not self._importing and not self._retrying
+                             and self._retry_queue[0] == cid),
+                    round_, record,
+                )
+            finally:
+                self._retry_queue.remove(cid)
+            if self._round is not round_ or record["status"] != "running":
+                self._changed.notify_all()
+                return error  # reset() cancelled it: _finish leaves it cancelled
+            self._retrying += 1
         try:
             importlib.import_module(record["module"])
-        except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from module code too
-            # Module code owns this exception: its __str__ may raise, and the canary must still
-            # end (a raise here used to leave it "running" for ever, with no line, no callback).
-            error = describe_exception(exc)
-        self._finish(round_, record, error, None, self._clock())
+            return None
+        except BaseException as exc:  # noqa: BLE001 - as in _run
+            return describe_exception(exc)
+        finally:
+            with self._lock:
+                self._retrying -= 1
+                self._changed.notify_all()
 
     def _finish(
         self,
@@ -481,6 +611,8 @@ class WarmupManager:
     def _format_line(record: dict[str, Any]) -> str:
         where = f"{record['module']} on {record['thread_name']} (id={record['thread_id']})"
         main = " [MAIN-THREAD]" if record["main_thread"] else ""
+        if record.get("retried"):  # the canary's "retried" field has the first error
+            main += " (retried once, after the imports in flight had ended)"
         if record["status"] == "failed":
             # One line whatever the error: its first line, cut at SHORT_ERROR_CHARS; the canary
             # keeps the whole text.
