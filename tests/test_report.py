@@ -45,3 +45,29 @@ def test_text_report_has_summary_table_and_profile():
     assert text.rstrip().endswith("Total: 1 ms")
     header = next(l for l in lines if l.startswith("#"))
     assert header.split() == ["#", "module", "thread", "start", "elapsed", "status", "error"]
+
+
+def test_the_report_names_cancelled_modules_and_counts_them():
+    rows = [c(1, "a", 10.0, 10.02), c(2, "q1", None, 10.5, "cancelled"),
+            c(3, "q2", None, 10.5, "cancelled")]
+    text = format_text_report(rows, 11.0)
+    assert "3 modules, 1 completed, 2 cancelled" in text
+    assert "Cancelled (2; never imported, e.g. queued when the pool shut down): q1, q2" in text
+
+
+def test_the_report_lists_retried_imports_with_their_first_error():
+    row = dict(c(1, "cycle_b", 10.0, 10.02),
+               retried="ImportError: cannot import name 'X' from partially initialized module "
+                       "'cycle_a' (other imports in flight: cycle_a on controller-io-1)")
+    text = format_text_report([row], 11.0)
+    assert summarize([row], 11.0).retried == 1 and "1 retried" in text
+    assert f"  #1 cycle_b: {row['retried']}" in text.splitlines()
+
+
+def test_a_long_error_is_one_line_in_the_table_and_whole_after_it():
+    error = "ValueError: bad config\n  section [a]\n" + "x" * 1000
+    table = format_canary_table([c(1, "bad", 10.0, 10.1, "failed", error=error)])
+    [row] = table.splitlines()[1:]
+    assert row.endswith(f"ValueError: bad config… ({len(error) - 22} more characters)")
+    text = format_text_report([c(1, "bad", 10.0, 10.1, "failed", error=error)], 11.0)
+    assert text.endswith(f"Errors in full:\n  #1 bad:\n{error}\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from .errors import short_error
 from .profiler import format_duration
 
 __all__ = ["WarmupSummary", "summarize", "format_canary_table", "format_text_report"]
@@ -26,6 +27,7 @@ class WarmupSummary:
     slowest: str | None
     slowest_ms: float
     main_thread: int      # canaries that ran on the main thread
+    retried: int = 0      # imports retried after another import in flight broke them
 
     def line(self) -> str:
         """One summary line, e.g. for the debug window's header."""
@@ -34,6 +36,8 @@ class WarmupSummary:
             parts.append(f"{self.failed} failed")
         if self.cancelled:
             parts.append(f"{self.cancelled} cancelled")
+        if self.retried:
+            parts.append(f"{self.retried} retried")
         if self.running or self.queued:
             parts.append(f"{self.running} running, {self.queued} queued")
         text = ", ".join(parts)
@@ -47,7 +51,7 @@ class WarmupSummary:
 
 def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummary:
     """Summary numbers over canary records; running canaries count up to ``now``."""
-    n = completed = failed = cancelled = running = queued = main = 0
+    n = completed = failed = cancelled = running = queued = main = retried = 0
     first_submit = None
     last_end = None
     total = 0.0
@@ -58,6 +62,8 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummar
         start, end = c.get("start_ts"), c.get("end_ts")
         if c.get("main_thread"):
             main += 1
+        if c.get("retried"):
+            retried += 1
         if status == "completed":
             completed += 1
         elif status == "failed":
@@ -86,12 +92,13 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummar
     return WarmupSummary(
         modules=n, completed=completed, failed=failed, cancelled=cancelled, running=running,
         queued=queued, wall_ms=wall, sum_ms=total, speedup=(total / wall) if wall > 0 else 0.0,
-        slowest=slowest, slowest_ms=max(slowest_ms, 0.0), main_thread=main,
+        slowest=slowest, slowest_ms=max(slowest_ms, 0.0), main_thread=main, retried=retried,
     )
 
 
 def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:
-    """An aligned table: id, module, thread, start (ms after the first submit), elapsed, status, error."""
+    """An aligned table: id, module, thread, start (ms after the first submit), elapsed, status,
+    error (its first line, at most 300 characters: ``format_text_report`` adds the whole text)."""
     rows = list(canaries)
     origin = min((c["submit_ts"] for c in rows if c.get("submit_ts") is not None), default=0.0)
     head = ("#", "module", "thread", "start", "elapsed", "status", "error")
@@ -105,7 +112,7 @@ def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:
             format_duration((start - origin) * 1000.0) if start is not None else "queued",
             format_duration(c.get("elapsed_ms")),
             c["status"],
-            c.get("error") or "",
+            short_error(c.get("error")),
         ))
     widths = [max(len(r[i]) for r in table) for i in range(6)]
     right = {0, 3, 4}
@@ -121,9 +128,25 @@ def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:
 def format_text_report(
     canaries: Iterable[Mapping[str, Any]], now: float, profile_text: str | None = None
 ) -> str:
-    """The whole report: summary line, canary table and (when given) the startup profile."""
+    """The whole report: summary line, canary table, then what the table cannot hold (the
+    modules cancelled, imports retried, whole error texts), and (when given) the startup profile.
+    """
     rows = list(canaries)
     parts = ["imwarmup report", summarize(rows, now).line(), "", format_canary_table(rows)]
+    cancelled = [c["module"] for c in rows if c["status"] == "cancelled"]
+    if cancelled:
+        parts += ["", f"Cancelled ({len(cancelled)}; never imported, e.g. queued when the pool "
+                      f"shut down): {', '.join(cancelled)}"]
+    retried = [c for c in rows if c.get("retried")]
+    if retried:
+        parts += ["", f"Retried ({len(retried)}; the first attempt failed while other imports "
+                      f"ran):"]
+        parts += [f"  #{c['canary_id']} {c['module']}: {c['retried']}" for c in retried]
+    long_errors = [c for c in rows if c.get("error") and short_error(c["error"]) != c["error"]]
+    if long_errors:
+        parts += ["", "Errors in full:"]
+        for c in long_errors:
+            parts += [f"  #{c['canary_id']} {c['module']}:", c["error"]]
     if profile_text:
         parts += ["", profile_text]
     return "\n".join(parts) + "\n"
