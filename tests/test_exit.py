@@ -122,6 +122,32 @@ def test_closing_during_warmup_exits_at_once_with_one_line_per_abandoned_import(
     assert "json" not in "".join(lines)  # finished: nothing to say about it
 
 
+APP_JOB = """
+    def app_job():
+        print("app job ran", file=sys.stderr, flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "ending, line",
+    [("controller.submit_job(app_job)", "[imwarmup] exit: dropped the queued job "
+                                        "__main__.app_job: it never ran"),
+     ("controller.submit_job(app_job)\ncontroller.__exit__(None, None, None)",
+      "[imwarmup] exit: dropped the queued job __main__.app_job: it never ran"),
+     ("controller.submit_job(app_job)\ncontroller.shutdown(wait=False)",
+      "[imwarmup] shutdown: dropped the queued job __main__.app_job: it never ran "
+      "(shutdown(wait=False)); its future is cancelled")],
+    ids=["main-returns", "with-block-exit", "shutdown-no-wait"],
+)
+def test_an_app_job_still_queued_at_exit_gets_a_line(tmp_path, ending, line):
+    slow = Gen(tmp_path).modules(4, BLOCKS_FOREVER, "slow")  # every worker blocks
+    _, exit_seconds, stderr = run_app(tmp_path, slow, slow, ending, setup=APP_JOB)
+    assert exit_seconds < EXIT_BOUND, stderr
+    assert "app job ran" not in stderr
+    assert [l for l in stderr.splitlines() if "app_job" in l] == [line]
+    assert len(abandoned_lines(stderr)) == 4
+
+
 @pytest.mark.parametrize("ending", ["", "assert controller.shutdown() is True"],
                          ids=["main-returns", "shutdown"])
 def test_a_clean_run_exits_at_once_and_says_nothing_about_abandoning(tmp_path, ending):

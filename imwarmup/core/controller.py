@@ -80,7 +80,7 @@ class WarmupController:
         self._dropped: list[tuple[str, Any]] = []  # (name, future) of app jobs shutdown dropped
         # Registered with atexit by start(), dropped by a shutdown that saw every worker end. It
         # holds the manager weakly: registering never keeps a controller (or a test's) alive.
-        self._exit_report = _exit_reporter(self.manager, clock, log_to_stderr)
+        self._exit_report = _exit_reporter(self.manager, self._pool, clock, log_to_stderr)
 
     # ------------------------------------------------------------------------------ warmup
     @property
@@ -336,16 +336,19 @@ class WarmupController:
 
 
 def _exit_reporter(
-    manager: WarmupManager, clock: Callable[[], float], log: bool
+    manager: WarmupManager, pool: IOPool, clock: Callable[[], float], log: bool
 ) -> Callable[[], None]:
     """The controller's exit hook: let modules that just finished report (log lines, summary,
     completion callbacks: at most ``EXIT_REPORT_GRACE_SECONDS``), then, when ``log``, write one
-    stderr line per warmup import still running, which the process abandons.
+    stderr line per warmup import still running, which the process abandons, and one per app
+    job still queued on the warmup pool, which never runs.
 
-    It holds ``manager`` weakly: a controller that is gone leaves a hook that does nothing. A
-    job that is still running holds its manager, so whatever can be abandoned is still there.
+    It holds ``manager`` and ``pool`` weakly: a controller that is gone leaves a hook that does
+    nothing. A job that is still running holds its manager, so whatever can be abandoned is
+    still there.
     """
     ref = weakref.ref(manager)
+    pool_ref = weakref.ref(pool)
 
     def report_abandoned_imports() -> None:
         live = ref()
@@ -362,6 +365,16 @@ def _exit_reporter(
                 f"[imwarmup] exit: abandoned the import of {canary['module']!r} on "
                 f"{canary['thread_name']} after {now - canary['start_ts']:.1f} s"
             )
+        live_pool = pool_ref()
+        if live_pool is None:
+            return
+        # The app's jobs still queued (a with-block or a shutdown whose timeout ran out, or no
+        # shutdown at all) never run: say so. Warmup imports still queued stay where they are
+        # (their canaries say "queued"; nothing of theirs was cut short).
+        for name, _future in live_pool.drop_queued(
+            keep=lambda fn: getattr(fn, "__self__", None) is live
+        ):
+            _write_stderr(f"[imwarmup] exit: dropped the queued job {name}: it never ran")
 
     return report_abandoned_imports
 

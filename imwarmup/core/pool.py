@@ -279,8 +279,14 @@ class IOPool(Executor):
                 thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in threads)
 
-    def drop_queued(self) -> list[tuple[str, Future]]:
+    def drop_queued(
+        self, keep: Callable[[Callable[..., Any]], bool] | None = None
+    ) -> list[tuple[str, Future]]:
         """Cancel every job still waiting for a worker; running jobs go on.
+
+        Args:
+            keep: jobs whose function ``keep(fn)`` is true stay queued (called under the
+                pool's lock: keep it trivial).
 
         Returns:
             ``(name, future)`` of each job this call cancelled, in queue order (``name`` from
@@ -288,8 +294,13 @@ class IOPool(Executor):
         """
         state = self._state
         with state.lock:
-            jobs = list(state.jobs)
-            state.jobs.clear()
+            jobs = [job for job in state.jobs if keep is None or not keep(job.fn)]
+            if keep is None:
+                state.jobs.clear()
+            else:
+                kept = [job for job in state.jobs if keep(job.fn)]
+                state.jobs.clear()
+                state.jobs.extend(kept)
         dropped = []
         for job in jobs:  # outside the lock: cancel() runs forget_if_cancelled, which takes it
             if job.future.cancelled():
