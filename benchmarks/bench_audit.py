@@ -7,8 +7,8 @@ The audit parses and never imports, so pandas only has to be on disk; it is not 
 imwarmup. To get it without touching the project's environment::
 
     python -m venv /tmp/bench-pandas && /tmp/bench-pandas/bin/pip install pandas
-    python benchmarks/bench_audit.py \\
-        --site-packages "$(/tmp/bench-pandas/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    SITE=$(/tmp/bench-pandas/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+    python benchmarks/bench_audit.py --site-packages "$SITE"
 
 It times the whole command, ``python -m imwarmup.audit pandas --path SITE --heavy numpy,pytz
 --json``, in a fresh process (interpreter start and JSON output included), for the audit before
@@ -110,8 +110,8 @@ def main() -> int:
             for i, (label, script, bodies) in enumerate(variants):
                 seconds, facts[i] = run_once(script, site, bodies, env)
                 times[i].append(seconds)
-                print(f"  round {round_ + 1}: {label:18} function bodies {'on ' if bodies else 'off'}"
-                      f" {seconds:7.2f} s", flush=True)
+                print(f"  round {round_ + 1}: {label:18} function bodies "
+                      f"{'on ' if bodies else 'off'} {seconds:7.2f} s", flush=True)
 
     print()
     header = (f"{'variant':18} {'fn bodies':>9} {'median s':>9} {'min s':>7} {'max s':>7} "
@@ -123,11 +123,11 @@ def main() -> int:
         print(f"{label:18} {'on' if bodies else 'off':>9} {statistics.median(t):9.2f} "
               f"{min(t):7.2f} {max(t):7.2f} {f['violations']:>10,} {f['numpy']:>6,} "
               f"{f['not heavy names']:>6,} {f['scanned']:>7} {f['JSON MB']:8.2f}")
-    after = statistics.median(times[2])
+    median = [statistics.median(times[i]) for i in range(len(variants))]
     print(f"\n'numpy': violations naming numpy; 'bogus': distinct names reported that are not a "
-          f"--heavy name (numpy._core.False_ ...).\nwhole audit after: {after:.2f} s median "
-          f"(target < {TARGET_S:.0f} s); function-body pass {statistics.median(times[0]) / max(statistics.median(times[1]), 1e-9):.1f}x "
-          f"the time without it before, {after / max(statistics.median(times[3]), 1e-9):.1f}x after")
+          f"--heavy name (numpy._core.False_ ...).\nwhole audit after: {median[2]:.2f} s median "
+          f"(target < {TARGET_S:.0f} s); with function bodies / without: "
+          f"{median[0] / median[1]:.1f}x before, {median[2] / median[3]:.1f}x after")
     return 0
 
 

@@ -164,9 +164,10 @@ class _Project:
         """Whether ``name`` is a module (any kind: source, extension, package) of a package found
         under the roots; None when its parent package is not under the roots (unknown)."""
         parent, _, last = name.rpartition(".")
-        if not parent or self.find(parent) is None:
+        found = self.find(parent) if parent else None
+        if found is None:
             return None
-        base = os.path.join(os.path.dirname(self.find(parent)[0]), last)
+        base = os.path.join(os.path.dirname(found[0]), last)
         if os.path.isdir(base):
             return True
         suffixes = importlib.machinery.all_suffixes()
@@ -181,7 +182,7 @@ class _Project:
         if first != name and name.startswith(first + "."):
             link = next((p for p in _path_prefixes(file) if os.path.islink(p)), file)
             raise _Unreachable(
-                f"{file} is {self.find(first)[0]} again: module {name} is {first} again through "
+                f"{file} is {real} again: module {name} is {first} again through "
                 f"the symlink {link} -> {os.readlink(link) if os.path.islink(link) else '?'} "
                 f"(a symlink loop); remove the link or narrow --path"
             )
@@ -450,10 +451,13 @@ def run_audit(
     queue = deque([entry_name])
     violations: list[dict[str, Any]] = []
     reported: set[tuple[str, str, int]] = set()
-    entry_info = project.module(entry_name)
-    assert entry_info is not None
     for name in _with_parents(entry_name)[:-1]:
-        if project.module(name) is not None and name not in parent:
+        try:
+            found_parent = project.module(name)
+        except _Unreachable as exc:
+            raise AuditError(
+                f"entry {entry_name} runs its package {name} first, but {exc}") from None
+        if found_parent is not None and name not in parent:
             parent[name] = (entry_name, ImportSite(name, 0))
             queue.append(name)
 
@@ -485,13 +489,15 @@ def run_audit(
                 })
 
     if function_bodies:
-        found = []  # (module, info, site, target, kind) of every function-body import
+        in_functions: list[tuple[str, _ModuleInfo, ImportSite, str, str]] = []
         for name in order:
             info = project.module(name)
             assert info is not None
-            found += [(name, info, *edge) for edge in _edges(project, info, info.in_functions)]
-        nearest = _NearestHeavy(project, [t for *_, t, kind in found if kind == "project"])
-        for name, info, site, target, kind in found:
+            in_functions += [(name, info, site, target, kind)
+                             for site, target, kind in _edges(project, info, info.in_functions)]
+        nearest = _NearestHeavy(
+            project, [target for _, _, _, target, kind in in_functions if kind == "project"])
+        for name, info, site, target, kind in in_functions:
             if kind == "heavy":
                 hits = [([name, target], info.file, site.line)]
             else:  # a project module imported in a function: what does it pull in?

@@ -320,3 +320,12 @@ def test_function_body_pass_walks_the_import_graph_once(tmp_path, capsys, monkey
     assert function_body(result)[-1] == (f"app.f{n - 1}", f"app -> m{n - 1} -> m{n} -> numpy",
                                          2 * n)
     assert len(calls) < 3 * n
+
+
+def test_a_broken_symlink_for_the_entrys_package_exits_2(tmp_path, capsys):
+    write(tmp_path, {"app/main.py": "import json\n"})
+    os.symlink("gone.py", tmp_path / "app" / "__init__.py")
+    assert main(["app.main", "--path", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (f"entry app.main runs its package app first, but {tmp_path}/app/__init__.py is a "
+            f"broken symlink") in err

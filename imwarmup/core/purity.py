@@ -248,6 +248,7 @@ class MainThreadImportGuard:
         line = blamed.f_lineno if blamed is not None else 0
         # One record per heavy package and blamed line: `import numpy` loads numpy, its parents
         # and every module numpy's __init__ pulls in.
+        assert key_root is not None  # outer_heavy and name_root are heavy names
         key = (key_root, file, line)
         with self._lock:
             if key in self._seen:
