@@ -384,13 +384,18 @@ def test_a_heavy_submodule_pulled_in_by_its_package_is_blamed_on_the_users_impor
 def test_finder_is_first_while_enabled_and_gone_after(project):
     heavy = project.heavy("finder")
     before = list(sys.meta_path)
+    in_flight = sys.meta_path  # the list an import on a worker may be iterating right now
     guard = MainThreadImportGuard(heavy=[heavy]).enable()
     try:
         assert sys.meta_path[1:] == before and "MainThreadImportGuard" in repr(sys.meta_path[0])
+        # Enabling and disabling replace sys.meta_path: editing the list in place under a
+        # worker's import would make it skip a finder (a spurious ModuleNotFoundError).
+        assert in_flight == before
+        in_flight = sys.meta_path
         importlib.import_module(heavy)
     finally:
         guard.disable()
-    assert sys.meta_path == before
+    assert sys.meta_path == before and in_flight[1:] == before
     assert [v["module"] for v in guard.violations()] == [heavy]
 
 

@@ -396,16 +396,16 @@ class _Dispatcher:
                 sys.addaudithook(self._hook)
                 self._hook_installed = True
             # First, so no other finder loads a module unseen; moved back to the front if
-            # something was inserted before it since.
-            if self._finder in sys.meta_path:
-                sys.meta_path.remove(self._finder)
-            sys.meta_path.insert(0, self._finder)
+            # something was inserted before it since. A new list, never an edit of the old one:
+            # an import running on a worker iterates the old list, and removing an entry under
+            # it would make it skip a finder (a spurious ModuleNotFoundError).
+            sys.meta_path = [self._finder, *(f for f in sys.meta_path if f is not self._finder)]
 
     def remove(self, guard: MainThreadImportGuard) -> None:
         with self._lock:
             self._guards = tuple(g for g in self._guards if g is not guard)
             if not self._guards and self._finder in sys.meta_path:
-                sys.meta_path.remove(self._finder)
+                sys.meta_path = [f for f in sys.meta_path if f is not self._finder]
 
     def guards_here(self) -> tuple[MainThreadImportGuard, ...]:
         """The enabled guards when called on the main thread outside a guard's own work, else ()."""
