@@ -87,6 +87,7 @@ def test_submodule_import_is_recorded_under_its_name(project):
         importlib.import_module(name)
     [violation] = guard.violations()
     assert (violation["module"], violation["file"], violation["line"]) == (f"{heavy}.core", path, 1)
+    assert violation["imported"] == f"{heavy}.core"  # what the debug window's table shows
 
 
 def test_import_module_call_is_blamed_on_its_caller(project):

@@ -168,9 +168,10 @@ class MainThreadImportGuard:
         """A copy of each violation: ``{"module", "imported", "file", "line", "importer",
         "thread_name", "ts", "lazy", "by"}``. ``module`` is the module that was loaded (for a
         direct violation, the outermost heavy module being imported), ``imported`` the name the
-        import machinery was loading when it was seen, ``importer`` the module name of the blamed
-        code, ``lazy`` whether a warmed heavy package asked for it on first use and ``by`` the
-        module whose code asked for the import (None for the user's own import)."""
+        import statement or call asked for when the load was seen (``numpy.linalg`` for
+        ``import numpy.linalg``), ``importer`` the module name of the blamed code, ``lazy``
+        whether a warmed heavy package asked for it on first use and ``by`` the module whose code
+        asked for the import (None for the user's own import)."""
         with self._lock:
             return [dict(v) for v in self._violations]
 
@@ -256,7 +257,7 @@ class MainThreadImportGuard:
             self._seen.add(key)
             violation = {
                 "module": target,
-                "imported": name,
+                "imported": requested,
                 "file": file,
                 "line": line,
                 "importer": blamed.f_globals.get("__name__") if blamed is not None else None,
