@@ -424,3 +424,13 @@ def test_real_numpy_blame_and_lazy_pydoc():
     assert (blame["module"], blame["file"], blame["line"]) == ("numpy.linalg", "<string>", 7)
     assert result["info"] is True  # np.info worked under a raise-mode guard
     assert result["lazy"] and all(v["lazy"] and v["line"] == 11 for v in result["lazy"])
+
+
+def test_raise_mode_refuses_a_retry_of_the_same_import_again(project):
+    heavy = project.heavy("retry")
+    with MainThreadImportGuard(heavy=[heavy], mode="raise") as guard:
+        for attempt in range(3):  # e.g. a loop around `try: import x except ImportError: ...`
+            with pytest.raises(MainThreadImportError, match=f"heavy module '{heavy}'"):
+                importlib.import_module(heavy)
+    assert heavy not in sys.modules
+    assert len(guard.violations()) == 1  # one violation, refused each time

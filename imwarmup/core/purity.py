@@ -122,6 +122,8 @@ class MainThreadImportGuard:
         self._lock = threading.Lock()
         self._violations: list[dict[str, Any]] = []
         self._seen: set[tuple[str, str, int]] = set()
+        # key -> (message, violation) of each refused import: a retry is refused again.
+        self._refused: dict[tuple[str, str, int], tuple[str, dict[str, Any]]] = {}
         self._enabled = False
         self._revision = 0
 
@@ -180,6 +182,7 @@ class MainThreadImportGuard:
         with self._lock:
             self._violations.clear()
             self._seen.clear()
+            self._refused.clear()
             self._revision += 1
 
     # ---------------------------------------------------------------------------- matching
@@ -253,7 +256,9 @@ class MainThreadImportGuard:
         key = (key_root, file, line)
         with self._lock:
             if key in self._seen:
-                return None
+                refused = self._refused.get(key)
+                return None if refused is None else MainThreadImportError(
+                    refused[0], dict(refused[1]))
             self._seen.add(key)
             violation = {
                 "module": target,
@@ -286,6 +291,8 @@ class MainThreadImportGuard:
                 module=violation["importer"] or "<unknown>",
             )
         elif self._mode == "raise":
+            with self._lock:
+                self._refused[key] = (message, dict(violation))
             return MainThreadImportError(message, dict(violation))
         return None
 
