@@ -32,7 +32,12 @@ def draw_violations(violations: Sequence[Mapping[str, Any]], theme: Theme) -> No
     for v in violations:
         imgui.table_next_row()
         imgui.table_next_column()
-        imgui.text_colored(theme.vec4(Role.FAILED), str(v.get("imported") or v.get("module")))
+        name = str(v.get("imported") or v.get("module"))
+        if v.get("lazy"):
+            # A warmed package importing on first use: it cost the frame, nothing was refused.
+            imgui.text_colored(theme.vec4(Role.WARMING), f"{name} (lazy, by {v.get('by')})")
+        else:
+            imgui.text_colored(theme.vec4(Role.FAILED), name)
         imgui.table_next_column()
         imgui.text_unformatted(f"{v.get('file')}:{v.get('line')}")
         imgui.table_next_column()
