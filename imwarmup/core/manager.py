@@ -255,9 +255,14 @@ class WarmupManager:
         thread = threading.current_thread()
         cid = record["canary_id"]
         with self._lock:
-            # A retry runs alone (see _retry): new imports wait for it, at most RETRY_WAIT_SECONDS.
-            # Until then this canary is still queued (start_ts None), so shutdown can cancel it.
-            self._wait_locked(lambda: not self._retry_queue and not self._retrying, round_, record)
+            # A retry runs alone and before every later-submitted module (see _retry): those
+            # wait for it, at most RETRY_WAIT_SECONDS; earlier-submitted ones go ahead. Until
+            # then this canary is still queued (start_ts None), so shutdown can cancel it.
+            self._wait_locked(
+                lambda: not self._retrying and not (self._retry_queue
+                                                    and self._retry_queue[0] < cid),
+                round_, record,
+            )
             if self._round is not round_ or record["status"] != "running":
                 return  # reset() or cancel_queued() cancelled it while it waited
             round_.futures.pop(cid, None)  # running: nothing left to cancel
@@ -287,12 +292,20 @@ class WarmupManager:
         finally:
             with self._lock:
                 overlap = self._importing.pop(cid)[1]
+                # Retried when another import of this warmup overlapped this one, or the error
+                # itself says another thread was importing (maybe the app's own import).
+                retry = error is not None and retryable and bool(
+                    overlap or "partially initialized module" in error
+                    or error.startswith("_DeadlockError")
+                )
+                if retry:
+                    # Queued in the same step that ends the import: a retry that waits for
+                    # "no import in flight" always sees this one, in flight or queued, so the
+                    # earlier-submitted module retries first.
+                    self._queue_retry_locked(record, error, overlap)
                 self._changed.notify_all()  # a retry may be waiting for this import to end
-        # Retried when another import of this warmup overlapped this one, or the error itself
-        # says another thread was importing (the half-run module may be the app's import).
-        if retryable and (overlap or "partially initialized module" in error
-                          or error.startswith("_DeadlockError")):
-            error = self._retry(round_, record, error, overlap)
+        if retry:
+            error = self._retry(round_, record, error)
         self._finish(round_, record, error, None, self._clock())
 
     def _wait_locked(
@@ -307,39 +320,50 @@ class WarmupManager:
                 return
             self._changed.wait(left)
 
-    def _retry(
-        self, round_: _Round, record: dict[str, Any], error: str, overlap: set[int]
-    ) -> str | None:
+    def _earlier_ended_locked(self, round_: _Round, cid: int) -> bool:
+        """Every module submitted before canary ``cid`` in ``round_`` has ended (or waits to
+        retry, which the retry queue puts first)."""
+        for r in round_.records:
+            if r["canary_id"] >= cid:
+                return True
+            if r["status"] == "running" and r["canary_id"] not in self._retry_queue:
+                return False
+        return True
+
+    def _queue_retry_locked(self, record: dict[str, Any], error: str, overlap: set[int]) -> None:
+        others = [f"{r['module']} on {r['thread_name']}"
+                  for r in self._records if r["canary_id"] in overlap and r["thread_name"]]
+        if others:
+            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            why = f"other imports in flight: {', '.join(others[:5])}{more}"
+        else:  # it ran ahead of a module submitted before it, which it needs half-run
+            why = "no other import of this warmup in flight; retried after the modules " \
+                  "submitted before it"
+        record["retried"] = f"{short_error(error)} ({why})"
+        self._revision += 1
+        bisect.insort(self._retry_queue, record["canary_id"])
+
+    def _retry(self, round_: _Round, record: dict[str, Any], error: str) -> str | None:
         """Import ``record``'s module once more, alone, after a failure that other imports in
         flight may have caused; return the new error (None: it worked).
 
         Two modules that import each other at top level work when imported one after the other,
         but on two workers at once Python's import locks hand one of them the other half-run
         ("cannot import name 'X' from partially initialized module 'a'"). That is the warmup's
-        doing, not the module's: this waits (on this worker) until no other import of this
-        manager is in flight, then imports again while new imports wait. Retries run one at
-        a time, in submit order, the order in which the modules work one after the other.
+        doing, not the module's. So this waits (on this worker) until every module submitted
+        before this one has been imported or has failed, and no other import of this manager is
+        in flight, then imports again while later-submitted modules wait: as if the round ran
+        one module after the other, in submit order. Retries run one at a time, in that order.
         Each wait is bounded by RETRY_WAIT_SECONDS. A broken module fails again and is reported
         with its new error. The first attempt's module code may have run partly: it runs again.
         """
-        cid = record["canary_id"]
+        cid = record["canary_id"]  # queued by _queue_retry_locked
         with self._lock:
-            others = [
-                f"{r['module']} on {r['thread_name']}"
-                for r in round_.records
-                if r["canary_id"] in overlap and r["thread_name"]
-            ]
-            record["retried"] = (
-                f"{short_error(error)} (other imports in flight: "
-                f"{', '.join(others[:5]) or 'outside this warmup'}"
-                f"{f' and {len(others) - 5} more' if len(others) > 5 else ''})"
-            )
-            self._revision += 1
-            bisect.insort(self._retry_queue, cid)
             try:
                 self._wait_locked(
                     lambda: (not self._importing and not self._retrying
-                             and self._retry_queue[0] == cid),
+                             and self._retry_queue[0] == cid
+                             and self._earlier_ended_locked(round_, cid)),
                     round_, record,
                 )
             finally:
