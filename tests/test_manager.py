@@ -1067,14 +1067,17 @@ def test_circular_modules_on_two_workers_never_fail_they_are_retried(gen, pools)
     assert retried >= 1, "no round raced: the test did not exercise the retry"
 
 
-def test_a_broken_module_still_fails_after_its_retry(gen, pools):
+def test_a_broken_circular_module_still_fails_after_its_retry(gen, pools):
     gate = gen.gate()
     slow = gen.blocking(gate)
     runs = gen.gate()
-    broken = gen.module(  # fails while slow runs: slow could be the cause
+    # Imports a name from itself: "partially initialized module", whoever else is importing.
+    broken = gen.module("", "broken")
+    (gen.root / f"{broken}.py").write_text(
         f"import {runs.__name__} as _runs, {gate.__name__} as _slow\n"
         f"_slow.started.wait({HANG})\n_runs.runs.append(1)\n_runs.started.set()\n"
-        f"raise ImportError('the provider SDK is missing')\n", "broken")
+        f"from {broken} import NOPE\n")
+    importlib.invalidate_caches()
     stream = io.StringIO()
     manager = WarmupManager(pools(2), stream=stream)
     manager.submit([slow, broken])
@@ -1082,17 +1085,33 @@ def test_a_broken_module_still_fails_after_its_retry(gen, pools):
     gate.release.set()  # the retry waits for slow to end
     assert manager.wait(WAIT)
     record = by_module(manager)[broken]
-    assert record["status"] == "failed"
-    assert record["error"] == "ImportError: the provider SDK is missing"
+    error = (f"ImportError: cannot import name 'NOPE' from partially initialized module "
+             f"'{broken}' (most likely due to a circular import) "
+             f"({gen.root / broken}.py)")
+    assert (record["status"], record["error"]) == ("failed", error)
     slow_worker = by_module(manager)[slow]["thread_name"]
-    assert record["retried"] == ("ImportError: the provider SDK is missing (other imports in "
-                                 f"flight: {slow} on {slow_worker})")
+    assert record["retried"] == f"{error} (other imports in flight: {slow} on {slow_worker})"
     assert runs.runs == [1, 1]  # imported twice, never more
     assert by_module(manager)[slow]["retried"] is None
     assert manager.wait_quiet(WAIT)
     [line] = [l for l in stream.getvalue().splitlines() if "FAILED" in l]
-    assert line.endswith("ImportError: the provider SDK is missing (retried once, after the "
-                         "imports in flight had ended)")
+    assert line.endswith(f"{error} (retried once, after the imports in flight had ended)")
+
+
+def test_a_modules_own_import_error_is_not_retried_and_waits_for_nothing(gen, pools):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    broken = gen.module(f"import {gate.__name__} as _slow\n_slow.started.wait({HANG})\n"
+                        f"raise ImportError('no provider SDK')\n", "sdk")
+    manager = quiet(pools(2))
+    failed = threading.Event()
+    manager.add_listener(lambda r: r["module"] == broken and r["end_ts"] and failed.set())
+    manager.submit([slow, broken])
+    assert failed.wait(WAIT)  # while slow still blocks: it did not wait to retry
+    record = by_module(manager)[broken]
+    assert (record["error"], record["retried"]) == ("ImportError: no provider SDK", None)
+    gate.release.set()
+    assert manager.wait(WAIT)
 
 
 def test_a_missing_module_is_not_retried(gen, pools):

@@ -11,9 +11,10 @@ KeyboardInterrupt), its canary ends "failed" with a text (``errors.describe_exce
 
 Parallel warmup must not make its own failures: modules that import each other at top level
 work one after the other, but on two workers at once one of them can see the other half-run.
-Such a failure (ImportError or AttributeError while another import was in flight, or
-importlib's lock deadlock) is retried once, alone and after the imports in flight have ended;
-the canary's ``retried`` field keeps the first error. See ``WarmupManager._retry``.
+Such a failure (an ImportError or AttributeError naming a "partially initialized module", or
+importlib's lock deadlock) is retried once, alone, as if the modules had been imported one
+after the other; the canary's ``retried`` field keeps the first error. See
+``WarmupManager._retry``.
 
 Locking: one short lock guards all state. ``pool.submit`` and every callback run outside it, so
 an executor that runs jobs inline on the calling thread works too.
@@ -58,19 +59,21 @@ RETRY_WAIT_SECONDS = 10.0
 _DEADLOCK_ERROR = getattr(importlib._bootstrap, "_DeadlockError", None)  # type: ignore
 
 
-def _may_be_concurrency(exc: BaseException) -> bool:
-    """Whether ``exc`` may be another import's doing.
+def _may_be_concurrency(exc: BaseException, error: str) -> bool:
+    """Whether ``exc`` (described as ``error``) may be another import's doing.
 
-    A module that another thread is importing is visible half-run: ``from a import X`` fails
-    with ImportError, ``a.X`` with AttributeError; or the import locks of two threads that
-    import each other's modules deadlock (importlib's ``_DeadlockError``). A module that is not
-    there (ModuleNotFoundError) is nobody else's doing.
+    A module that another thread is importing is visible half-run, and Python says so:
+    ``from a import X`` fails with "ImportError: cannot import name 'X' from partially
+    initialized module 'a'", ``a.X`` with "AttributeError: partially initialized module 'a'
+    has no attribute 'X'"; or the import locks of two threads that import each other's modules
+    deadlock (importlib's ``_DeadlockError``). Any other error, such as a module's own
+    ``raise ImportError("no provider SDK")``, is the module's: retrying it would only make the
+    other imports wait.
     """
     if _DEADLOCK_ERROR is not None and isinstance(exc, _DEADLOCK_ERROR):
         return True
-    return isinstance(exc, (ImportError, AttributeError)) and not isinstance(
-        exc, ModuleNotFoundError
-    )
+    return (isinstance(exc, (ImportError, AttributeError))
+            and "partially initialized module" in error)
 
 StatusDict = dict[str, list[str]]
 
@@ -279,7 +282,7 @@ class WarmupManager:
             self._revision += 1
         self._notify_listeners(record)
         error = None
-        retryable = False
+        retryable = False  # the failure may be another import's doing: see _may_be_concurrency
         try:
             try:
                 importlib.import_module(record["module"])
@@ -288,16 +291,11 @@ class WarmupManager:
                 # still end (a raise here used to leave it "running" for ever, with no line, no
                 # callback).
                 error = describe_exception(exc)
-                retryable = _may_be_concurrency(exc)
+                retryable = _may_be_concurrency(exc, error)
         finally:
             with self._lock:
                 overlap = self._importing.pop(cid)[1]
-                # Retried when another import of this warmup overlapped this one, or the error
-                # itself says another thread was importing (maybe the app's own import).
-                retry = error is not None and retryable and bool(
-                    overlap or "partially initialized module" in error
-                    or error.startswith("_DeadlockError")
-                )
+                retry = retryable
                 if retry:
                     # Queued in the same step that ends the import: a retry that waits for
                     # "no import in flight" always sees this one, in flight or queued, so the
