@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import resource
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -163,8 +164,8 @@ def test_remote_binding_leaves_the_host_check_to_the_token(controller):
 def test_two_hundred_slow_clients_do_not_shut_others_out(server):
     slow = open_slow_clients(server.port, 200)
     try:
-        wait_until(lambda: health_within(server.port, 1.0), timeout=5,
-                   what="/api/health answering within 1 s beside 200 slow clients")
+        # Held by the server, not just queued by the kernel: each slow client is being read.
+        wait_until(lambda: server.connections == 200, timeout=10, what="200 slow clients held")
         latencies = []
         for _ in range(20):
             started = time.monotonic()
@@ -259,41 +260,36 @@ def test_controller_shutdown_is_prompt_with_slow_clients_connected():
 
 # ---------------------------------------------------------------------------- bursts of waiters
 def test_two_hundred_concurrent_waiters_all_get_an_answer(controller, gates):
+    """Every client of a burst gets an answer: 200 when it could wait, else a prompt JSON 503."""
     controller.add_modules([gates.module()])
     controller.start()
-    with HookServer(controller) as server:
-        client = HookClient(server.url)
-        with ThreadPoolExecutor(200, thread_name_prefix="test-waiter") as clients:
-            futures = [clients.submit(client.wait_for_warmup, 30) for _ in range(200)]
-            wait_until(lambda: server.waiting == 200, timeout=20, what="200 waiting clients")
-            assert health_within(server.port, 1.0)
-            gates.open()
-            assert [f.result(timeout=20) for f in futures] == [True] * 200
-        assert server.waiting == 0
+    with HookServer(controller) as server, HookServer(controller, max_waiters=50) as small:
 
-
-def test_waiters_over_the_limit_get_a_prompt_503(controller, gates):
-    controller.add_modules([gates.module()])
-    controller.start()
-    with HookServer(controller, max_waiters=50) as server:
-        port = server.port
-
-        def wait_once() -> tuple[int, float]:
+        def wait_once(port: int) -> tuple[int, float]:
+            go.wait()  # all at once, like a burst of test processes
             started = time.monotonic()
             status, _, _ = get(port, "/api/warmup_wait?timeout=30",
                                {"Host": f"127.0.0.1:{port}"}, timeout=30)
             return status, time.monotonic() - started
 
-        with ThreadPoolExecutor(200, thread_name_prefix="test-waiter") as clients:
-            futures = [clients.submit(wait_once) for _ in range(200)]
-            wait_until(lambda: sum(f.done() for f in futures) == 150, timeout=20,
-                       what="150 answers beyond the 50 waiters")
-            refusals = [f.result() for f in futures if f.done()]
-            assert {status for status, _ in refusals} == {503}
+        go = threading.Barrier(400)
+        with ThreadPoolExecutor(400, thread_name_prefix="test-waiter") as clients:
+            futures = [clients.submit(wait_once, port)
+                       for port in (server.port, small.port) for _ in range(200)]
+            wait_until(lambda: server.waiting == 200 and small.waiting == 50, timeout=20,
+                       what="200 + 50 waiting clients")
+            # The 150 beyond max_waiters=50 were refused at once; nobody else has an answer yet.
+            wait_until(lambda: sum(f.done() for f in futures) == 150, timeout=5,
+                       what="150 refusals")
+            refusals = [f.result() for f in futures[200:] if f.done()]
+            assert len(refusals) == 150 and {status for status, _ in refusals} == {503}
             assert max(seconds for _, seconds in refusals) < 5.0
-            assert server.waiting == 50
+            assert health_within(server.port, 1.0)
             gates.open()
-            assert sorted(f.result(timeout=20)[0] for f in futures) == [200] * 50 + [503] * 150
+            statuses = [f.result(timeout=20)[0] for f in futures]
+        assert statuses[:200] == [200] * 200
+        assert sorted(statuses[200:]) == [200] * 50 + [503] * 150
+        assert server.waiting == small.waiting == 0
 
 
 def test_a_waiter_that_hangs_up_frees_its_slot(controller, gates):
@@ -330,7 +326,6 @@ def test_malformed_request_lines_get_a_real_400(server, line, ending):
         (b"GET /api/health HTTP/1.0\r\nX: 1\r\n folded\r\n\r\n", 400, "folded header"),
         (b"GET /api/health HTTP/1.0\r\nBad Name: 1\r\n\r\n", 400, "malformed header line"),
         (b"GET /api/health HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400, "2 different values"),
-        (b"GET /api/health HTTP/1.0\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length"),
         (b"GET /" + b"a" * 9000 + b" HTTP/1.0\r\n\r\n", 414, "request line over"),
         (b"GET /api/health HTTP/1.0\r\n" + b"X: y\r\n" * 101 + b"\r\n", 431, "header lines"),
         (b"GET /api/health HTTP/1.0\r\nX: " + b"y" * 17000 + b"\r\n\r\n", 431, "head over"),

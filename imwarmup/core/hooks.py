@@ -19,7 +19,7 @@ Quick start (in a test, or use the ``live_app`` pytest fixture)::
 Endpoints (``GET`` only, all JSON): ``/api/health``, ``/api/warmup_status``,
 ``/api/warmup_wait?timeout=S`` (S in [0, 60]), ``/api/canaries``, ``/api/io_pool_status``,
 ``/api/startup_profile``. Errors are ``{"error": "..."}`` with
-400/401/403/404/405/408/411/413/421/431/500/503/505.
+400/401/403/404/405/408/411/413/414/421/431/500/503/505.
 
 What it refuses (see ``HookServer``): requests whose ``Host`` is not a loopback name or address
 with the server's port (421: DNS rebinding), requests a web page sent (a foreign ``Origin`` or
@@ -499,6 +499,12 @@ class HookServer:
         return len(self._waiters)  # a set only the loop changes; len() of it is atomic
 
     @property
+    def connections(self) -> int:
+        """How many client connections are open right now: being read, waiting or being
+        answered (at most ``max_connections``; a refused one's 503 is not counted)."""
+        return self._counted  # an int only the loop changes
+
+    @property
     def running(self) -> bool:
         """True between ``start()`` and ``stop()`` (or the controller's shutdown)."""
         return self._started and not self._stopping
@@ -564,7 +570,7 @@ class HookServer:
                 now = time.monotonic()
                 if self._warmup_changed:
                     self._warmup_changed = False
-                    if self._waiters and self._controller.wait_for_warmup(0):
+                    if self._waiters and self._warmup_done():
                         self._answer_waiters()
                 if now >= self._next_deadline:
                     self._expire(now)
@@ -823,6 +829,12 @@ class HookServer:
         if answer is None:
             return 404, {"error": f"no endpoint {path!r}; the endpoints are {', '.join(_ENDPOINTS)}"}
         return 200, answer(self._controller)
+
+    def _warmup_done(self) -> bool:
+        try:
+            return bool(self._controller.wait_for_warmup(0))
+        except Exception:  # noqa: BLE001 - the waiters' own answer will report the error
+            return True
 
     def _start_waiting(self, conn: _Conn, timeout: float) -> None:
         if timeout > 0 and not self._controller.wait_for_warmup(0):
