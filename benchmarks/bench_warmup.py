@@ -1,0 +1,382 @@
+"""Warmup wall time of a real SDK set: the main thread one after the other versus the controller
+and experimental schedules (issue 'Performance', target 1: the default controller at <= 1.0x the
+sequential main-thread import of the same set).
+
+    .venv/bin/pip install -e '.[bench]'          # the SDK set, several hundred MB; not in .[test]
+    .venv/bin/python benchmarks/bench_warmup.py  # [--rounds N] [--only a,b,...]
+
+Every variant runs in a fresh process; rounds interleave the variants (the order rotates each
+round), so drift in the machine's load hits them all alike. Per variant: median wall time from
+just before the first import to every module imported, median process CPU (all threads), the
+median of the per-round ratio to ``sequential`` of the same round, and how many imports were in
+flight at once (from the canaries). A module that fails to import is printed with its error and
+the variant is marked FAILED; a missing SDK package stops the run before it starts.
+
+Variants. Those named ``gate*``/``lanes4-*`` are schedules built here, outside the package:
+the real ``WarmupManager`` (canaries, retries) on a real ``make_io_pool(4, "controller-io")``,
+with an executor wrapper that decides when each job may start (``OrderedGate``). They keep the
+four controller-io-N lanes; they say which design the engine could adopt.
+
+It prints figures; it asserts nothing (a benchmark is not a timed test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import Executor, Future
+from typing import Any, Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+# The set the issue names, in its order (also the submit order unless a variant reorders it).
+SDK_SET = ["openai", "anthropic", "google.genai", "pandas", "scipy", "matplotlib.pyplot",
+           "sklearn", "sympy"]
+# Distribution names for the version line (module -> distribution).
+DISTRIBUTIONS = {"openai": "openai", "anthropic": "anthropic", "google.genai": "google-genai",
+                 "pandas": "pandas", "scipy": "scipy", "matplotlib.pyplot": "matplotlib",
+                 "sklearn": "scikit-learn", "sympy": "sympy"}
+# Dependencies several of the set share: numpy (pandas, scipy, sklearn, matplotlib), pydantic
+# and httpx (openai, anthropic, google.genai). Those installed are imported first by the
+# "depsfirst" schedules.
+SHARED_CANDIDATES = {"numpy": "numpy", "pydantic": "pydantic", "httpx": "httpx"}
+
+VARIANTS: dict[str, str] = {
+    "sequential": "main thread, one after the other (the reference)",
+    "sequential-nice10": "main thread at nice 10: what the workers' niceness alone costs here",
+    "controller": "WarmupController() default: 4 workers, nice 10",
+    "controller-w1": "WarmupController(max_workers=1), nice 10",
+    "controller-w2": "WarmupController(max_workers=2), nice 10",
+    "controller-nice0": "WarmupController(worker_nice=0), 4 workers",
+    "gate1": "4 lanes nice 10, one import at a time in submit order, others wait on the gate",
+    "gate1-nice0": "gate1 with the workers at nice 0",
+    "gate1-depsfirst": "gate1, numpy/pydantic/httpx submitted first",
+    "gate2": "4 lanes nice 10, at most two imports at a time",
+    "lanes4-depsfirst": "shared deps one at a time first, then the set 4 at once, nice 10",
+    "lanes4-longest": "4 lanes nice 10, no gate, longest module first",
+    "lanes4-switch50ms": "4 lanes nice 10, no gate, sys.setswitchinterval(0.05) while warming",
+}
+
+
+# ------------------------------------------------------------------------ the experimental gate
+class OrderedGate:
+    """Admits jobs by ticket (submit order): at most ``limit`` run at once.
+
+    The first ``serial_first`` tickets run one at a time and every later ticket waits for them
+    to end (shared dependencies before their users). A waiting job blocks on a condition
+    variable, which releases the interpreter lock: it takes no CPU and no GIL turns from the
+    import that runs.
+    """
+
+    def __init__(self, limit: int, serial_first: int = 0) -> None:
+        self._cond = threading.Condition()
+        self._limit = limit
+        self._serial_first = serial_first
+        self._issued = 0
+        self._admit = 0  # the next ticket allowed in
+        self._running = 0
+        self._first_done = 0
+
+    def ticket(self) -> int:
+        with self._cond:
+            self._issued += 1
+            return self._issued - 1
+
+    def _may_enter(self, ticket: int) -> bool:
+        if self._admit != ticket:
+            return False
+        if ticket < self._serial_first:
+            return self._running == 0
+        return self._first_done >= self._serial_first and self._running < self._limit
+
+    def enter(self, ticket: int) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._may_enter(ticket))
+            self._admit += 1
+            self._running += 1
+            self._cond.notify_all()
+
+    def leave(self, ticket: int) -> None:
+        with self._cond:
+            self._running -= 1
+            if ticket < self._serial_first:
+                self._first_done += 1
+            self._cond.notify_all()
+
+
+class GatedExecutor(Executor):
+    """Wraps a pool: each job passes ``gate`` before it runs (on the pool's own worker).
+
+    Jobs enter in submit order; the pool hands jobs out in that order too (its queue is FIFO),
+    so a ticket never waits for one that no worker has taken.
+    """
+
+    def __init__(self, pool: Executor, gate: OrderedGate) -> None:
+        self._pool = pool
+        self._gate = gate
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        gate = self._gate
+        ticket = gate.ticket()
+
+        def gated() -> Any:
+            gate.enter(ticket)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                gate.leave(ticket)
+
+        return self._pool.submit(gated)
+
+    def shutdown(self, wait: bool = True, **kwargs: Any) -> None:
+        self._pool.shutdown(wait=wait, **kwargs)
+
+
+# --------------------------------------------------------------------------------- child side
+def shared_deps() -> list[str]:
+    import importlib.util
+
+    return [m for m in SHARED_CANDIDATES if importlib.util.find_spec(m) is not None]
+
+
+def max_in_flight(spans: list[tuple[float, float]]) -> int:
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    best = now = 0
+    for _, step in events:
+        now += step
+        best = max(best, now)
+    return best
+
+
+def child(variant: str, order: list[str]) -> None:
+    import importlib
+
+    from imwarmup import WarmupController, WarmupManager, make_io_pool
+
+    already = [m for m in SDK_SET + list(SHARED_CANDIDATES) if m in sys.modules]
+    if already:
+        raise SystemExit(f"{variant}: imported before timing starts: {already}")
+    deps = shared_deps()
+    modules = list(SDK_SET)
+    manager = None
+    controller = None
+    steps: list[tuple[str, float]] = []
+
+    if variant.startswith("sequential"):
+        if variant == "sequential-nice10":
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        failed: dict[str, str] = {}
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        for name in modules:
+            t = time.perf_counter()
+            try:
+                importlib.import_module(name)
+            except BaseException as exc:  # noqa: BLE001 - reported, never skipped
+                failed[name] = f"{type(exc).__name__}: {exc}"
+            steps.append((name, time.perf_counter() - t))
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        print(json.dumps({"wall": wall, "cpu": cpu, "failed": failed, "retried": {},
+                          "in_flight": 1, "steps": steps}))
+        sys.stdout.flush()
+        os._exit(0)  # skip the SDKs' atexit work: not part of the warmup
+
+    if variant.startswith("controller"):
+        kwargs: dict[str, Any] = {"log_to_stderr": False}
+        if variant == "controller-w1":
+            kwargs["max_workers"] = 1
+        elif variant == "controller-w2":
+            kwargs["max_workers"] = 2
+        elif variant == "controller-nice0":
+            kwargs["worker_nice"] = 0
+        controller = WarmupController(modules, **kwargs)
+    else:
+        nice = 0 if variant.endswith("nice0") else 10
+        pool = make_io_pool(4, "controller-io", nice=nice)
+        if variant in ("gate1", "gate1-nice0"):
+            executor: Executor = GatedExecutor(pool, OrderedGate(1))
+        elif variant == "gate1-depsfirst":
+            modules = deps + modules
+            executor = GatedExecutor(pool, OrderedGate(1))
+        elif variant == "gate2":
+            executor = GatedExecutor(pool, OrderedGate(2))
+        elif variant == "lanes4-depsfirst":
+            modules = deps + modules
+            executor = GatedExecutor(pool, OrderedGate(4, serial_first=len(deps)))
+        elif variant == "lanes4-longest":
+            modules = order
+            executor = pool
+        elif variant == "lanes4-switch50ms":
+            # Fewer forced GIL hand-offs between the lanes (the default is 5 ms); process-wide,
+            # so an engine could only do this for the warmup's duration.
+            sys.setswitchinterval(0.05)
+            executor = pool
+        else:
+            raise SystemExit(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+        manager = WarmupManager(executor, log_to_stderr=False)
+
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    if controller is not None:
+        controller.start()
+        done = controller.wait_for_warmup(timeout=600)
+        manager = controller.manager
+    else:
+        assert manager is not None
+        manager.submit(modules)
+        done = manager.wait(timeout=600)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    records = [r for r in manager.canaries() if r["start_ts"] is not None]
+    print(json.dumps({
+        "wall": wall,
+        "cpu": cpu,
+        "done": done,
+        "failed": {r["module"]: r["error"] for r in records if r["status"] == "failed"},
+        "retried": {r["module"]: r["retried"] for r in records if r["retried"]},
+        "in_flight": max_in_flight([(r["start_ts"], r["end_ts"] or r["start_ts"])
+                                    for r in records]),
+        "lanes": sorted({r["thread_name"] for r in records}),
+    }))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+# -------------------------------------------------------------------------------- parent side
+def child_env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    # pip compiled the SDKs' bytecode at install; nothing here should time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_child(variant: str, order: list[str]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", variant, ",".join(order)],
+        capture_output=True, text=True, timeout=900, cwd=ROOT, env=child_env(),
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise SystemExit(f"variant {variant} crashed (exit {proc.returncode}):\n"
+                         f"{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def versions() -> tuple[list[tuple[str, str, str]], list[str]]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    rows, missing = [], []
+    for module, dist in list(DISTRIBUTIONS.items()) + list(SHARED_CANDIDATES.items()):
+        try:
+            rows.append((module, dist, version(dist)))
+        except PackageNotFoundError:
+            if module in DISTRIBUTIONS:
+                missing.append(dist)
+            else:
+                rows.append((module, dist, "not installed (not imported first)"))
+    return rows, missing
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (>= 5 for the medians)")
+    parser.add_argument("--only", default="", help="comma-separated variants (sequential added)")
+    args = parser.parse_args()
+    names = list(VARIANTS)
+    if args.only:
+        wanted = [v.strip() for v in args.only.split(",") if v.strip()]
+        unknown = [v for v in wanted if v not in VARIANTS]
+        if unknown:
+            raise SystemExit(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+        names = ["sequential"] + [v for v in wanted if v != "sequential"]
+
+    print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs, "
+          f"load average {loadavg()} at start")
+    rows, missing = versions()
+    for module, dist, ver in rows:
+        print(f"  {module:18s} {dist:14s} {ver}")
+    if missing:
+        raise SystemExit(
+            f"missing SDK package(s): {', '.join(missing)}; nothing was measured. Install the "
+            f"set with: {sys.executable} -m pip install -e '.[bench]'"
+        )
+
+    # A discarded warm-up: fills the page cache, and its per-module times (in the set's order,
+    # each without what earlier modules already imported) give the longest-first order.
+    warm = run_child("sequential", SDK_SET)
+    if warm["failed"]:
+        raise SystemExit(f"the set does not import on the main thread: {warm['failed']}")
+    order = [name for name, _ in sorted(warm["steps"], key=lambda s: -s[1])]
+    print("warm-up, sequential per-module (incremental): "
+          + ", ".join(f"{n} {s:.2f}s" for n, s in warm["steps"]))
+    print(f"longest-first order: {', '.join(order)}; shared deps first: {', '.join(shared_deps())}")
+
+    results: dict[str, list[dict[str, Any]]] = {v: [] for v in names}
+    for round_no in range(args.rounds):
+        shift = round_no % len(names)
+        for variant in names[shift:] + names[:shift]:  # rotate: no variant always runs first
+            results[variant].append(run_child(variant, order))
+        print(f"round {round_no + 1}/{args.rounds} done, load average {loadavg()}", flush=True)
+
+    seq_walls = [r["wall"] for r in results["sequential"]]
+    seq_med = statistics.median(seq_walls)
+    print(f"\n== wall time to all {len(SDK_SET)} imported, {args.rounds} fresh processes per "
+          f"variant, interleaved ==")
+    print(f"{'variant':18s} {'wall med':>8s} {'min':>6s} {'max':>6s} {'cpu med':>8s} "
+          f"{'ratio':>6s} {'per-round ratios':>17s} {'in flight':>9s} {'retried':>7s}")
+    summary = []
+    for variant in names:
+        runs = results[variant]
+        walls = [r["wall"] for r in runs]
+        paired = [w / s for w, s in zip(walls, seq_walls)]
+        ratio = statistics.median(paired)
+        failed = {m: e for r in runs for m, e in r["failed"].items()}
+        retried = sum(len(r["retried"]) for r in runs)
+        in_flight = max(r["in_flight"] for r in runs)
+        print(f"{variant:18s} {statistics.median(walls):7.2f}s {min(walls):5.2f}s "
+              f"{max(walls):5.2f}s {statistics.median(r['cpu'] for r in runs):7.2f}s "
+              f"{ratio:5.2f}x {min(paired):7.2f}-{max(paired):.2f}x {in_flight:>9d} "
+              f"{retried:>7d}" + ("  FAILED" if failed else ""))
+        for module, error in failed.items():
+            print(f"    FAILED {module}: {error.splitlines()[0][:200]}")
+        summary.append((variant, ratio, min(paired), max(paired), failed))
+    print(f"(ratio: median over rounds of variant wall / sequential wall in the same round; "
+          f"sequential median {seq_med:.2f}s; 'in flight': most imports running at once, from "
+          f"the canaries; 'retried': imports the manager retried, over all rounds)")
+    print(f"load average {loadavg()} at end")
+
+    print("\n== per variant ==")
+    for variant, ratio, low, high, failed in summary:
+        if variant == "sequential":
+            print(f"sequential: the reference, {seq_med:.2f}s median")
+            continue
+        if failed:
+            verdict = "FAILED imports, not comparable"
+        elif ratio <= 1.0:
+            verdict = "meets <= 1.0x" + (" (rounds reach above 1.0x)" if high > 1.0 else "")
+        else:
+            verdict = f"misses by {(ratio - 1) * 100:.0f}%" + (
+                " (some rounds under 1.0x)" if low <= 1.0 else "")
+        print(f"{variant}: {ratio:.2f}x, {verdict}; {VARIANTS[variant]}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], [m for m in sys.argv[3].split(",") if m])
+    else:
+        main()
