@@ -195,6 +195,22 @@ def test_drop_queued_cancels_waiting_jobs_and_names_those_it_cancelled(pools):
     assert running.result(timeout=WAIT)
 
 
+def test_drop_queued_can_keep_some_jobs_and_refuses_a_bad_keep(pools):
+    pool = pools(1)
+    started, release = threading.Event(), threading.Event()
+    pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)
+    kept = pool.submit(math.floor, 2.5)
+    dropped = pool.submit(math.ceil, 2.5)
+    with pytest.raises(TypeError, match=r"drop_queued\(\): keep must be None or a callable.*'no'"):
+        pool.drop_queued(keep="no")
+    assert [name for name, _ in pool.drop_queued(keep=lambda fn: fn is math.floor)] == [
+        "math.ceil"]
+    assert dropped.cancelled() and not kept.cancelled()
+    release.set()
+    assert kept.result(timeout=WAIT) == 2
+
+
 # ------------------------------------------------------------------ an executor that never holds exit
 def test_submit_returns_a_concurrent_futures_future_run_on_a_daemon_worker(pools):
     pool = pools(1)

@@ -291,7 +291,13 @@ class IOPool(Executor):
         Returns:
             ``(name, future)`` of each job this call cancelled, in queue order (``name`` from
             :func:`job_name`); jobs whose future was cancelled before are not listed.
+
+        Raises:
+            TypeError: ``keep`` is neither None nor callable.
         """
+        if keep is not None and not callable(keep):
+            raise TypeError(f"IOPool.drop_queued(): keep must be None or a callable taking a "
+                            f"job's function, got {keep!r} ({type(keep).__name__})")
         state = self._state
         with state.lock:
             jobs = [job for job in state.jobs if keep is None or not keep(job.fn)]
