@@ -112,3 +112,14 @@ def test_the_error_cell_is_one_short_line_and_says_how_much_is_left_out():
     assert big.error == huge[:300] + f"… ({len(huge) - 300} more characters)"
     assert multi.error == f"ValueError: bad config… ({len(lines) - 22} more characters)"
     assert records[0]["error"] == huge  # the record itself is untouched
+
+
+def test_a_retried_import_is_marked_in_its_row():
+    from imwarmup.widgets.canary_rows import table_rows
+
+    base = {"canary_id": 1, "module": "a", "thread_name": "controller-io-0", "submit_ts": 10.0,
+            "start_ts": 10.0, "end_ts": 10.5, "elapsed_ms": 500.0, "status": "completed",
+            "error": None, "main_thread": False}
+    plain, retried = table_rows([base, dict(base, canary_id=2, module="b",
+                                            retried="ImportError: partially initialized")], None, 11.0)
+    assert (plain.retried, retried.retried) == (False, True)

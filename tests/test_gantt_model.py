@@ -247,3 +247,20 @@ def test_statuses_name_only_what_the_bars_show_for_the_legend():
     assert m.statuses == {"completed", "failed", "cancelled", "running"}
     done = [c for c in every_state() if c["status"] == "completed"]
     assert model_of(done).statuses == {"completed"}
+
+
+def test_the_tooltip_shortens_a_huge_error_and_says_when_an_import_was_retried():
+    huge = "ImportError: " + "x" * 5_000_000
+    records = [
+        record(1, "big_error", thread="controller-io-0", submit=0.0, start=0.0, end=0.1,
+               status="failed", error=huge),
+        dict(record(2, "circular_a", thread="controller-io-1", submit=0.0, start=0.0, end=0.2,
+                    status="completed"),
+             retried="ImportError: cannot import name 'B' from partially initialized module"),
+    ]
+    m = model_of(records)
+    text = m.tooltip(bar(m, 1), NOW)
+    assert len(text) < 1_000 and "more characters" in text
+    retried = m.tooltip(bar(m, 2), NOW)
+    assert "retried: ImportError: cannot import name 'B'" in retried
+    assert "then worked alone" in retried

@@ -69,6 +69,7 @@ class Row:
     error: str                  # "" when none; first line, <= 300 chars (the canary has it all)
     main_thread: bool
     start_ts: float | None      # absolute, so a running row can show live elapsed time
+    retried: bool = False       # failed beside another import in flight, then imported alone
 
     @property
     def failed(self) -> bool:
@@ -106,10 +107,11 @@ def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: fl
             elapsed_ms=elapsed,
             status=display_status(c),
             # A table cell shows one short line: a 5 MB message would be measured and drawn
-            # every frame. The canary, the chart's tooltip and the report keep the whole text.
+            # every frame. The canary and the report keep the whole text.
             error=short_error(c.get("error")),
             main_thread=bool(c.get("main_thread")),
             start_ts=start,
+            retried=bool(c.get("retried")),
         ))
     return rows
 

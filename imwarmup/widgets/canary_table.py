@@ -154,7 +154,7 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
             text(fmt_ms(elapsed))
             next_col()
             colored(status_vec.get(row.status, dim_vec),
-                    "! FAILED" if row.failed else row.status)
+                    ("! FAILED" if row.failed else row.status) + (" (retried)" if row.retried else ""))
             next_col()
             if row.error:
                 colored(failed_vec, row.error)

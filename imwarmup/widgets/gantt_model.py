@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..core.errors import short_error
+
 import numpy as np
 
 from ..theme.sizes import SIZES
@@ -350,8 +352,15 @@ class GanttModel:
             f"status:  {status}",
         ]
         if c.get("error"):
-            lines.append(f"error:   {c['error']}")
+            # One short line: a 5 MB message would make a tooltip taller than the screen; the
+            # report (Copy report) has the whole text.
+            lines.append(f"error:   {short_error(c['error'])}")
             lines.append("Fix the import error, or drop the module from the warmup set.")
+        if c.get("retried"):
+            lines.append(f"retried: {short_error(c['retried'])}")
+            lines.append("It failed while another import was in flight, then worked alone."
+                         if status == "completed" else
+                         "It failed again when imported alone: the error above is its own.")
         if c.get("main_thread"):
             lines.append("Imported on the main thread: it blocked frames. Warm it up instead.")
         return "\n".join(lines)
