@@ -447,3 +447,42 @@ def test_warmup_jobs_appear_as_async_phases_in_the_profiler(gen, controllers):
     assert phases[f"warmup:{bad}"]["error"] == "ImportError: nope"
     report = controller.profiler.format_report()
     assert "warmup:json" in report and "Async phases" in report
+
+
+# ------------------------------------------------------------------- messages and repr
+def test_on_warmup_complete_refuses_a_non_callable_naming_itself(controllers):
+    controller = controllers(["json"])
+    with pytest.raises(TypeError, match=r"^on_warmup_complete\(\): callback must be callable "
+                                        r"\(it is called with the warmup status\), got 3$"):
+        controller.on_warmup_complete(3)
+
+
+def test_submit_job_after_shutdown_says_so_naming_the_job(controllers):
+    controller = controllers()
+    controller.shutdown()
+
+    def build_cache():
+        pass
+
+    with pytest.raises(RuntimeError, match=r"^submit_job\(\): the controller is shut down, so "
+                                           r".*build_cache cannot run; submit jobs before "
+                                           r"shutdown\(\) \(or before leaving the with-block\)$"):
+        controller.submit_job(build_cache)
+
+
+def test_repr_shows_state_modules_counts_and_workers(gen, controllers):
+    bad = gen.module("raise ImportError('nope')", "bad")
+    controller = controllers(["json", bad], max_workers=2)
+    assert repr(controller) == (
+        "<WarmupController not started: 2 modules, 0 done, 0 pending, workers 0/2>"
+    )
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    workers = len(controller.io_pool_status()["workers"])
+    assert repr(controller) == (
+        f"<WarmupController done: 2 modules, 2 done (1 failed), 0 pending, workers {workers}/2>"
+    )
+    controller.shutdown()
+    assert repr(controller) == (
+        "<WarmupController shut down: 2 modules, 2 done (1 failed), 0 pending, workers 0/2>"
+    )

@@ -1127,3 +1127,16 @@ def test_a_missing_module_is_not_retried(gen, pools):
     record = by_module(manager)[missing]
     assert record["status"] == "failed" and record["retried"] is None
     assert record["error"].startswith("ModuleNotFoundError")
+
+
+def test_repr_shows_the_round_at_a_glance(gen, pools):
+    bad = gen.module("raise ImportError('nope')", "bad")
+    manager = quiet(pools(2))
+    assert repr(manager) == "<WarmupManager no round submitted; 0 canaries in all>"
+    manager.submit(["json", bad])
+    assert manager.wait(WAIT)
+    assert repr(manager) == (
+        "<WarmupManager done: 2 modules, 2 done (1 failed), 0 pending; 2 canaries in all>"
+    )
+    manager.reset()
+    assert repr(manager) == "<WarmupManager no round submitted; 2 canaries in all>"

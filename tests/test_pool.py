@@ -281,3 +281,12 @@ def test_a_pool_dropped_without_shutdown_lets_its_idle_workers_go(pools):
     gc.collect()
     worker.join(WAIT)
     assert not worker.is_alive()
+
+
+def test_submit_after_shutdown_says_so_naming_the_pool_and_the_job(pools):
+    pool = pools(1, "late-pool")
+    pool.shutdown()
+    with pytest.raises(RuntimeError, match=r"^IOPool.submit\(\): the pool 'late-pool' is shut "
+                                           r"down, so builtins.print cannot run; submit jobs "
+                                           r"before shutdown\(\)$"):
+        pool.submit(print)

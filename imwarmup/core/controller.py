@@ -22,8 +22,8 @@ import weakref
 from typing import Any, Callable, Iterable
 
 from .errors import NotWarmedError
-from .manager import WarmupManager, validate_modules
-from .pool import IOPool, make_io_pool, validate_timeout
+from .manager import WarmupManager, _counts, validate_modules
+from .pool import IOPool, job_name, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
 
 __all__ = ["WarmupController", "NotWarmedError"]
@@ -147,7 +147,17 @@ class WarmupController:
         return self.manager.wait(timeout)
 
     def on_warmup_complete(self, callback: Callable[[dict[str, list[str]]], Any]) -> None:
-        """Run ``callback(status)`` once warmup completes (on a worker thread; see ``on_complete``)."""
+        """Run ``callback(status)`` once warmup completes (on a worker thread; see
+        ``WarmupManager.on_complete``).
+
+        Raises:
+            TypeError: ``callback`` is not callable.
+        """
+        if not callable(callback):
+            raise TypeError(
+                f"on_warmup_complete(): callback must be callable (it is called with the "
+                f"warmup status), got {callback!r}"
+            )
         self.manager.on_complete(callback)
 
     def canaries(self) -> list[dict[str, Any]]:
@@ -223,9 +233,18 @@ class WarmupController:
         ``dropped_jobs`` (and the log).
 
         Raises:
+            TypeError: ``fn`` is not callable.
             RuntimeError: the controller is shut down.
         """
-        return self._pool.submit(fn, *args, **kwargs)
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except RuntimeError:
+            if not self._closed:
+                raise  # no worker thread could be started: the pool's own words say so
+            raise RuntimeError(
+                f"submit_job(): the controller is shut down, so {job_name(fn)} cannot run; "
+                f"submit jobs before shutdown() (or before leaving the with-block)"
+            ) from None
 
     def service_pool(self, name: str, max_workers: int = 1) -> IOPool:
         """A small named pool for a long-lived service (e.g. the hook server), so it never takes a
@@ -325,6 +344,20 @@ class WarmupController:
                     f"[imwarmup] shutdown: dropped the queued job {name}: it never ran "
                     f"(shutdown(wait=False)); its future is cancelled"
                 )
+
+    def __repr__(self) -> str:
+        status = self.manager.status()
+        pool = self._pool.status()
+        if self._closed:
+            state = "shut down"
+        elif not self._started:
+            state = "not started"
+        else:
+            state = "done" if self.manager.is_done() else "warming"
+        return (
+            f"<WarmupController {state}: {len(self._modules)} modules, "
+            f"{_counts(status)}, workers {len(pool['workers'])}/{pool['max_workers']}>"
+        )
 
     def __enter__(self) -> "WarmupController":
         return self

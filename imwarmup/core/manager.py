@@ -78,6 +78,14 @@ def _may_be_concurrency(exc: BaseException, error: str) -> bool:
 StatusDict = dict[str, list[str]]
 
 
+def _counts(status: StatusDict) -> str:
+    """``"2 done (1 failed), 1 pending"``: a status at a glance, for the ``__repr__``s."""
+    ended = [key for key in ("completed", "failed", "cancelled") if status[key]]
+    done = sum(len(status[key]) for key in ended)
+    detail = ", ".join(f"{len(status[key])} {key}" for key in ended if key != "completed")
+    return f"{done} done{f' ({detail})' if detail else ''}, {len(status['pending'])} pending"
+
+
 def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list[str]:
     """Check an iterable of module names and return them in order, duplicates dropped.
 
@@ -619,6 +627,18 @@ class WarmupManager:
         if names:
             self._fire_if_done(round_)
         return len(names)
+
+    def __repr__(self) -> str:
+        with self._lock:
+            round_ = self._round
+            status = self._status_locked()
+            canaries = len(self._records)
+        if round_ is None:
+            state = "no round submitted"
+        else:
+            n = sum(len(names) for names in status.values())
+            state = f"{'done' if round_.done else 'warming'}: {n} modules, {_counts(status)}"
+        return f"<WarmupManager {state}; {canaries} canaries in all>"
 
     # ----------------------------------------------------------------------------- logging
     def _write(self, line: str) -> None:

@@ -216,7 +216,10 @@ class IOPool(Executor):
         state = self._state
         with state.lock:
             if state.closed:
-                raise RuntimeError("cannot schedule new futures after shutdown")
+                raise RuntimeError(
+                    f"IOPool.submit(): the pool {self._prefix!r} is shut down, so "
+                    f"{job_name(fn)} cannot run; submit jobs before shutdown()"
+                )
             state.jobs.append(job)
             state.queued += 1
             state.submitted += 1
