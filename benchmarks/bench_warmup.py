@@ -3,7 +3,11 @@ and experimental schedules (issue 'Performance', target 1: the default controlle
 sequential main-thread import of the same set).
 
     .venv/bin/pip install -e '.[bench]'          # the SDK set, several hundred MB; not in .[test]
-    .venv/bin/python benchmarks/bench_warmup.py  # [--rounds N] [--only a,b,...]
+    .venv/bin/python benchmarks/bench_warmup.py  # [--rounds N] [--only a,b,...] [--engine REV]
+
+``--engine REV`` times the package of git revision REV (``git archive`` into a temporary
+directory) instead of the working tree: before/after an engine change, or while the tree is
+mid-edit.
 
 Every variant runs in a fresh process; rounds interleave the variants (the order rotates each
 round), so drift in the machine's load hits them all alike. Per variant: median wall time from
@@ -25,9 +29,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import Executor, Future
@@ -35,7 +41,9 @@ from typing import Any, Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+# Where the children import imwarmup from: this checkout, or a snapshot made by --engine.
+ENGINE_ENV = "BENCH_WARMUP_ENGINE_DIR"
+sys.path.insert(0, os.environ.get(ENGINE_ENV, ROOT))
 
 # The set the issue names, in its order (also the submit order unless a variant reorders it).
 SDK_SET = ["openai", "anthropic", "google.genai", "pandas", "scipy", "matplotlib.pyplot",
@@ -44,10 +52,11 @@ SDK_SET = ["openai", "anthropic", "google.genai", "pandas", "scipy", "matplotlib
 DISTRIBUTIONS = {"openai": "openai", "anthropic": "anthropic", "google.genai": "google-genai",
                  "pandas": "pandas", "scipy": "scipy", "matplotlib.pyplot": "matplotlib",
                  "sklearn": "scikit-learn", "sympy": "sympy"}
-# Dependencies several of the set share: numpy (pandas, scipy, sklearn, matplotlib), pydantic
-# and httpx (openai, anthropic, google.genai). Those installed are imported first by the
-# "depsfirst" schedules.
-SHARED_CANDIDATES = {"numpy": "numpy", "pydantic": "pydantic", "httpx": "httpx"}
+# Dependencies several of the set share: numpy (pandas, scipy, sklearn, matplotlib), pydantic,
+# anyio and httpx (openai, anthropic, google.genai; some indexes ship the SDKs on httpx2). Those
+# installed are imported first by the "depsfirst" schedules.
+SHARED_CANDIDATES = {"numpy": "numpy", "pydantic": "pydantic", "anyio": "anyio",
+                     "httpx": "httpx", "httpx2": "httpx2"}
 
 VARIANTS: dict[str, str] = {
     "sequential": "main thread, one after the other (the reference)",
@@ -58,7 +67,7 @@ VARIANTS: dict[str, str] = {
     "controller-nice0": "WarmupController(worker_nice=0), 4 workers",
     "gate1": "4 lanes nice 10, one import at a time in submit order, others wait on the gate",
     "gate1-nice0": "gate1 with the workers at nice 0",
-    "gate1-depsfirst": "gate1, numpy/pydantic/httpx submitted first",
+    "gate1-depsfirst": "gate1, the shared deps (numpy, pydantic, ...) submitted first",
     "gate2": "4 lanes nice 10, at most two imports at a time",
     "lanes4-depsfirst": "shared deps one at a time first, then the set 4 at once, nice 10",
     "lanes4-longest": "4 lanes nice 10, no gate, longest module first",
@@ -156,6 +165,20 @@ def max_in_flight(spans: list[tuple[float, float]]) -> int:
     return best
 
 
+def switches() -> tuple[int, int]:
+    """Context switches of the whole process so far, all threads: (voluntary, involuntary).
+    A thread that blocks (waiting for the GIL, a module lock, the gate) switches voluntarily;
+    one the kernel preempts (another runnable task, e.g. another engineer's tests, or a
+    higher-priority one than a nice 10 worker) involuntarily."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_nvcsw, usage.ru_nivcsw
+
+
+def switched_since(start: tuple[int, int]) -> list[int]:
+    now = switches()
+    return [now[0] - start[0], now[1] - start[1]]
+
+
 def child(variant: str, order: list[str]) -> None:
     import importlib
 
@@ -176,6 +199,7 @@ def child(variant: str, order: list[str]) -> None:
         failed: dict[str, str] = {}
         t0 = time.perf_counter()
         c0 = time.process_time()
+        s0 = switches()
         for name in modules:
             t = time.perf_counter()
             try:
@@ -185,7 +209,8 @@ def child(variant: str, order: list[str]) -> None:
             steps.append((name, time.perf_counter() - t))
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
-        print(json.dumps({"wall": wall, "cpu": cpu, "failed": failed, "retried": {},
+        print(json.dumps({"wall": wall, "cpu": cpu, "switches": switched_since(s0),
+                          "failed": failed, "retried": {},
                           "in_flight": 1, "steps": steps}))
         sys.stdout.flush()
         os._exit(0)  # skip the SDKs' atexit work: not part of the warmup
@@ -226,6 +251,7 @@ def child(variant: str, order: list[str]) -> None:
 
     t0 = time.perf_counter()
     c0 = time.process_time()
+    s0 = switches()
     if controller is not None:
         controller.start()
         done = controller.wait_for_warmup(timeout=600)
@@ -236,10 +262,12 @@ def child(variant: str, order: list[str]) -> None:
         done = manager.wait(timeout=600)
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
+    switched = switched_since(s0)
     records = [r for r in manager.canaries() if r["start_ts"] is not None]
     print(json.dumps({
         "wall": wall,
         "cpu": cpu,
+        "switches": switched,
         "done": done,
         "failed": {r["module"]: r["error"] for r in records if r["status"] == "failed"},
         "retried": {r["module"]: r["retried"] for r in records if r["retried"]},
@@ -252,17 +280,18 @@ def child(variant: str, order: list[str]) -> None:
 
 
 # -------------------------------------------------------------------------------- parent side
-def child_env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=ROOT)
+def child_env(engine_dir: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=engine_dir)
+    env[ENGINE_ENV] = engine_dir
     # pip compiled the SDKs' bytecode at install; nothing here should time the compiler.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def run_child(variant: str, order: list[str]) -> dict[str, Any]:
+def run_child(variant: str, order: list[str], engine_dir: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--child", variant, ",".join(order)],
-        capture_output=True, text=True, timeout=900, cwd=ROOT, env=child_env(),
+        capture_output=True, text=True, timeout=900, cwd=ROOT, env=child_env(engine_dir),
     )
     if proc.returncode != 0 or not proc.stdout.strip():
         raise SystemExit(f"variant {variant} crashed (exit {proc.returncode}):\n"
@@ -296,7 +325,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds (>= 5 for the medians)")
     parser.add_argument("--only", default="", help="comma-separated variants (sequential added)")
+    parser.add_argument("--engine", default="", help="git revision whose imwarmup to time "
+                        "(default: the working tree)")
     args = parser.parse_args()
+    if args.engine:
+        with tempfile.TemporaryDirectory(prefix="bench-warmup-engine-") as engine_dir:
+            rev = subprocess.run(["git", "rev-parse", "--short", args.engine], cwd=ROOT,
+                                 check=True, capture_output=True, text=True).stdout.strip()
+            archive = subprocess.run(["git", "archive", rev, "imwarmup"], cwd=ROOT,
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", engine_dir], input=archive, check=True)
+            measure(args, engine_dir, f"imwarmup of {args.engine} ({rev}), from git archive")
+    else:
+        measure(args, ROOT, f"imwarmup of the working tree {ROOT}")
+
+
+def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> None:
     names = list(VARIANTS)
     if args.only:
         wanted = [v.strip() for v in args.only.split(",") if v.strip()]
@@ -306,7 +350,7 @@ def main() -> None:
         names = ["sequential"] + [v for v in wanted if v != "sequential"]
 
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs, "
-          f"load average {loadavg()} at start")
+          f"load average {loadavg()} at start; engine: {engine_label}")
     rows, missing = versions()
     for module, dist, ver in rows:
         print(f"  {module:18s} {dist:14s} {ver}")
@@ -318,7 +362,7 @@ def main() -> None:
 
     # A discarded warm-up: fills the page cache, and its per-module times (in the set's order,
     # each without what earlier modules already imported) give the longest-first order.
-    warm = run_child("sequential", SDK_SET)
+    warm = run_child("sequential", SDK_SET, engine_dir)
     if warm["failed"]:
         raise SystemExit(f"the set does not import on the main thread: {warm['failed']}")
     order = [name for name, _ in sorted(warm["steps"], key=lambda s: -s[1])]
@@ -330,38 +374,45 @@ def main() -> None:
     for round_no in range(args.rounds):
         shift = round_no % len(names)
         for variant in names[shift:] + names[:shift]:  # rotate: no variant always runs first
-            results[variant].append(run_child(variant, order))
+            results[variant].append(run_child(variant, order, engine_dir))
         print(f"round {round_no + 1}/{args.rounds} done, load average {loadavg()}", flush=True)
 
     seq_walls = [r["wall"] for r in results["sequential"]]
     seq_med = statistics.median(seq_walls)
     print(f"\n== wall time to all {len(SDK_SET)} imported, {args.rounds} fresh processes per "
           f"variant, interleaved ==")
-    print(f"{'variant':18s} {'wall med':>8s} {'min':>6s} {'max':>6s} {'cpu med':>8s} "
-          f"{'ratio':>6s} {'per-round ratios':>17s} {'in flight':>9s} {'retried':>7s}")
+    print(f"{'variant':18s} {'wall med':>8s} {'min':>6s} {'max':>6s} {'ratio':>6s} "
+          f"{'per-round':>11s} {'cpu med':>7s} {'cpu ratio':>9s} {'ctx sw vol/inv':>14s} {'in flight':>9s} "
+          f"{'retried':>7s}")
     summary = []
     for variant in names:
         runs = results[variant]
         walls = [r["wall"] for r in runs]
         paired = [w / s for w, s in zip(walls, seq_walls)]
         ratio = statistics.median(paired)
+        cpu_ratio = statistics.median(
+            r["cpu"] / s["cpu"] for r, s in zip(runs, results["sequential"]))
+        vol = statistics.median(r["switches"][0] for r in runs)
+        invol = statistics.median(r["switches"][1] for r in runs)
         failed = {m: e for r in runs for m, e in r["failed"].items()}
         retried = sum(len(r["retried"]) for r in runs)
         in_flight = max(r["in_flight"] for r in runs)
         print(f"{variant:18s} {statistics.median(walls):7.2f}s {min(walls):5.2f}s "
-              f"{max(walls):5.2f}s {statistics.median(r['cpu'] for r in runs):7.2f}s "
-              f"{ratio:5.2f}x {min(paired):7.2f}-{max(paired):.2f}x {in_flight:>9d} "
-              f"{retried:>7d}" + ("  FAILED" if failed else ""))
+              f"{max(walls):5.2f}s {ratio:5.3f}x {min(paired):4.2f}-{max(paired):.2f}x "
+              f"{statistics.median(r['cpu'] for r in runs):6.2f}s {cpu_ratio:8.3f}x "
+              f"{f'{vol:.0f}/{invol:.0f}':>14s} {in_flight:>9d} {retried:>7d}" + ("  FAILED" if failed else ""))
         for module, error in failed.items():
             print(f"    FAILED {module}: {error.splitlines()[0][:200]}")
-        summary.append((variant, ratio, min(paired), max(paired), failed))
-    print(f"(ratio: median over rounds of variant wall / sequential wall in the same round; "
-          f"sequential median {seq_med:.2f}s; 'in flight': most imports running at once, from "
-          f"the canaries; 'retried': imports the manager retried, over all rounds)")
+        summary.append((variant, ratio, min(paired), max(paired), cpu_ratio, failed))
+    print(f"(ratio, cpu ratio: median over rounds of variant / sequential in the same round, "
+          f"wall and process CPU; per-round: the lowest and highest wall ratio; ctx sw: median "
+          f"context switches of the process, voluntary (blocked: GIL, locks) / involuntary "
+          f"(preempted); in flight: most imports running at once, from the "
+          f"canaries; retried: imports the manager retried, all rounds)")
     print(f"load average {loadavg()} at end")
 
     print("\n== per variant ==")
-    for variant, ratio, low, high, failed in summary:
+    for variant, ratio, low, high, cpu_ratio, failed in summary:
         if variant == "sequential":
             print(f"sequential: the reference, {seq_med:.2f}s median")
             continue
@@ -370,9 +421,10 @@ def main() -> None:
         elif ratio <= 1.0:
             verdict = "meets <= 1.0x" + (" (rounds reach above 1.0x)" if high > 1.0 else "")
         else:
-            verdict = f"misses by {(ratio - 1) * 100:.0f}%" + (
+            verdict = f"misses by {(ratio - 1) * 100:.1f}%" + (
                 " (some rounds under 1.0x)" if low <= 1.0 else "")
-        print(f"{variant}: {ratio:.2f}x, {verdict}; {VARIANTS[variant]}")
+        print(f"{variant}: {ratio:.3f}x wall, {cpu_ratio:.3f}x CPU, {verdict}; "
+              f"{VARIANTS[variant]}")
 
 
 if __name__ == "__main__":
