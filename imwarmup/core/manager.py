@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import itertools
 import sys
 import threading
 import time
+from dataclasses import KW_ONLY, dataclass, fields
 from typing import Any, Callable, Iterable
 
 from .errors import describe_exception, short_error
@@ -34,20 +36,6 @@ from .pool import validate_timeout
 
 __all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
 
-CANARY_FIELDS = (
-    "canary_id",
-    "module",
-    "thread_name",
-    "thread_id",
-    "submit_ts",
-    "start_ts",
-    "end_ts",
-    "elapsed_ms",
-    "status",
-    "error",
-    "main_thread",
-    "retried",
-)
 
 # How long a worker waits before a retry for the other imports in flight to end, and how long a
 # new import waits for a retry to end. Only an import that hangs makes it run out.
@@ -121,27 +109,78 @@ def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list
     return list(seen)
 
 
+# Gives each ended canary its place in the order of ending: the status lists are in that order.
+_END_ORDER = itertools.count()
+
+
+@dataclass(eq=False, slots=True)
+class _Canary:
+    """One module's warmup: the one record the status lists, the summary and ``canaries()``
+    (as dicts, ``CANARY_FIELDS``) are derived from. Changed only under the manager's lock."""
+
+    canary_id: int
+    module: str
+    _: KW_ONLY
+    thread_name: str | None = None
+    thread_id: int | None = None
+    submit_ts: float
+    start_ts: float | None = None
+    end_ts: float | None = None
+    elapsed_ms: float | None = None
+    status: str = "running"  # running (queued or importing) | completed | failed | cancelled
+    error: str | None = None
+    main_thread: bool = False
+    retried: str | None = None
+    _ended: int = -1  # its place in _END_ORDER once it has ended; not a canary field
+
+    @property
+    def queued(self) -> bool:
+        return self.status == "running" and self.start_ts is None
+
+    def finish(self, status: str, end: float, error: str | None = None) -> None:
+        """End the canary: ``completed``, ``failed`` (with ``error``) or ``cancelled``."""
+        self.status = status
+        self.error = error
+        self.end_ts = end
+        if self.start_ts is not None:
+            self.elapsed_ms = (end - self.start_ts) * 1000.0
+        self._ended = next(_END_ORDER)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CANARY_FIELDS}
+
+
+CANARY_FIELDS = tuple(f.name for f in fields(_Canary) if not f.name.startswith("_"))
+
+
 class _Round:
-    """The state of one submit(): which modules are where, and whether it has finished."""
+    """One submit(): its canaries, and how many have not settled yet.
 
-    __slots__ = ("pending", "completed", "failed", "cancelled", "done", "fired", "records",
-                 "finishing", "futures")
+    A canary settles once its job is over: imported (or failed) and reported (log line,
+    listeners), or cancelled. The round is done when every canary has settled, so once
+    ``wait()`` returns every line is written and every listener (the controller's profiler)
+    has seen every module. ``open`` is the one count kept beside the records (the status
+    lists are derived from them); ``WarmupManager._settle_locked`` alone lowers it, once per
+    canary, and the step that takes it to 0 ends the round.
+    """
 
-    def __init__(self) -> None:
-        self.pending: dict[str, None] = {}  # ordered set, O(1) removal
-        self.completed: list[str] = []
-        self.failed: list[str] = []
-        self.cancelled: list[str] = []  # queued when the pool shut down: never imported
-        self.done = False
-        # Jobs that left ``pending`` but are still writing their log line / telling listeners.
-        # The round is done only when this is 0 too, so once wait() returns, every line is
-        # written and every listener (the controller's profiler) has seen every module.
-        self.finishing = 0
-        self.fired = False
-        self.records: list[dict[str, Any]] = []
-        # canary_id -> the pool's future of its job: cancel_queued() cancels the queued ones,
-        # so the pool drops them instead of counting them as queued work.
+    __slots__ = ("records", "open", "futures")
+
+    def __init__(self, records: list[_Canary]) -> None:
+        self.records = records
+        self.open = len(records)
+        # canary_id -> the pool's future of its job, while queued: cancelling a canary cancels
+        # it, so the pool drops the job instead of counting it as queued work.
         self.futures: dict[int, Any] = {}
+
+    @property
+    def done(self) -> bool:
+        return not self.open
+
+
+# What the end of a round reports, taken under the lock and delivered outside it:
+# (callbacks, status, summary line or None).
+_RoundEnd = tuple[list[Callable[[StatusDict], Any]], StatusDict, "str | None"]
 
 
 class WarmupManager:
@@ -187,7 +226,7 @@ class WarmupManager:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._round: _Round | None = None
-        self._records: list[dict[str, Any]] = []
+        self._records: list[_Canary] = []  # every round's, in canary_id order
         self._callbacks: list[Callable[[StatusDict], Any]] = []
         self._listeners: list[Callable[[dict[str, Any]], Any]] = []
         self._next_id = 1
@@ -196,7 +235,7 @@ class WarmupManager:
         # last one the summary and completion callbacks. wait_quiet() waits for this to be 0.
         self._reporting = 0
         # Imports in flight: canary_id -> (record, ids of the imports that overlapped it).
-        self._importing: dict[int, tuple[dict[str, Any], set[int]]] = {}
+        self._importing: dict[int, tuple[_Canary, set[int]]] = {}
         self._retry_queue: list[int] = []  # canary ids waiting to retry, in submit order
         self._retrying = 0  # retries importing now (one, unless a wait ran out)
 
@@ -221,50 +260,36 @@ class WarmupManager:
                     "WarmupManager.submit(): warmup was already submitted; call reset() before "
                     "submitting again"
                 )
-            round_ = self._round = _Round()
             now = self._clock()
-            for name in names:
-                record = {
-                    "canary_id": self._next_id,
-                    "module": name,
-                    "thread_name": None,
-                    "thread_id": None,
-                    "submit_ts": now,
-                    "start_ts": None,
-                    "end_ts": None,
-                    "elapsed_ms": None,
-                    "status": "running",
-                    "error": None,
-                    "main_thread": False,
-                    "retried": None,
-                }
-                self._next_id += 1
-                self._records.append(record)
-                round_.records.append(record)
-                round_.pending[name] = None
-            if not names:
-                round_.done = True
+            records = [_Canary(self._next_id + i, name, submit_ts=now)
+                       for i, name in enumerate(names)]
+            self._next_id += len(records)
+            self._records.extend(records)
+            round_ = self._round = _Round(records)
             self._revision += 1
             self._changed.notify_all()
+            # An empty round is done at once: it reports its end (to callbacks registered
+            # before submit()) right here.
+            end = self._settle_locked(round_, 0)
         # Every module is registered before the first job is submitted: an inline executor runs
         # the job right here, and it must find the whole round in place.
-        for record in round_.records:
+        for record in records:
             try:
                 future = self._pool.submit(self._run, round_, record)
             except BaseException as exc:  # a pool that is shut down: record it, lose nothing
-                self._finish(round_, record, None, describe_exception(exc), self._clock())
+                self._finish(round_, record, describe_exception(exc), self._clock(),
+                             scheduled=False)
                 continue
             with self._lock:
-                if record["status"] == "running" and record["start_ts"] is None:
-                    round_.futures[record["canary_id"]] = future
-        if not names:
-            self._fire_if_done(round_)
-        return [r["canary_id"] for r in round_.records]
+                if record.queued:
+                    round_.futures[record.canary_id] = future
+        self._report_end(end)
+        return [r.canary_id for r in records]
 
     # ------------------------------------------------------------------------------ the job
-    def _run(self, round_: _Round, record: dict[str, Any]) -> None:
+    def _run(self, round_: _Round, record: _Canary) -> None:
         thread = threading.current_thread()
-        cid = record["canary_id"]
+        cid = record.canary_id
         with self._lock:
             # A retry runs alone and before every later-submitted module (see _retry): those
             # wait for it, at most RETRY_WAIT_SECONDS; earlier-submitted ones go ahead. Until
@@ -274,13 +299,13 @@ class WarmupManager:
                                                     and self._retry_queue[0] < cid),
                 round_, record,
             )
-            if self._round is not round_ or record["status"] != "running":
+            if self._round is not round_ or record.status != "running":
                 return  # reset() or cancel_queued() cancelled it while it waited
             round_.futures.pop(cid, None)  # running: nothing left to cancel
-            record["start_ts"] = self._clock()
-            record["thread_name"] = thread.name
-            record["thread_id"] = threading.get_ident()
-            record["main_thread"] = thread is threading.main_thread()
+            record.start_ts = self._clock()
+            record.thread_name = thread.name
+            record.thread_id = threading.get_ident()
+            record.main_thread = thread is threading.main_thread()
             # Every import in flight learns of this one, and this one of them: a failure that
             # overlapped another import may be that import's doing (see _retry).
             overlap = set(self._importing)
@@ -293,7 +318,7 @@ class WarmupManager:
         retryable = False  # the failure may be another import's doing: see _may_be_concurrency
         try:
             try:
-                importlib.import_module(record["module"])
+                importlib.import_module(record.module)
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
                 # Module code owns this exception: its __str__ may raise, and the canary must
                 # still end (a raise here used to leave it "running" for ever, with no line, no
@@ -312,15 +337,13 @@ class WarmupManager:
                 self._changed.notify_all()  # a retry may be waiting for this import to end
         if retry:
             error = self._retry(round_, record, error)
-        self._finish(round_, record, error, None, self._clock())
+        self._finish(round_, record, error, self._clock())
 
-    def _wait_locked(
-        self, ready: Callable[[], bool], round_: _Round, record: dict[str, Any]
-    ) -> None:
+    def _wait_locked(self, ready: Callable[[], bool], round_: _Round, record: _Canary) -> None:
         """With the lock held: wait until ``ready()``, the canary is cancelled, or
         RETRY_WAIT_SECONDS pass (an import that hangs must not stall the others for ever)."""
         deadline = time.monotonic() + RETRY_WAIT_SECONDS  # real time: it bounds a block
-        while not ready() and self._round is round_ and record["status"] == "running":
+        while not ready() and self._round is round_ and record.status == "running":
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -330,26 +353,26 @@ class WarmupManager:
         """Every module submitted before canary ``cid`` in ``round_`` has ended (or waits to
         retry, which the retry queue puts first)."""
         for r in round_.records:
-            if r["canary_id"] >= cid:
+            if r.canary_id >= cid:
                 return True
-            if r["status"] == "running" and r["canary_id"] not in self._retry_queue:
+            if r.status == "running" and r.canary_id not in self._retry_queue:
                 return False
         return True
 
-    def _queue_retry_locked(self, record: dict[str, Any], error: str, overlap: set[int]) -> None:
-        others = [f"{r['module']} on {r['thread_name']}"
-                  for r in self._records if r["canary_id"] in overlap and r["thread_name"]]
+    def _queue_retry_locked(self, record: _Canary, error: str, overlap: set[int]) -> None:
+        others = [f"{r.module} on {r.thread_name}"
+                  for r in self._records if r.canary_id in overlap and r.thread_name]
         if others:
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             why = f"other imports in flight: {', '.join(others[:5])}{more}"
         else:  # it ran ahead of a module submitted before it, which it needs half-run
             why = "no other import of this warmup in flight; retried after the modules " \
                   "submitted before it"
-        record["retried"] = f"{short_error(error)} ({why})"
+        record.retried = f"{short_error(error)} ({why})"
         self._revision += 1
-        bisect.insort(self._retry_queue, record["canary_id"])
+        bisect.insort(self._retry_queue, record.canary_id)
 
-    def _retry(self, round_: _Round, record: dict[str, Any], error: str) -> str | None:
+    def _retry(self, round_: _Round, record: _Canary, error: str) -> str | None:
         """Import ``record``'s module once more, alone, after a failure that other imports in
         flight may have caused; return the new error (None: it worked).
 
@@ -363,7 +386,7 @@ class WarmupManager:
         Each wait is bounded by RETRY_WAIT_SECONDS. A broken module fails again and is reported
         with its new error. The first attempt's module code may have run partly: it runs again.
         """
-        cid = record["canary_id"]  # queued by _queue_retry_locked
+        cid = record.canary_id  # queued by _queue_retry_locked
         with self._lock:
             try:
                 self._wait_locked(
@@ -374,12 +397,12 @@ class WarmupManager:
                 )
             finally:
                 self._retry_queue.remove(cid)
-            if self._round is not round_ or record["status"] != "running":
+            if self._round is not round_ or record.status != "running":
                 self._changed.notify_all()
                 return error  # reset() cancelled it: _finish leaves it cancelled
             self._retrying += 1
         try:
-            importlib.import_module(record["module"])
+            importlib.import_module(record.module)
             return None
         except BaseException as exc:  # noqa: BLE001 - as in _run
             return describe_exception(exc)
@@ -389,62 +412,56 @@ class WarmupManager:
                 self._changed.notify_all()
 
     def _finish(
-        self,
-        round_: _Round,
-        record: dict[str, Any],
-        error: str | None,
-        submit_error: str | None,
-        end: float,
+        self, round_: _Round, record: _Canary, error: str | None, end: float,
+        *, scheduled: bool = True,
     ) -> None:
+        """End ``record`` (``error`` None: completed), report it (log line, listeners), then
+        settle it; the last canary of the round reports the round's end too. ``scheduled``
+        False: the pool refused the job, ``error`` says why."""
         with self._lock:
-            if record["status"] != "running":
-                return  # cancelled by reset(): stays cancelled
-            if submit_error is not None:
-                error = submit_error
-                record["thread_name"] = record["thread_name"] or "(not scheduled)"
-            record["end_ts"] = end
-            if record["start_ts"] is not None:
-                record["elapsed_ms"] = (end - record["start_ts"]) * 1000.0
-            record["status"] = "failed" if error else "completed"
-            record["error"] = error
-            if self._round is round_:
-                name = record["module"]
-                round_.pending.pop(name, None)
-                (round_.failed if error else round_.completed).append(name)
-            round_.finishing += 1
+            if record.status != "running":
+                return  # cancelled by reset() or cancel_queued(): stays cancelled
+            if not scheduled:
+                record.thread_name = record.thread_name or "(not scheduled)"
+            record.finish("failed" if error else "completed", end, error)
             self._reporting += 1
             self._revision += 1
             line = self._format_line(record) if self._log else None
         try:
+            end_of_round = None
             try:
                 if line:
                     self._write(line)
                 self._notify_listeners(record)
             finally:
                 with self._lock:
-                    round_.finishing -= 1
-                    last = (self._round is round_ and not round_.pending
-                            and not round_.finishing and not round_.done)
-                    if last:
-                        round_.done = True
-                        self._revision += 1
-                        self._changed.notify_all()
-            if last:
-                self._fire_if_done(round_)
+                    end_of_round = self._settle_locked(round_, 1)
+            self._report_end(end_of_round)
         finally:
             with self._lock:
                 self._reporting -= 1
                 if not self._reporting:
                     self._changed.notify_all()
 
-    def _fire_if_done(self, round_: _Round) -> None:
-        with self._lock:
-            if self._round is not round_ or not round_.done or round_.fired:
-                return
-            round_.fired = True
-            callbacks = list(self._callbacks)
-            status = self._status_locked()
-            summary = self._format_summary(round_) if self._log else None
+    def _settle_locked(self, round_: _Round, count: int) -> _RoundEnd | None:
+        """With the lock held: ``count`` canaries of ``round_`` have settled (see ``_Round``).
+
+        Returns what the round's end reports when this ends the current round (its callbacks,
+        status and summary, taken in the same step, so a callback registered later runs at
+        once and none runs twice), for ``_report_end`` outside the lock; else None.
+        """
+        round_.open -= count
+        if not round_.done or self._round is not round_:
+            return None
+        self._revision += 1
+        self._changed.notify_all()
+        summary = self._format_summary(round_.records) if self._log else None
+        return list(self._callbacks), self._status_locked(), summary
+
+    def _report_end(self, end: _RoundEnd | None) -> None:
+        if end is None:
+            return
+        callbacks, status, summary = end
         if summary:
             self._write(summary)
         for callback in callbacks:
@@ -462,7 +479,7 @@ class WarmupManager:
             raise TypeError(f"on_complete(): callback must be callable, got {callback!r}")
         with self._lock:
             round_ = self._round
-            run_now = round_ is not None and round_.fired
+            run_now = round_ is not None and round_.done
             if not run_now:
                 self._callbacks.append(callback)
             status = self._status_locked()
@@ -479,12 +496,12 @@ class WarmupManager:
         with self._lock:
             self._listeners.append(listener)
 
-    def _notify_listeners(self, record: dict[str, Any]) -> None:
+    def _notify_listeners(self, record: _Canary) -> None:
         listeners = self._listeners  # appended to only: iterating a snapshot is safe
         if not listeners:
             return
         with self._lock:
-            copy = dict(record)
+            copy = record.as_dict()
         for listener in list(listeners):
             self._call(listener, copy)
 
@@ -510,15 +527,13 @@ class WarmupManager:
             return self._status_locked()
 
     def _status_locked(self) -> StatusDict:
-        round_ = self._round
-        if round_ is None:
-            return {"pending": [], "completed": [], "failed": [], "cancelled": []}
-        return {
-            "pending": list(round_.pending),
-            "completed": list(round_.completed),
-            "failed": list(round_.failed),
-            "cancelled": list(round_.cancelled),
-        }
+        status: StatusDict = {"pending": [], "completed": [], "failed": [], "cancelled": []}
+        if self._round is not None:
+            # Pending ones in submit order, the others in the order they ended.
+            for record in sorted(self._round.records, key=lambda r: r._ended):
+                status["pending" if record.status == "running" else record.status].append(
+                    record.module)
+        return status
 
     def is_done(self) -> bool:
         """True once every job of the submitted round has finished (False before any submit)."""
@@ -560,7 +575,7 @@ class WarmupManager:
     def canaries(self) -> list[dict[str, Any]]:
         """A copy of every canary record, all rounds, ordered by ``canary_id``."""
         with self._lock:
-            return [dict(r) for r in self._records]
+            return [r.as_dict() for r in self._records]
 
     @property
     def revision(self) -> int:
@@ -571,8 +586,8 @@ class WarmupManager:
         """A copy of the newest canary of ``module``, or None if it was never submitted."""
         with self._lock:
             for record in reversed(self._records):
-                if record["module"] == module:
-                    return dict(record)
+                if record.module == module:
+                    return record.as_dict()
         return None
 
     # ------------------------------------------------------------------------------- reset
@@ -580,18 +595,12 @@ class WarmupManager:
         """End the round: clear its lists and callbacks; its unfinished canaries become cancelled."""
         with self._lock:
             round_ = self._round
-            if round_ is not None:
-                now = self._clock()
-                for record in round_.records:
-                    if record["status"] == "running":
-                        record["status"] = "cancelled"
-                        record["end_ts"] = now
-                        if record["start_ts"] is not None:
-                            record["elapsed_ms"] = (now - record["start_ts"]) * 1000.0
             self._round = None
             self._callbacks.clear()
-            self._revision += 1
-            self._changed.notify_all()
+            if round_ is not None:
+                # Its queued jobs stay in the pool (not cancelled as cancel_queued() does): the
+                # pool is still in use, and each job finds its round gone and returns at once.
+                self._cancel_locked(round_, queued_only=False)
 
     def cancel_queued(self) -> int:
         """Mark canaries that never started as cancelled (their jobs will not run); return how many.
@@ -604,29 +613,35 @@ class WarmupManager:
             round_ = self._round
             if round_ is None:
                 return 0
-            now = self._clock()
-            names = []
-            futures = []
-            for record in round_.records:
-                if record["status"] == "running" and record["start_ts"] is None:
-                    record["status"] = "cancelled"
-                    record["end_ts"] = now
-                    round_.pending.pop(record["module"], None)
-                    round_.cancelled.append(record["module"])
-                    names.append(record["module"])
-                    futures.append(round_.futures.pop(record["canary_id"], None))
-            if names and not round_.pending and not round_.finishing:
-                round_.done = True
-            self._revision += 1
-            self._changed.notify_all()
-        for future in futures:  # outside the lock: a pool's cancel callback may take its own
-            if future is not None:
-                future.cancel()  # False when its worker took it already: _run sees "cancelled"
+            names = [r.module for r in round_.records if r.queued]
+            futures = self._cancel_locked(round_, queued_only=True)
+            end = self._settle_locked(round_, len(names)) if names else None
+        self._cancel_futures(futures)
         if names and self._log:
             self._write(self._format_cancelled(names))
-        if names:
-            self._fire_if_done(round_)
+        self._report_end(end)
         return len(names)
+
+    def _cancel_locked(self, round_: _Round, *, queued_only: bool) -> list[Any]:
+        """With the lock held: cancel ``round_``'s canaries that have not ended (only those
+        still queued when ``queued_only``); return the futures of their queued jobs, for
+        ``_cancel_futures`` outside the lock. A job that still runs sees its canary cancelled
+        and leaves it so."""
+        now = self._clock()
+        futures = []
+        for record in round_.records:
+            if record.status == "running" and (record.queued or not queued_only):
+                futures.append(round_.futures.pop(record.canary_id, None))
+                record.finish("cancelled", now)
+        self._revision += 1
+        self._changed.notify_all()
+        return [f for f in futures if f is not None]
+
+    @staticmethod
+    def _cancel_futures(futures: list[Any]) -> None:
+        # Outside the lock: a pool's cancel callback may take its own.
+        for future in futures:
+            future.cancel()  # False when its worker took it already: _run sees "cancelled"
 
     def __repr__(self) -> str:
         with self._lock:
@@ -650,18 +665,18 @@ class WarmupManager:
             pass
 
     @staticmethod
-    def _format_line(record: dict[str, Any]) -> str:
-        where = f"{record['module']} on {record['thread_name']} (id={record['thread_id']})"
-        main = " [MAIN-THREAD]" if record["main_thread"] else ""
-        if record.get("retried"):  # the canary's "retried" field has the first error
+    def _format_line(record: _Canary) -> str:
+        where = f"{record.module} on {record.thread_name} (id={record.thread_id})"
+        main = " [MAIN-THREAD]" if record.main_thread else ""
+        if record.retried:  # the canary's "retried" field has the first error
             main += " (retried once, after the imports in flight had ended)"
-        if record["status"] == "failed":
+        if record.status == "failed":
             # One line whatever the error: its first line, cut at SHORT_ERROR_CHARS; the canary
             # keeps the whole text.
-            error = short_error(record["error"])
-            return f"[warmup {record['canary_id']}] FAILED {where}: {error}{main}"
-        elapsed = record["elapsed_ms"] or 0.0
-        return f"[warmup {record['canary_id']}] {where}: {elapsed:.1f}ms{main}"
+            error = short_error(record.error)
+            return f"[warmup {record.canary_id}] FAILED {where}: {error}{main}"
+        elapsed = record.elapsed_ms or 0.0
+        return f"[warmup {record.canary_id}] {where}: {elapsed:.1f}ms{main}"
 
     @staticmethod
     def _format_cancelled(names: list[str], limit: int = 10) -> str:
@@ -675,17 +690,19 @@ class WarmupManager:
         )
 
     @staticmethod
-    def _format_summary(round_: _Round) -> str:
-        total = sum(r["elapsed_ms"] or 0.0 for r in round_.records)
-        n = len(round_.records)
-        parts = [f"{len(round_.completed)} completed", f"{len(round_.failed)} failed"]
-        if round_.cancelled:
-            parts.append(f"{len(round_.cancelled)} cancelled")
+    def _format_summary(records: list[_Canary]) -> str:
+        total = sum(r.elapsed_ms or 0.0 for r in records)
+        n = len(records)
+        count = {status: sum(1 for r in records if r.status == status)
+                 for status in ("completed", "failed", "cancelled")}
+        parts = [f"{count['completed']} completed", f"{count['failed']} failed"]
+        if count["cancelled"]:
+            parts.append(f"{count['cancelled']} cancelled")
         line = (
             f"[warmup done] {n} module{'s' if n != 1 else ''}: {', '.join(parts)} "
             f"(sum of per-module elapsed: {total:.1f}ms)"
         )
-        on_main = [r["module"] for r in round_.records if r["main_thread"]]
+        on_main = [r.module for r in records if r.main_thread]
         if on_main:
             line += (
                 f"\n[warmup done] WARNING: {len(on_main)} module(s) imported on the main thread "
