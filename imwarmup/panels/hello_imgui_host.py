@@ -63,6 +63,7 @@ class HelloImguiHost:
         self._shown_layout = ""
         self._status_frame = -1
         self._overlay_frame = -1
+        self._run: tuple[Any, Any] | None = None  # (imgui_window_params, io) of the running app
 
         runner_params.imgui_window_params.show_status_bar = True
         self._chain(runner_params, "show_status", self._status_callback)
@@ -70,7 +71,7 @@ class HelloImguiHost:
         if not running:
             self._chain(runner_params, "pre_new_frame", self._start_of_run)
             runner_params.callbacks.enqueue_post_init(self._ensure_chained)
-        runner_params.callbacks.enqueue_before_exit(plugin.debug_window.implot.destroy)
+        runner_params.callbacks.enqueue_before_exit(self._end_of_run)
         self._add_to_layouts(runner_params)
 
     # ------------------------------------------------------------------- the window's state
@@ -105,14 +106,21 @@ class HelloImguiHost:
     # --------------------------------------------------------------------------- callbacks
     def _status_callback(self) -> None:
         plugin = self._plugin
-        plugin.begin_frame()
-        frame = plugin.frame
+        frame = plugin.begin_frame()
         if self._status_frame == frame:
             return  # the host chained show_status twice: draw once
         self._status_frame = frame
-        params = hello_imgui.get_runner_params()
+        run = self._run
+        if run is None:
+            # References into this run's params and imgui context, kept until it ends (each
+            # get_runner_params()/get_io() and member access builds a Python object: µs a frame).
+            run = self._run = (hello_imgui.get_runner_params().imgui_window_params,
+                               imgui.get_io())
+        window_params, io = run
+        fps_block = window_params.show_status_fps
         plugin.status_bar.draw_in_host_status_bar(
-            plugin.theme, plugin.now, fps_block=params.imgui_window_params.show_status_fps
+            plugin.theme, plugin.now, fps_block,
+            display_width=io.display_size.x if fps_block else None, frame=frame,
         )
 
     def _overlay_callback(self) -> None:
@@ -260,23 +268,31 @@ class HelloImguiHost:
                 self._chain(params, name, ours)
         self._add_to_layouts(params)
 
+    def _end_of_run(self) -> None:
+        """``before_exit``: forget the run's references, free the plugin's implot context."""
+        self._run = None
+        self._plugin.debug_window.implot.destroy()
+
     def _start_of_run(self) -> None:
         """Once, before the first frame (``pre_new_frame``), after hello_imgui loaded its ini."""
         if self._started:
             return
         self._started = True
+        self._run = None
         self._ensure_chained()
         params = hello_imgui.get_runner_params()
         # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved
         # before the plugin was added would hide the segment for good. The plugin turns the bar
         # on once per run; the user can still hide it from the View menu.
         params.imgui_window_params.show_status_bar = True
-        previous = self._previous.get("pre_new_frame")
-        if previous is not None and params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
-            # Its job is done: give the host back its own pre_new_frame, so the plugin does not
-            # cost a Python call per frame there. (An unset callback cannot be restored: the
-            # binding refuses None, so then the chain stays and returns at once.)
-            params.callbacks.pre_new_frame = previous
+        if params.callbacks.pre_new_frame is self._chained.get("pre_new_frame"):
+            # Its job is done: give the host back its own pre_new_frame, so the plugin costs
+            # nothing per frame there. An unset callback cannot be restored (the binding refuses
+            # None): then hello_imgui's own C++ no-op takes its place, which skips our Python
+            # chain (measured in benchmarks/bench_frame_cost.py).
+            previous = self._previous.get("pre_new_frame")
+            params.callbacks.pre_new_frame = (
+                previous if previous is not None else hello_imgui.empty_void_function)
 
     def status_bar_shown(self) -> bool:
         params = self.live_params()

@@ -104,12 +104,16 @@ class DiagnosticsPlugin:
     def _wake(_record: Any) -> None:
         hello_imgui.request_refresh()  # documented as callable from any thread
 
-    def begin_frame(self) -> None:
+    def begin_frame(self) -> int:
         """Once per frame, from whichever of the plugin's callbacks runs first: read the clock
-        and the status, decide on toasts. Later calls in the same frame return at once."""
+        and the status, decide on toasts. Later calls in the same frame return at once.
+
+        Returns:
+            The frame's number (``imgui.get_frame_count()``).
+        """
         frame = imgui.get_frame_count()
         if frame == self._frame_seen:
-            return
+            return frame
         self._frame_seen = frame
         self._now = now = self._clock()
         self.theme.refresh()
@@ -142,6 +146,7 @@ class DiagnosticsPlugin:
             if self.palette is not None:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
             self._source.mark_ready("first_frame")
+        return frame
 
     def __repr__(self) -> str:
         where = "not installed" if self._host is None else "installed"

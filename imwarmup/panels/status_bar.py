@@ -16,12 +16,17 @@ from imgui_bundle import imgui
 from ..theme.current import Theme
 from ..theme.palette import Role
 from ..widgets.status_line import StatusLine, pending_tooltip, status_line
-from ..widgets.status_segment import SegmentLayout, segment_layout, status_segment
+from ..widgets.status_segment import (SegmentAnchors, SegmentLayout, segment_anchors,
+                                      segment_layout, status_segment)
 
 __all__ = ["StatusBar", "SegmentDraw", "FPS_BLOCK_EM"]
 
 # hello_imgui: ImGui::SameLine(DisplaySize.x - 14.f * FontSize) before "Enable idling" + FPS.
 FPS_BLOCK_EM = 14.0
+
+# The status bar window's cursor start and the style's spacing/padding are re-read this often
+# (frames), and whenever the theme changed: a style edited at run time shows within 0.25 s.
+_GEOMETRY_FRAMES = 15
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,14 @@ class StatusBar:
         self.line: StatusLine = status_line({"pending": [], "completed": [], "failed": []})
         self._error: str | None = None
         self._layout: SegmentLayout | None = None
-        self._layout_key: tuple | None = None
-        self.last_draw: SegmentDraw | None = None
+        self._layout_line: StatusLine | None = None
+        self._layout_generation = -1
+        self._anchors: SegmentAnchors | None = None
+        self._geometry = (0.0, 0.0, 0.0, 0.0)  # cursor start x, y; item spacing x; padding x
+        self._geometry_countdown = 0
+        self._geometry_generation = -1
+        self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
+        self._last_draw: SegmentDraw | None = None
         self._draw_frame = -1
         self._draws = 0
 
@@ -89,22 +100,53 @@ class StatusBar:
         self._key = None
         self.line = StatusLine("error", "Warmup status unavailable", Role.FAILED, 0, 0, 0, 0.0)
 
+    @property
+    def last_draw(self) -> SegmentDraw | None:
+        """Where the segment was drawn on the latest frame it was drawn in (built when asked:
+        the frame itself keeps plain values)."""
+        if self._drawn is None:
+            return None
+        if self._last_draw is None or self._last_draw.frame != self._draw_frame:
+            self._last_draw = SegmentDraw(self._draw_frame, *self._drawn)
+        return self._last_draw
+
     def draw(self, theme: Theme, now: float, available: float | None = None, *,
-             host_right: float | None = None, limit: float | None = None) -> None:
-        """Draw the segment at the cursor, in at most ``available`` pixels (None: whole)."""
-        key = (self.line, theme.generation)
-        if key != self._layout_key:  # measure text only when it or the font changed
-            self._layout_key = key
-            self._layout = segment_layout(self.line, theme)
-        pos = imgui.get_cursor_screen_pos()
-        events = status_segment(self.line, self._layout, theme, available)
-        frame = imgui.get_frame_count()
+             host_right: float | None = None, limit: float | None = None,
+             pos: tuple[float, float] | None = None, frame: int | None = None) -> None:
+        """Draw the segment at the cursor, in at most ``available`` pixels (None: whole).
+
+        Args:
+            pos: the cursor's screen position, when the caller already read it.
+            frame: this frame's number, when the caller already read it.
+        """
+        # Every frame in the steady state draws the same segment at the same place: each
+        # imgui call (and each ImVec2) costs a few µs in a frame, so reuse what did not change.
+        line = self.line
+        if line is not self._layout_line or theme.generation != self._layout_generation:
+            self._layout_line, self._layout_generation = line, theme.generation
+            self._layout = segment_layout(line, theme)  # measure text only when it changed
+        layout = self._layout
+        if pos is None:
+            cursor = imgui.get_cursor_screen_pos()
+            x, y = cursor.x, cursor.y
+        else:
+            x, y = pos
+        variant = layout.fit(available)
+        if variant is None:
+            events = status_segment(line, layout, theme, available)  # hidden: draws nothing
+        else:
+            anchors = self._anchors
+            if (anchors is None or anchors.variant is not variant or anchors.x != x
+                    or anchors.y != y):
+                anchors = self._anchors = segment_anchors(layout, variant, x, y)
+            events = status_segment(line, layout, theme, available, anchors=anchors)
+        if frame is None:
+            frame = imgui.get_frame_count()
         if frame != self._draw_frame:
             self._draw_frame = frame
             self._draws = 0
         self._draws += 1
-        self.last_draw = SegmentDraw(frame, pos.x, pos.y, events.width, self._layout.height,
-                                     events.level, host_right, limit)
+        self._drawn = (x, y, events.width, layout.height, events.level, host_right, limit)
         if events.hovered:
             if imgui.begin_tooltip():
                 for text in self._tooltip_lines(now):
@@ -113,27 +155,46 @@ class StatusBar:
         if events.clicked:
             self._on_click()
 
-    def draw_in_host_status_bar(self, theme: Theme, now: float, fps_block: bool) -> None:
+    def draw_in_host_status_bar(self, theme: Theme, now: float, fps_block: bool, *,
+                                display_width: float | None = None,
+                                frame: int | None = None) -> None:
         """Draw as a guest in hello_imgui's status bar window, after whatever the host drew.
 
         Args:
             fps_block: hello_imgui will draw its FPS block (``show_status_fps``) after us.
+            display_width: ``io.display_size.x``, when the caller has it (None: read here).
+            frame: this frame's number, when the caller already read it.
         """
-        start = imgui.get_cursor_start_pos()
-        cursor = imgui.get_cursor_pos()
+        # The window's cursor start and the style's spacing and padding change only with the
+        # style: re-read them every _GEOMETRY_FRAMES frames and whenever the theme changed,
+        # not on every frame.
+        geometry = self._geometry
+        if self._geometry_countdown > 0 and self._geometry_generation == theme.generation:
+            self._geometry_countdown -= 1
+        else:
+            start = imgui.get_cursor_start_pos()
+            style = imgui.get_style()
+            geometry = self._geometry = (start.x, start.y, style.item_spacing.x,
+                                         style.window_padding.x)
+            self._geometry_countdown = _GEOMETRY_FRAMES
+            self._geometry_generation = theme.generation
+        start_x, start_y, spacing_x, padding_x = geometry
+        cursor_x, cursor_y = imgui.get_cursor_pos_x(), imgui.get_cursor_pos_y()
         host_right = None
-        if cursor.y > start.y + 0.5 or cursor.x > start.x + 0.5:
+        if cursor_y > start_y + 0.5 or cursor_x > start_x + 0.5:
             # The host drew items: go on their line, after the last one (hello_imgui's own
             # convention for status items), instead of a second line the bar clips.
-            if cursor.y > start.y + 0.5:
+            if cursor_y > start_y + 0.5:
                 imgui.same_line()
             host_right = imgui.get_item_rect_max().x
-        x = imgui.get_cursor_screen_pos().x
+        cursor = imgui.get_cursor_screen_pos()
+        x = cursor.x
         window_x = imgui.get_window_pos().x
-        style = imgui.get_style()
         if fps_block:
-            limit = (window_x + imgui.get_io().display_size.x - FPS_BLOCK_EM * imgui.get_font_size()
-                     - style.item_spacing.x)
+            if display_width is None:
+                display_width = imgui.get_io().display_size.x
+            limit = window_x + display_width - FPS_BLOCK_EM * imgui.get_font_size() - spacing_x
         else:
-            limit = window_x + imgui.get_window_width() - style.window_padding.x
-        self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit)
+            limit = window_x + imgui.get_window_width() - padding_x
+        self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit,
+                  pos=(x, cursor.y), frame=frame)

@@ -19,7 +19,8 @@ from ..theme.current import Theme
 from ..theme.palette import Role
 from .status_line import StatusLine
 
-__all__ = ["LEVELS", "SegmentEvents", "SegmentLayout", "segment_layout", "status_segment"]
+__all__ = ["LEVELS", "SegmentAnchors", "SegmentEvents", "SegmentLayout", "segment_anchors",
+           "segment_layout", "status_segment"]
 
 # From the most to the least informative; ``SegmentLayout.fit`` picks the first that fits.
 LEVELS = ("full", "no_bar", "short", "dot")
@@ -40,6 +41,11 @@ class _Variant:
     width: float
     size: imgui.ImVec2  # (width, height), built once: this draw runs every frame
     bar: bool
+
+    @property
+    def quiet(self) -> SegmentEvents:
+        """This variant's events on a frame with no hover and no click (the usual frame)."""
+        return _QUIET[self.level, self.width]
 
 
 @dataclass(frozen=True)
@@ -110,38 +116,80 @@ def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
 _HIDDEN = SegmentEvents(hovered=False, clicked=False, level="hidden", width=0.0)
 
 
+class _QuietEvents(dict):
+    """``SegmentEvents`` of a frame with nothing happening, one per (level, width), made once."""
+
+    def __missing__(self, key: tuple[str, float]) -> SegmentEvents:
+        value = self[key] = SegmentEvents(hovered=False, clicked=False, level=key[0], width=key[1])
+        return value
+
+
+_QUIET = _QuietEvents()
+
+
+@dataclass(frozen=True)
+class SegmentAnchors:
+    """The points a segment is drawn at, for one cursor position and variant. Building an
+    ``ImVec2`` costs a call into imgui: the status bar keeps these while the segment stays put."""
+
+    x: float
+    y: float
+    variant: _Variant
+    dot: imgui.ImVec2
+    text: imgui.ImVec2
+    bar: tuple[imgui.ImVec2, imgui.ImVec2, float, float] | None  # min, max, left, top
+
+
+def segment_anchors(layout: SegmentLayout, variant: _Variant, x: float, y: float) -> SegmentAnchors:
+    """Where ``variant`` of ``layout`` draws with the cursor at screen ``(x, y)``."""
+    h, r = layout.height, layout.dot_radius
+    bar = None
+    if variant.bar:
+        top = y + (h - layout.bar_height) * 0.5
+        left = x + variant.width - layout.bar_width
+        bar = (imgui.ImVec2(left, top),
+               imgui.ImVec2(left + layout.bar_width, top + layout.bar_height), left, top)
+    return SegmentAnchors(x, y, variant, imgui.ImVec2(x + r, y + h * 0.5),
+                          imgui.ImVec2(x + layout.text_x, y), bar)
+
+
 def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
-                   available: float | None = None) -> SegmentEvents:
+                   available: float | None = None, *,
+                   anchors: SegmentAnchors | None = None) -> SegmentEvents:
     """Draw ``line`` as dot + text (+ progress bar while warming) at the cursor.
 
     Args:
         available: pixels the segment may use from the cursor; None draws it whole.
+        anchors: the points to draw at (``segment_anchors``), when the caller already has them
+            for this cursor position and the variant that fits ``available``; None: computed
+            here from the cursor.
 
     Returns:
         Whether the segment is hovered or was clicked this frame, and which variant was drawn
         ("hidden" when not even the dot fits: then nothing is drawn and no item is submitted).
     """
-    variant = layout.fit(available)
-    if variant is None:
-        return _HIDDEN
-    pos = imgui.get_cursor_screen_pos()
+    if anchors is None:
+        variant = layout.fit(available)
+        if variant is None:
+            return _HIDDEN
+        pos = imgui.get_cursor_screen_pos()
+        anchors = segment_anchors(layout, variant, pos.x, pos.y)
+    variant = anchors.variant
     clicked = imgui.invisible_button("##imwarmup-status", variant.size)
     hovered = imgui.is_item_hovered()
-    x, y, h = pos.x, pos.y, layout.height
     draw = imgui.get_window_draw_list()
-    r = layout.dot_radius
-    draw.add_circle_filled(imgui.ImVec2(x + r, y + h * 0.5), r, theme.u32(line.role), 0)
+    draw.add_circle_filled(anchors.dot, layout.dot_radius, theme.u32(line.role), 0)
     if variant.text:
-        draw.add_text(imgui.ImVec2(x + layout.text_x, y), theme.u32_text(), variant.text)
-    if variant.bar:
-        top = y + (h - layout.bar_height) * 0.5
-        bottom = top + layout.bar_height
-        left = x + variant.width - layout.bar_width
+        draw.add_text(anchors.text, theme.u32_text(), variant.text)
+    if anchors.bar is not None:
+        top_left, bottom_right, left, top = anchors.bar
         rounding = layout.bar_height * 0.5
-        draw.add_rect_filled(imgui.ImVec2(left, top), imgui.ImVec2(left + layout.bar_width, bottom),
-                             theme.u32(Role.QUEUED), rounding)
+        draw.add_rect_filled(top_left, bottom_right, theme.u32(Role.QUEUED), rounding)
         if line.fraction > 0.0:
             filled = max(layout.bar_height, layout.bar_width * line.fraction)
-            draw.add_rect_filled(imgui.ImVec2(left, top), imgui.ImVec2(left + filled, bottom),
+            draw.add_rect_filled(top_left, imgui.ImVec2(left + filled, top + layout.bar_height),
                                  theme.u32(Role.WARMING), rounding)
+    if not (hovered or clicked):
+        return variant.quiet
     return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
+
