@@ -1,20 +1,34 @@
 """What the plugin costs the host's frame: main-thread CPU per frame, A/B, fresh processes.
 
 One small hello_imgui host (a window of text, its own status item, idling off) runs until 600
-frames are measured: the first 60 are skipped (and, with the plugin, those while its "ready"
-toast shows), then ``time.thread_time()`` is read once per frame. Variants, each in
-its own process, interleaved, several rounds:
+frames are measured: the first 60 are skipped, then ``time.thread_time()`` is read once per frame
+(in ``before_imgui_render``) and the differences are the frame's main-thread CPU. Two states:
 
-- ``bare``: the host alone;
-- ``plugin``: the host with the README's lines (warmup of a few stdlib modules finished before
-  the window opens, diagnostics window closed: the steady state where the plugin shows one
-  static segment).
+- ``steady``: a warmup of a few stdlib modules finished before the window opens, diagnostics
+  window closed, measured once the plugin's "ready" toast is gone: the plugin shows one static
+  segment;
+- ``warming``: a warmup of 400 generated modules, each sleeping 0.2 s in its import (about 20 s
+  on 4 workers), runs during the measured frames; only frames while it is still warming count.
+  The bare host runs the same controller, so both sides carry its worker threads.
 
-Prints per variant the median over rounds of the median CPU µs per frame, and the plugin's added
-cost (absolute and as a share of the bare host). Target (issue "Performance"): <= 5% and <= 30 µs.
+Variants, each in its own process (one code tree on its PYTHONPATH):
 
-Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5]`` (starts its own Xvfb when
-DISPLAY is unset).
+- ``bare``: the host alone (with the ``--after`` tree's controller when warming);
+- ``before``: the plugin from ``--before`` (e.g. a ``git worktree`` of an older commit), if given;
+- ``after``: the plugin from ``--after`` (default: this checkout);
+- with ``--parts``, bare hosts plus one piece of what the plugin adds, to see what each costs by
+  itself: ``bare+window`` (a hidden DockableWindow in the layout), ``bare+chains`` (Python no-op
+  callbacks chained on ``show_status`` and ``post_render_dockable_windows``), ``bare+pnf-py`` /
+  ``bare+pnf-cpp`` (``pre_new_frame`` set to a Python no-op / to hello_imgui's
+  ``empty_void_function``).
+
+Every round runs every variant once, in a rotated order (interleaved: a machine shared with other
+runs loads all variants alike). Printed per state and variant: the median over rounds of each
+run's median CPU µs per frame, and the added cost over the bare host, in µs and as a share of
+it. Target (issue "Performance"): steady <= 5% and <= 30 µs; warming <= 10%.
+
+Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5] [--before DIR] [--after DIR]
+[--states steady,warming] [--parts]`` (starts its own Xvfb when DISPLAY is unset).
 """
 
 from __future__ import annotations
@@ -30,20 +44,21 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SKIP, FRAMES = 60, 600
+WARM_MODULES, WARM_SLEEP = 400, 0.2
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 from imgui_bundle import hello_imgui, imgui, immapp
 
-variant, out = sys.argv[1], sys.argv[2]
+spec, out, tmp = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 rp = hello_imgui.RunnerParams()
 rp.app_window_params.window_geometry.size = (800, 600)
 rp.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-rp.ini_filename = "bench-frame-cost.ini"
+rp.ini_filename = f"bench-frame-cost-{os.getpid()}.ini"
 rp.fps_idling.enable_idling = False
 rp.imgui_window_params.show_status_bar = True
-samples, state = [], {"frames": 0, "last": None, "settled": None}
-plugin = None
+samples, state = [], {"frames": 0, "last": None, "settled": None, "ended": False}
+plugin = controller = None
 
 def gui():
     imgui.text("A host window with a few lines of text.")
@@ -53,76 +68,167 @@ def gui():
 def status():
     imgui.text("Host: connected")
 
+def measuring():
+    if controller is not None and spec["state"] == "warming":
+        return not controller.manager.is_done()
+    # Steady state: (with the plugin) after its "ready" toast.
+    return plugin is None or not plugin.toasts.active
+
 def tick():  # once per frame, before the frame is rendered
     state["frames"] += 1
     now = time.thread_time()
     if state["settled"] is None:
-        # Steady state: past the first frames and (with the plugin) after its "ready" toast.
-        if state["frames"] > SKIP and (plugin is None or not plugin.toasts.active):
+        if state["frames"] > SKIP and measuring():
             state["settled"] = state["frames"]
     elif state["last"] is not None:
-        samples.append(now - state["last"])
-        if len(samples) >= FRAMES:
+        if spec["state"] == "warming" and not measuring():
+            state["ended"] = True  # the warmup ended first: keep what was measured
+        else:
+            samples.append(now - state["last"])
+        if len(samples) >= FRAMES or state["ended"]:
             hello_imgui.get_runner_params().app_shall_exit = True
     state["last"] = now
 
 rp.callbacks.show_gui = gui
 rp.callbacks.show_status = status
 rp.callbacks.before_imgui_render = tick
-if variant == "plugin":
-    from imwarmup import WarmupController
+
+def noop():
+    pass
+
+for part in spec["parts"]:
+    if part == "window":
+        w = hello_imgui.DockableWindow()
+        w.label, w.dock_space_name, w.is_visible = "Hidden", "MainDockSpace", False
+        w.gui_function = noop
+        rp.docking_params.dockable_windows = [*rp.docking_params.dockable_windows, w]
+    elif part == "chains":
+        for name in ("show_status", "post_render_dockable_windows"):
+            previous = getattr(rp.callbacks, name)
+            def chained(previous=previous):
+                if previous is not None:
+                    previous()
+                noop()
+            setattr(rp.callbacks, name, chained)
+    elif part == "pnf-py":
+        rp.callbacks.pre_new_frame = noop
+    elif part == "pnf-cpp":
+        rp.callbacks.pre_new_frame = hello_imgui.empty_void_function
+
+from imwarmup import WarmupController
+if spec["state"] == "warming":
+    pkg = os.path.join(tmp, "benchslow")
+    os.makedirs(pkg, exist_ok=True)
+    open(os.path.join(pkg, "__init__.py"), "w").close()
+    for i in range(WARM_MODULES):
+        with open(os.path.join(pkg, f"m{i:03d}.py"), "w") as f:
+            f.write(f"import time\ntime.sleep({WARM_SLEEP})\nVALUE = {i}\n")
+    sys.path.insert(0, tmp)
+    # numpy too: the plugin adds it to a warmup not yet started (its chart), so all do.
+    controller = WarmupController([f"benchslow.m{i:03d}" for i in range(WARM_MODULES)] + ["numpy"],
+                                  log_to_stderr=False)
+    started = [False]
+    def start_warmup():  # the warmup starts with the window: it spans the measured frames
+        if not started[0]:
+            started[0] = True
+            controller.start()
+    rp.callbacks.post_init = start_warmup
+else:
+    if spec["plugin"]:
+        controller = WarmupController(["json", "decimal", "sqlite3"], log_to_stderr=False)
+        controller.start()
+        controller.wait_for_warmup(30)
+if spec["plugin"]:
     from imwarmup.panels import DiagnosticsPlugin
-    controller = WarmupController(["json", "decimal", "sqlite3"], log_to_stderr=False)
-    controller.start()
-    controller.wait_for_warmup(30)
     plugin = DiagnosticsPlugin(controller)
     plugin.install(rp)
 immapp.run(rp)
-json.dump({"samples_us": [s * 1e6 for s in samples]}, open(out, "w"))
-""".replace("SKIP", str(SKIP)).replace("FRAMES", str(FRAMES))
+if controller is not None:
+    controller.shutdown()
+json.dump({"samples_us": [s * 1e6 for s in samples], "ended_early": state["ended"]}, open(out, "w"))
+""".replace("SKIP", str(SKIP)).replace("FRAMES", str(FRAMES)).replace(
+    "WARM_MODULES", str(WARM_MODULES)).replace("WARM_SLEEP", str(WARM_SLEEP))
+
+PART_VARIANTS = {"bare+window": ["window"], "bare+chains": ["chains"],
+                 "bare+pnf-py": ["pnf-py"], "bare+pnf-cpp": ["pnf-cpp"]}
 
 
-def run_variant(variant: str) -> float:
+def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[float, int]:
+    """One fresh process; returns its median CPU µs per frame and the frames measured."""
+    spec = {"state": state, "plugin": plugin, "parts": parts}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        subprocess.run([sys.executable, "-c", CHILD, variant, out], check=True, env=env,
-                       cwd=tmp, timeout=120, capture_output=True)
+        env = dict(os.environ, PYTHONPATH=tree)
+        proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec), out, tmp],
+                              env=env, cwd=tmp, timeout=180, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"variant {spec} from {tree} failed:\n{proc.stderr[-3000:]}")
         with open(out) as f:
             samples = json.load(f)["samples_us"]
-    return statistics.median(samples)
+    return statistics.median(samples), len(samples)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", help="a code tree to compare with (e.g. a git worktree)")
+    parser.add_argument("--after", default=ROOT, help="the code tree measured (default: here)")
+    parser.add_argument("--states", default="steady,warming")
+    parser.add_argument("--parts", action="store_true", help="also bare + one part each")
     args = parser.parse_args()
+    states = args.states.split(",")
+    variants: dict[str, tuple[str, bool, list[str]]] = {"bare": (args.after, False, [])}
+    if args.before:
+        variants["before"] = (os.path.abspath(args.before), True, [])
+    variants["after"] = (os.path.abspath(args.after), True, [])
+    if args.parts:
+        variants.update({name: (args.after, False, parts) for name, parts in PART_VARIANTS.items()})
+    display = None
     if not os.environ.get("DISPLAY"):
         sys.path.insert(0, ROOT)
         from imwarmup.testing.display import VirtualDisplay
 
         display = VirtualDisplay().start()
-    else:
-        display = None
+    runs = [(state, name) for state in states for name in variants]
+    results: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
+    frames: dict[tuple[str, str], list[int]] = {run: [] for run in runs}
+    print(f"trees: after = {variants['after'][0]}"
+          + (f", before = {variants['before'][0]}" if "before" in variants else ""))
     try:
-        results: dict[str, list[float]] = {"bare": [], "plugin": []}
         for n in range(args.rounds):
-            order = ("bare", "plugin") if n % 2 == 0 else ("plugin", "bare")
-            for variant in order:
-                results[variant].append(run_variant(variant))
-            print(f"round {n + 1}: bare {results['bare'][-1]:7.1f} µs   "
-                  f"plugin {results['plugin'][-1]:7.1f} µs", flush=True)
+            shift = n % len(runs)  # rotate the order every round
+            for state, name in runs[shift:] + runs[:shift]:
+                tree, plugin, parts = variants[name]
+                median, count = run_variant(tree, state, plugin, parts)
+                results[state, name].append(median)
+                frames[state, name].append(count)
+            print(f"round {n + 1}: " + "  ".join(
+                f"{state[:4]}/{name} {results[state, name][-1]:6.1f}" for state, name in runs),
+                flush=True)
     finally:
         if display is not None:
             display.stop()
-    bare = statistics.median(results["bare"])
-    plugin = statistics.median(results["plugin"])
     print()
-    print(f"main-thread CPU per frame (median of {args.rounds} rounds of {FRAMES} frames each)")
-    print(f"  bare host      {bare:8.1f} µs")
-    print(f"  with plugin    {plugin:8.1f} µs")
-    print(f"  plugin adds    {plugin - bare:8.1f} µs  ({(plugin - bare) / bare:+.1%} of the host)"
-          f"   target: <= 30 µs and <= 5%")
+    print(f"main-thread CPU per frame, µs: median over {args.rounds} interleaved rounds of each "
+          f"run's median ({FRAMES} frames after {SKIP} skipped; warming: frames while warming)")
+    for state in states:
+        bare = statistics.median(results[state, "bare"])
+        target = "<= 30 µs and <= 5%" if state == "steady" else "<= 10%"
+        print(f"{state} (target {target}):")
+        for name in variants:
+            value = statistics.median(results[state, name])
+            spread = f"[{min(results[state, name]):6.1f} .. {max(results[state, name]):6.1f}]"
+            line = f"  {name:13s} {value:7.1f} µs {spread}"
+            if name != "bare":
+                added = [r - b for r, b in zip(results[state, name], results[state, "bare"])]
+                ratio = statistics.median(r / b - 1.0 for r, b in
+                                          zip(results[state, name], results[state, "bare"]))
+                line += (f"  adds {value - bare:+6.1f} µs ({(value - bare) / bare:+.1%}); "
+                         f"per-round pairs: median {statistics.median(added):+6.1f} µs "
+                         f"({ratio:+.1%})")
+            if state == "warming":
+                line += f"  frames measured: min {min(frames[state, name])}"
+            print(line)
 
 
 if __name__ == "__main__":
