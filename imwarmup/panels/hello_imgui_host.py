@@ -63,7 +63,7 @@ class HelloImguiHost:
         self._shown_layout = ""
         self._status_frame = -1
         self._overlay_frame = -1
-        self._run: tuple[Any, Any] | None = None  # (imgui_window_params, io) of the running app
+        self._window_params: Any = None  # the running app's imgui_window_params
 
         runner_params.imgui_window_params.show_status_bar = True
         self._chain(runner_params, "show_status", self._status_callback)
@@ -110,18 +110,13 @@ class HelloImguiHost:
         if self._status_frame == frame:
             return  # the host chained show_status twice: draw once
         self._status_frame = frame
-        run = self._run
-        if run is None:
-            # References into this run's params and imgui context, kept until it ends (each
-            # get_runner_params()/get_io() and member access builds a Python object: µs a frame).
-            run = self._run = (hello_imgui.get_runner_params().imgui_window_params,
-                               imgui.get_io())
-        window_params, io = run
-        fps_block = window_params.show_status_fps
+        window_params = self._window_params
+        if window_params is None:
+            # A reference into this run's params, kept until it ends (each get_runner_params()
+            # and member access builds a Python object: µs in a frame).
+            window_params = self._window_params = hello_imgui.get_runner_params().imgui_window_params
         plugin.status_bar.draw_in_host_status_bar(
-            plugin.theme, plugin.now, fps_block,
-            display_width=io.display_size.x if fps_block else None, frame=frame,
-        )
+            plugin.theme, plugin.now, window_params.show_status_fps, frame=frame)
 
     def _overlay_callback(self) -> None:
         plugin = self._plugin
@@ -270,7 +265,7 @@ class HelloImguiHost:
 
     def _end_of_run(self) -> None:
         """``before_exit``: forget the run's references, free the plugin's implot context."""
-        self._run = None
+        self._window_params = None
         self._plugin.debug_window.implot.destroy()
 
     def _start_of_run(self) -> None:
@@ -278,7 +273,7 @@ class HelloImguiHost:
         if self._started:
             return
         self._started = True
-        self._run = None
+        self._window_params = None
         self._ensure_chained()
         params = hello_imgui.get_runner_params()
         # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved

@@ -61,7 +61,7 @@ class StatusBar:
         self._layout_line: StatusLine | None = None
         self._layout_generation = -1
         self._anchors: SegmentAnchors | None = None
-        self._geometry = (0.0, 0.0, 0.0, 0.0)  # cursor start x, y; item spacing x; padding x
+        self._geometry = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # see draw_in_host_status_bar
         self._geometry_countdown = 0
         self._geometry_generation = -1
         self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
@@ -162,23 +162,29 @@ class StatusBar:
 
         Args:
             fps_block: hello_imgui will draw its FPS block (``show_status_fps``) after us.
-            display_width: ``io.display_size.x``, when the caller has it (None: read here).
+            display_width: ``io.display_size.x``, when the caller has it (None: read here
+                when needed).
             frame: this frame's number, when the caller already read it.
         """
-        # The window's cursor start and the style's spacing and padding change only with the
-        # style: re-read them every _GEOMETRY_FRAMES frames and whenever the theme changed,
-        # not on every frame.
+        # What changes only with the style or the window's setup is re-read every
+        # _GEOMETRY_FRAMES frames and whenever the theme changed, not on every frame: the
+        # window's cursor start and horizontal scroll, the style's spacing and padding, and how
+        # much wider the display is than the bar (0 in hello_imgui: the bar spans the viewport).
         geometry = self._geometry
         if self._geometry_countdown > 0 and self._geometry_generation == theme.generation:
             self._geometry_countdown -= 1
         else:
             start = imgui.get_cursor_start_pos()
             style = imgui.get_style()
-            geometry = self._geometry = (start.x, start.y, style.item_spacing.x,
-                                         style.window_padding.x)
+            if display_width is None:
+                display_width = imgui.get_io().display_size.x
+            geometry = self._geometry = (
+                start.x, start.y, style.item_spacing.x, style.window_padding.x,
+                imgui.get_scroll_x(), display_width - imgui.get_window_width())
             self._geometry_countdown = _GEOMETRY_FRAMES
             self._geometry_generation = theme.generation
-        start_x, start_y, spacing_x, padding_x = geometry
+        start_x, start_y, spacing_x, padding_x, scroll_x, display_extra = geometry
+        # Floats straight from imgui (no ImVec2 to build): the cursor in window coordinates.
         cursor_x, cursor_y = imgui.get_cursor_pos_x(), imgui.get_cursor_pos_y()
         host_right = None
         if cursor_y > start_y + 0.5 or cursor_x > start_x + 0.5:
@@ -187,14 +193,15 @@ class StatusBar:
             if cursor_y > start_y + 0.5:
                 imgui.same_line()
             host_right = imgui.get_item_rect_max().x
+            cursor_x = imgui.get_cursor_pos_x()
         cursor = imgui.get_cursor_screen_pos()
         x = cursor.x
-        window_x = imgui.get_window_pos().x
+        window_x = x - cursor_x + scroll_x  # window coordinates = screen - window pos + scroll
+        width = imgui.get_window_width()
         if fps_block:
-            if display_width is None:
-                display_width = imgui.get_io().display_size.x
-            limit = window_x + display_width - FPS_BLOCK_EM * imgui.get_font_size() - spacing_x
+            limit = (window_x + width + display_extra - FPS_BLOCK_EM * imgui.get_font_size()
+                     - spacing_x)
         else:
-            limit = window_x + imgui.get_window_width() - padding_x
+            limit = window_x + width - padding_x
         self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit,
                   pos=(x, cursor.y), frame=frame)
