@@ -4,7 +4,7 @@ import pytest
 from imgui_bundle import imgui
 
 from imwarmup.widgets.status_line import status_line
-from imwarmup.widgets.status_segment import LEVELS, SegmentLayout, _Variant, short_text
+from imwarmup.widgets.status_segment import LEVELS, SegmentLayout, _Variant, segment_anchors, short_text
 
 
 def st(pending=(), completed=(), failed=()):
@@ -38,3 +38,21 @@ def test_nothing_fits_below_the_dot():
 ])
 def test_short_text_keeps_the_count_or_the_verdict(status, text):
     assert short_text(status_line(status)) == text
+
+
+def test_a_quiet_frame_reuses_one_events_record_per_variant():
+    variant = layout([240.0, 150.0, 50.0, 9.6]).variants[1]
+    events = variant.quiet
+    assert (events.hovered, events.clicked, events.level, events.width) == (False, False, "no_bar", 150.0)
+    assert variant.quiet is events  # built once, not every frame
+
+
+def test_anchors_place_dot_text_and_bar_from_the_cursor():
+    lay = layout([240.0, 150.0, 50.0, 9.6])
+    anchors = segment_anchors(lay, lay.variants[0], 100.0, 580.0)
+    assert (anchors.dot.x, anchors.dot.y) == pytest.approx((104.8, 587.5))  # ImVec2 holds floats
+    assert (anchors.text.x, anchors.text.y) == (115.0, 580.0)
+    top_left, bottom_right, left, top = anchors.bar
+    assert (left, top) == (250.0, 585.25) and (top_left.x, top_left.y) == (250.0, 585.25)
+    assert (bottom_right.x, bottom_right.y) == (340.0, 589.75)
+    assert segment_anchors(lay, lay.variants[2], 100.0, 580.0).bar is None
