@@ -297,9 +297,10 @@ def run_window(args: argparse.Namespace) -> int:
 
     hook_start = None
     if args.hook_port is not None:
-        # Started by a job on the pool: importing http.server (~50 ms) stays off the main
-        # thread. The job is brief; the server itself runs on its own controller-hooks-N pool.
-        from imwarmup.core.hooks import start_hook_server_for_demo
+        # Started by a job on the pool: importing the server (socket, selectors,
+        # concurrent.futures: ~30 ms cold) stays off the main thread. The job is brief; the
+        # server itself runs on its own controller-hooks-0 pool.
+        from imwarmup.demo_hooks import start_hook_server_for_demo
 
         hook_start = controller.submit_job(
             start_hook_server_for_demo, controller, args.hook_port, args.hook_port_file

@@ -17,7 +17,7 @@ Registered through the ``pytest11`` entry point, so installing imwarmup is enoug
 
 The app must accept ``--hook-port PORT --hook-port-file PATH`` (the fixture appends them, with
 port 0): bind its ``HookServer`` there and write the bound port to PATH, which
-``imwarmup.core.hooks.start_hook_server_for_demo`` does. At teardown the app's whole process
+``imwarmup.demo_hooks.start_hook_server_for_demo`` does. At teardown the app's whole process
 group gets SIGTERM, then SIGKILL if it has not exited after a few seconds.
 
 For another scope (one app for a whole module), use :func:`launch_app` in your own fixture.

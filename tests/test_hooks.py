@@ -22,8 +22,8 @@ from imwarmup.core.hooks import (
     HookHTTPError,
     HookServer,
     HookServerUnavailable,
-    start_hook_server_for_demo,
 )
+from imwarmup.demo_hooks import start_hook_server_for_demo
 
 
 # ------------------------------------------------------------------------------------ helpers

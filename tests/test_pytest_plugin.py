@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAND_IN_APP = """\
 import argparse, os, subprocess, sys, time
 from imwarmup.core.controller import WarmupController
-from imwarmup.core.hooks import start_hook_server_for_demo
+from imwarmup.demo_hooks import start_hook_server_for_demo
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--hook-port", type=int, required=True)

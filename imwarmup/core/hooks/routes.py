@@ -1,0 +1,99 @@
+"""The route table: every endpoint, what answers it, and the list a 404 gives. One table: a
+path is an endpoint exactly when it is a key of ``ROUTES``.
+
+A route is a function ``(controller, path, query) -> Reply | Wait``: ``Reply`` is answered at once;
+``Wait`` asks the server's event loop to hold the request until warmup completes or the timeout
+passes (``/api/warmup_wait``), then answer it with ``wait_answer()``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple, Union
+
+__all__ = ["MAX_WAIT_TIMEOUT", "Reply", "Wait", "ROUTES", "route", "wait_answer"]
+
+#: The longest ``warmup_wait`` a client may ask for, in seconds.
+MAX_WAIT_TIMEOUT = 60.0
+
+#: A parsed query string: name -> every value it was given.
+Query = dict[str, list[str]]
+
+
+class Reply(NamedTuple):
+    """Answer now with ``status`` and the JSON ``body``."""
+
+    status: int
+    body: Any
+
+
+class Wait(NamedTuple):
+    """Hold the request until warmup completes or ``timeout`` seconds pass."""
+
+    timeout: float
+
+
+Route = Callable[[Any, str, Query], Union[Reply, Wait]]
+
+
+def _no_query(answer: Callable[[Any], Any]) -> Route:
+    """A route that takes no query parameters and answers ``answer(controller)`` with 200."""
+
+    def route(controller: Any, path: str, query: Query) -> Reply | Wait:
+        if query:
+            return Reply(400, {"error": f"{path} takes no query parameters, got "
+                                        f"{', '.join(sorted(query))}"})
+        return Reply(200, answer(controller))
+
+    return route
+
+
+def _warmup_wait(controller: Any, path: str, query: Query) -> Reply | Wait:
+    unknown = sorted(set(query) - {"timeout"})
+    if unknown:
+        return Reply(400, {"error": f"unknown query parameter {unknown[0]!r}; "
+                                    f"/api/warmup_wait takes only timeout=S"})
+    values = query.get("timeout")
+    if not values:
+        return Reply(400, {"error": "missing query parameter 'timeout': use "
+                                    "/api/warmup_wait?timeout=S with S seconds in [0, 60]"})
+    if len(values) > 1:
+        return Reply(400, {"error": "query parameter 'timeout' given more than once"})
+    try:
+        timeout = float(values[0])
+    except ValueError:
+        timeout = math.nan
+    if not (0.0 <= timeout <= MAX_WAIT_TIMEOUT):  # NaN fails this too
+        return Reply(400, {"error": f"timeout must be a number of seconds in [0, "
+                                    f"{MAX_WAIT_TIMEOUT:g}], got {values[0]!r}"})
+    return Wait(timeout)
+
+
+#: path -> its route. The 404's list of endpoints is this table's keys, in this order.
+ROUTES: dict[str, Route] = {
+    "/api/health": _no_query(lambda controller: {"ok": True}),
+    "/api/warmup_status": _no_query(lambda controller: controller.warmup_status()),
+    "/api/warmup_wait": _warmup_wait,
+    "/api/canaries": _no_query(lambda controller: controller.canaries()),
+    "/api/io_pool_status": _no_query(lambda controller: controller.io_pool_status()),
+    "/api/startup_profile": _no_query(lambda controller: controller.profiler.report()),
+}
+
+
+def route(controller: Any, path: str, query: Query) -> Reply | Wait:
+    """What answers ``path`` with ``query``: its route's answer, or a 404 listing the endpoints.
+
+    Raises:
+        Exception: whatever the controller raised (the server answers 500 with it).
+    """
+    answer = ROUTES.get(path)
+    if answer is None:
+        return Reply(404, {"error": f"no endpoint {path!r}; the endpoints are "
+                                    f"{', '.join(ROUTES)}"})
+    return answer(controller, path, query)
+
+
+def wait_answer(controller: Any) -> Reply:
+    """The answer to a ``warmup_wait`` request: done or not, with the warmup status."""
+    done = bool(controller.wait_for_warmup(0))
+    return Reply(200, {"done": done, "status": controller.warmup_status()})
