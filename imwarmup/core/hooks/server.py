@@ -314,6 +314,19 @@ class HookServer:
         """True between ``start()`` and ``stop()`` (or the controller's shutdown)."""
         return self._started and not self._stopping
 
+    def __repr__(self) -> str:
+        # Never raises, on any thread: it reads the same plain fields as the properties.
+        auth = ", token required" if self._token is not None else ""
+        if not self._started:
+            return (f"<HookServer not started: {self._host}, port {self._requested_port}"
+                    f"{' (any free port)' if self._requested_port == 0 else ''}{auth}>")
+        where = self.url if self._bound_port is not None else self._host
+        if not self.running:
+            return f"<HookServer stopped: {where}{auth}>"
+        return (f"<HookServer running at {where}: {self.connections} connections "
+                f"(max {self._max_connections}), {self.waiting} waiting "
+                f"(max {self._max_waiters}){auth}>")
+
     # ------------------------------------------------------------------ other threads' side
     def _request_stop(self) -> bool:
         """Flag the stop and wake the loop; True if it was already flagged."""
