@@ -45,7 +45,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from imwarmup.core.purity import DEFAULT_HEAVY
+from imwarmup.core.purity import DEFAULT_HEAVY, heavy_root, is_module_name
 
 __all__ = ["AuditError", "Audit", "ImportSite", "run_audit", "main"]
 
@@ -346,13 +346,6 @@ def _is_main_guard(test: ast.expr) -> bool:
 
 
 # ---------------------------------------------------------------------------------- analysis
-def _heavy_match(name: str, heavy: Sequence[str]) -> str | None:
-    for root in heavy:
-        if name == root or name.startswith(root + "."):
-            return root
-    return None
-
-
 def _with_parents(name: str) -> list[str]:
     """``a.b.c`` -> ``["a", "a.b", "a.b.c"]``: importing a submodule runs every parent first."""
     parts = name.split(".")
@@ -368,7 +361,7 @@ def _edges(project: _Project, info: _ModuleInfo, sites: list[ImportSite]):
     heavy = project.heavy
     for site in sites:
         for name in _with_parents(site.module):
-            root = _heavy_match(name, heavy)
+            root = heavy_root(name, heavy)
             if root is not None:
                 # `from numpy import False_` imports numpy (the base site), not numpy.False_; a
                 # candidate under a heavy name counts only if it is (or may be) a real module.
@@ -424,7 +417,7 @@ def run_audit(
             raise AuditError(f"--path {root} is not a directory")
     heavy = list(heavy)
     entry_name = _entry_name(entry, roots)
-    heavy_entry = _heavy_match(entry_name, heavy)
+    heavy_entry = heavy_root(entry_name, heavy)
     if heavy_entry is not None:
         raise AuditError(
             f"the entry {entry_name} is itself heavy (--heavy has {heavy_entry}), and heavy "
@@ -583,7 +576,7 @@ def _entry_name(entry: str, roots: list[str]) -> str:
         raise AuditError(f"the entry must be a module name or a .py file, got {entry!r}")
     looks_like_file = entry.endswith(".py") or os.sep in entry or (os.altsep or "\0") in entry
     if not looks_like_file:
-        if not all(part.isidentifier() for part in entry.split(".")):
+        if not is_module_name(entry):
             raise AuditError(f"unknown entry {entry!r}: not a dotted module name or a .py file")
         return entry
     path = os.path.abspath(entry)
@@ -630,7 +623,7 @@ def _parse_heavy(text: str) -> list[str]:
     if not names:
         raise AuditError("--heavy needs at least one module name, e.g. --heavy numpy,google.genai")
     for name in names:
-        if not all(part.isidentifier() for part in name.split(".")):
+        if not is_module_name(name):
             raise AuditError(f"--heavy: {name!r} is not a dotted module name")
     return names
 

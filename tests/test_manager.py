@@ -1140,3 +1140,19 @@ def test_repr_shows_the_round_at_a_glance(gen, pools):
     )
     manager.reset()
     assert repr(manager) == "<WarmupManager no round submitted; 2 canaries in all>"
+
+
+@pytest.mark.parametrize(
+    "bad, exc, text",
+    [
+        (3, TypeError, "submit(): modules[2] must be a str, got 3 (int); nothing was submitted"),
+        ("not a-module", ValueError,
+         "submit(): modules[2] is not a dotted module name: 'not a-module'; nothing was "
+         "submitted"),
+    ],
+)
+def test_a_bad_entry_is_named_as_the_guard_names_it(bad, exc, text):
+    """One validator for the manager and the guard: ``modules[i]`` as the guard's ``heavy[i]``."""
+    with pytest.raises(exc) as info:
+        quiet(InlineExecutor()).submit(["os", "json", bad])
+    assert str(info.value) == text

@@ -434,3 +434,31 @@ def test_raise_mode_refuses_a_retry_of_the_same_import_again(project):
                 importlib.import_module(heavy)
     assert heavy not in sys.modules
     assert len(guard.violations()) == 1  # one violation, refused each time
+
+
+@pytest.mark.parametrize(
+    "heavy, text",
+    [
+        (["numpy", 3], "MainThreadImportGuard(): heavy[1] must be a str, got 3 (int)"),
+        (["numpy", "1bad"], "MainThreadImportGuard(): heavy[1] is not a dotted module name: '1bad'"),
+        ("numpy", "MainThreadImportGuard(): heavy must be an iterable of module names, got the "
+                  "bare str 'numpy'; wrap it in a list: ['numpy']"),
+    ],
+)
+def test_the_guard_checks_heavy_with_the_managers_validator(heavy, text):
+    with pytest.raises((TypeError, ValueError)) as info:
+        MainThreadImportGuard(heavy=heavy)
+    assert str(info.value) == text
+
+
+def test_heavy_root_is_the_one_matcher_of_the_guard_and_the_audit():
+    from imwarmup import audit
+    from imwarmup.core import purity
+
+    assert purity.heavy_root("numpy.linalg", ["numpy"]) == "numpy"
+    assert purity.heavy_root("numpy", ["google.genai", "numpy"]) == "numpy"
+    assert purity.heavy_root("numpyx", ["numpy"]) is None
+    assert purity.heavy_root("google", ["google.genai"]) is None
+    assert purity.heavy_root(None, ["numpy"]) is None
+    assert audit.heavy_root is purity.heavy_root
+    assert MainThreadImportGuard(heavy=["numpy"])._heavy_root("numpy.fft") == "numpy"

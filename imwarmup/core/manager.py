@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from .errors import describe_exception, short_error
 from .pool import validate_timeout
+from .purity import check_module_names
 
 __all__ = ["WarmupManager", "validate_modules", "CANARY_FIELDS"]
 
@@ -81,32 +82,7 @@ def validate_modules(modules: Iterable[str], *, where: str = "submit()") -> list
         TypeError: ``modules`` is a bare ``str``/``bytes`` or not iterable, or an entry is not a str.
         ValueError: an entry is empty or not a dotted module name.
     """
-    if isinstance(modules, (str, bytes, bytearray)):
-        raise TypeError(
-            f"{where}: modules must be an iterable of module names, got the bare "
-            f"{type(modules).__name__} {modules!r}; wrap it in a list: [{modules!r}]"
-        )
-    try:
-        entries = list(modules)
-    except TypeError:
-        raise TypeError(
-            f"{where}: modules must be an iterable of module names, got {modules!r} "
-            f"({type(modules).__name__})"
-        ) from None
-    seen: dict[str, None] = {}
-    for index, name in enumerate(entries):
-        if not isinstance(name, str):
-            raise TypeError(
-                f"{where}: module name at index {index} must be a str, got {name!r} "
-                f"({type(name).__name__}); nothing was submitted"
-            )
-        if not name or not all(part.isidentifier() for part in name.split(".")):
-            raise ValueError(
-                f"{where}: module name at index {index} is not a dotted module name: {name!r}; "
-                f"nothing was submitted"
-            )
-        seen.setdefault(name, None)
-    return list(seen)
+    return check_module_names(modules, where=where, what="modules", after="; nothing was submitted")
 
 
 # Gives each ended canary its place in the order of ending: the status lists are in that order.

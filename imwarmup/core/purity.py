@@ -53,6 +53,9 @@ __all__ = [
     "MainThreadImportWarning",
     "DEFAULT_HEAVY",
     "MODES",
+    "heavy_root",
+    "is_module_name",
+    "check_module_names",
 ]
 
 #: Modules that cost tens to hundreds of milliseconds (or pull in native runtimes) to import.
@@ -187,12 +190,7 @@ class MainThreadImportGuard:
 
     # ---------------------------------------------------------------------------- matching
     def _heavy_root(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        for root in self._heavy:
-            if name == root or name.startswith(root + "."):
-                return root
-        return None
+        return heavy_root(name, self._heavy)
 
     def _cares(self, name: str, requester: Any) -> bool:
         """Cheap test before the import is looked at closely: a heavy name, or a function of a
@@ -468,27 +466,73 @@ class _Busy:
 _dispatcher = _Dispatcher()
 
 
-def _validate_heavy(heavy: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(heavy, (str, bytes)):
+# The module-name checks live here, not in errors.py, because this file must load on its own
+# (``spec_from_file_location``), with no package around it: a guard that watches the import of
+# imwarmup itself cannot import imwarmup first. The manager and the audit import them from here.
+
+
+def is_module_name(name: object) -> bool:
+    """Whether ``name`` is a dotted module name such as ``"google.genai"``."""
+    return (isinstance(name, str) and bool(name)
+            and all(part.isidentifier() for part in name.split(".")))
+
+
+def check_module_names(
+    names: Iterable[str], *, where: str, what: str, after: str = ""
+) -> list[str]:
+    """Check an argument that holds module names (the manager's modules, the guard's heavy
+    list); return them in order, duplicates dropped.
+
+    Args:
+        names: the argument's value.
+        where: the call, e.g. ``"submit()"``; ``what``: the argument's name, e.g. ``"modules"``.
+        after: appended to the messages about an entry, e.g. ``"; nothing was submitted"``.
+
+    Raises:
+        TypeError: ``names`` is a bare ``str``/``bytes`` or not iterable, or an entry is not a str.
+        ValueError: an entry is empty or not a dotted module name.
+    """
+    if isinstance(names, (str, bytes, bytearray)):
         raise TypeError(
-            f"MainThreadImportGuard(): heavy must be an iterable of module names, got the bare "
-            f"str {heavy!r}; wrap it in a list: [{heavy!r}]"
+            f"{where}: {what} must be an iterable of module names, got the bare "
+            f"{type(names).__name__} {names!r}; wrap it in a list: [{names!r}]"
         )
     try:
-        names = list(heavy)
+        entries = list(names)
     except TypeError:
         raise TypeError(
-            f"MainThreadImportGuard(): heavy must be an iterable of module names, got {heavy!r}"
+            f"{where}: {what} must be an iterable of module names, got {names!r} "
+            f"({type(names).__name__})"
         ) from None
-    if not names:
-        raise ValueError("MainThreadImportGuard(): heavy is empty: the guard would never fire")
-    for index, name in enumerate(names):
+    for index, name in enumerate(entries):
         if not isinstance(name, str):
             raise TypeError(
-                f"MainThreadImportGuard(): heavy[{index}] must be a str, got {name!r}"
+                f"{where}: {what}[{index}] must be a str, got {name!r} "
+                f"({type(name).__name__}){after}"
             )
-        if not name or not all(part.isidentifier() for part in name.split(".")):
+        if not is_module_name(name):
             raise ValueError(
-                f"MainThreadImportGuard(): heavy[{index}] is not a dotted module name: {name!r}"
+                f"{where}: {what}[{index}] is not a dotted module name: {name!r}{after}"
             )
-    return tuple(dict.fromkeys(names))
+    return list(dict.fromkeys(entries))
+
+
+def heavy_root(name: str | None, heavy: Iterable[str]) -> str | None:
+    """The first of ``heavy`` that is ``name`` or a parent package of it, else None.
+
+    ``heavy_root("numpy.linalg", ["numpy"])`` is ``"numpy"``; ``"numpyx"`` matches nothing.
+    The guard and the static audit (``imwarmup.audit``) both match names with it.
+    """
+    if not name:
+        return None
+    for root in heavy:
+        if name == root or name.startswith(root + "."):
+            return root
+    return None
+
+
+def _validate_heavy(heavy: Iterable[str]) -> tuple[str, ...]:
+    names = check_module_names(heavy, where="MainThreadImportGuard()", what="heavy")
+    if not names:
+        raise ValueError("MainThreadImportGuard(): heavy is empty: the guard would never fire")
+    return tuple(names)
