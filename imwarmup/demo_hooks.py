@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from typing import IO
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from imwarmup.core.hooks import HookServer
+    from imwarmup.core.hooks.source import WarmupSource
 
 __all__ = ["start_hook_server_for_demo"]
 
 
-def start_hook_server_for_demo(controller: Any, port: int,
+def start_hook_server_for_demo(controller: WarmupSource, port: int,
                                port_file: str | os.PathLike[str] | None = None,
                                *, token: str | None = None,
                                stream: IO[str] | None = None) -> HookServer:

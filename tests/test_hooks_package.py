@@ -135,3 +135,22 @@ def test_the_hook_package_is_clean_under_mypy_strict():
          "imwarmup/core/hooks", "imwarmup/demo_hooks.py"],
         capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_takes_a_controller_for_the_server_and_refuses_anything_else(tmp_path):
+    snippet = tmp_path / "user_app.py"
+    snippet.write_text(
+        "from imwarmup import HookServer, WarmupController\n"
+        "from imwarmup.demo_hooks import start_hook_server_for_demo\n"
+        "server: HookServer = start_hook_server_for_demo(WarmupController(), 0)\n"
+        "HookServer(WarmupController(), token='t').start().stop()\n"
+        "HookServer('http://127.0.0.1:8765')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+         "--cache-dir", str(ROOT / ".mypy_cache"), str(snippet)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.count("error:") == 1, proc.stdout
+    assert ('user_app.py:5: error: Argument 1 to "HookServer" has incompatible type "str"; '
+            'expected "WarmupSource"') in proc.stdout

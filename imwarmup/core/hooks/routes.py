@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, NamedTuple, Union
 
+from .source import WarmupSource
+
 __all__ = ["MAX_WAIT_TIMEOUT", "Reply", "Wait", "ROUTES", "route", "wait_answer"]
 
 #: The longest ``warmup_wait`` a client may ask for, in seconds.
@@ -33,13 +35,13 @@ class Wait(NamedTuple):
     timeout: float
 
 
-Route = Callable[[Any, str, Query], Union[Reply, Wait]]
+Route = Callable[[WarmupSource, str, Query], Union[Reply, Wait]]
 
 
-def _no_query(answer: Callable[[Any], Any]) -> Route:
+def _no_query(answer: Callable[[WarmupSource], Any]) -> Route:
     """A route that takes no query parameters and answers ``answer(controller)`` with 200."""
 
-    def route(controller: Any, path: str, query: Query) -> Reply | Wait:
+    def route(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
         if query:
             return Reply(400, {"error": f"{path} takes no query parameters, got "
                                         f"{', '.join(sorted(query))}"})
@@ -48,7 +50,7 @@ def _no_query(answer: Callable[[Any], Any]) -> Route:
     return route
 
 
-def _warmup_wait(controller: Any, path: str, query: Query) -> Reply | Wait:
+def _warmup_wait(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
     unknown = sorted(set(query) - {"timeout"})
     if unknown:
         return Reply(400, {"error": f"unknown query parameter {unknown[0]!r}; "
@@ -80,7 +82,7 @@ ROUTES: dict[str, Route] = {
 }
 
 
-def route(controller: Any, path: str, query: Query) -> Reply | Wait:
+def route(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
     """What answers ``path`` with ``query``: its route's answer, or a 404 listing the endpoints.
 
     Raises:
@@ -93,7 +95,7 @@ def route(controller: Any, path: str, query: Query) -> Reply | Wait:
     return answer(controller, path, query)
 
 
-def wait_answer(controller: Any) -> Reply:
+def wait_answer(controller: WarmupSource) -> Reply:
     """The answer to a ``warmup_wait`` request: done or not, with the warmup status."""
     done = bool(controller.wait_for_warmup(0))
     return Reply(200, {"done": done, "status": controller.warmup_status()})

@@ -41,6 +41,7 @@ from .request import (
 )
 from .response import encode_response
 from .routes import Reply, Wait, route, wait_answer
+from .source import NEEDED, WarmupSource
 
 __all__ = ["HookServer"]
 
@@ -110,7 +111,7 @@ class HookServer:
 
     def __init__(
         self,
-        controller: Any,
+        controller: WarmupSource,
         host: str = "127.0.0.1",
         port: int = 0,
         token: str | None = None,
@@ -120,9 +121,7 @@ class HookServer:
         max_connections: int = 512,
         request_timeout: float = 5.0,
     ) -> None:
-        needed = ("warmup_status", "wait_for_warmup", "canaries", "io_pool_status",
-                  "on_warmup_complete", "add_listener", "service_pool")
-        missing = [name for name in needed if not callable(getattr(controller, name, None))]
+        missing = [name for name in NEEDED if not callable(getattr(controller, name, None))]
         if missing or not hasattr(controller, "profiler"):
             raise TypeError(
                 f"HookServer(): controller must be a WarmupController, got {controller!r} "
