@@ -38,6 +38,7 @@ The package, one concern a module:
 - ``routes``: the route table, the 404's endpoint list, the ``warmup_wait`` answer.
 - ``request`` / ``response``: parsing and screening a request; encoding an answer.
 - ``connection``: one client connection's state; ``auth``, ``addresses``: tokens, loopback.
+- ``source``: ``WarmupSource``, what the server needs from a controller (a ``Protocol``).
 
 Names load on first use: ``from imwarmup.core.hooks import HookClient`` does not import the
 server, ``selectors`` or ``socket``.
