@@ -43,7 +43,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from imwarmup.core.purity import DEFAULT_HEAVY, heavy_root, is_module_name
 
@@ -437,45 +437,40 @@ def run_audit(
             f"name importable from --path, or a .py file"
         )
 
-    # Breadth first from the entry over module-level imports: `parent` gives the shortest chain.
-    # Running `app.main` also runs the `app` package first, so the entry's parents are reachable.
-    parent: dict[str, tuple[str, ImportSite] | None] = {entry_name: None}
-    order: list[str] = []
-    queue = deque([entry_name])
-    violations: list[dict[str, Any]] = []
-    reported: set[tuple[str, str, int]] = set()
-    for name in _with_parents(entry_name)[:-1]:
-        try:
-            found_parent = project.module(name)
-        except _Unreachable as exc:
-            raise AuditError(
-                f"entry {entry_name} runs its package {name} first, but {exc}") from None
-        if found_parent is not None and name not in parent:
-            parent[name] = (entry_name, ImportSite(name, 0))
-            queue.append(name)
+    # Breadth first from the entry over module-level imports: `came_from` gives the shortest
+    # chain. Running `app.main` also runs the `app` package first, so the entry's parents are
+    # reachable (from the entry, before anything it imports).
+    edges: dict[str, list[tuple[ImportSite, str, str]]] = {}
 
-    def chain_to(name: str) -> list[str]:
-        chain = [name]
-        while parent.get(chain[-1]) is not None:
-            chain.append(parent[chain[-1]][0])  # type: ignore[index]
-        return chain[::-1]
-
-    while queue:  # a cycle meets an already-visited module and stops there
-        name = queue.popleft()
+    def imported_by(name: str) -> list[str]:
+        packages = []
+        for package in _with_parents(entry_name)[:-1] if name == entry_name else ():
+            try:
+                found_package = project.module(package)
+            except _Unreachable as exc:
+                raise AuditError(
+                    f"entry {entry_name} runs its package {package} first, but {exc}") from None
+            if found_package is not None:
+                packages.append(package)
         info = project.module(name)
         assert info is not None
-        order.append(name)
-        for site, target, kind in _edges(project, info, info.module_level):
-            if kind == "project":
-                if target not in parent:
-                    parent[target] = (name, site)
-                    queue.append(target)
-            elif (target, info.file, site.line) not in reported:
+        edges[name] = list(_edges(project, info, info.module_level))
+        return packages + [target for _site, target, kind in edges[name] if kind == "project"]
+
+    came_from = _breadth_first([entry_name], imported_by)
+    order = list(came_from)  # the order modules were reached in
+    violations: list[dict[str, Any]] = []
+    reported: set[tuple[str, str, int]] = set()
+    for name in order:
+        info = project.module(name)
+        assert info is not None
+        for site, target, kind in edges[name]:
+            if kind == "heavy" and (target, info.file, site.line) not in reported:
                 reported.add((target, info.file, site.line))
                 violations.append({
                     "kind": "import-time",
                     "module": target,
-                    "chain": chain_to(name) + [target],
+                    "chain": _path(came_from, name)[::-1] + [target],
                     "file": info.file,
                     "line": site.line,
                     "function": None,
@@ -517,7 +512,7 @@ class _NearestHeavy:
 
     One backward breadth-first search per heavy name over the import-time graph answers every
     module at once, where a forward search from each function-body import walked the same graph
-    again and again (pandas: 33.9 s of a 35 s audit).
+    again and again (pandas: 33.9 s of a 35 s audit). Both searches are ``_breadth_first``.
 
     Args:
         project: the project.
@@ -528,32 +523,28 @@ class _NearestHeavy:
         self._project = project
         importers: dict[str, list[str]] = {}  # project module -> the modules importing it
         self._direct: dict[str, dict[str, int]] = {}  # module -> heavy name -> first line
-        queue = deque(dict.fromkeys(starts))
-        seen = set(queue)
-        while queue:  # every module reachable at import time from a start
-            name = queue.popleft()
+
+        def imported_by(name: str) -> list[str]:
             info = project.module(name)
             assert info is not None
             direct = self._direct.setdefault(name, {})
+            targets = []
             for site, target, kind in _edges(project, info, info.module_level):
                 if kind == "heavy":
                     direct.setdefault(target, site.line)
                 else:
                     importers.setdefault(target, []).append(name)
-                    if target not in seen:
-                        seen.add(target)
-                        queue.append(target)
-        self._next: dict[str, dict[str, str | None]] = {}  # heavy -> module -> next module
-        for heavy in project.heavy:
-            hop: dict[str, str | None] = {n: None for n, d in self._direct.items() if heavy in d}
-            queue = deque(hop)
-            while queue:
-                name = queue.popleft()
-                for importer in importers.get(name, ()):
-                    if importer not in hop:
-                        hop[importer] = name
-                        queue.append(importer)
-            self._next[heavy] = hop
+                    targets.append(target)
+            return targets
+
+        _breadth_first(starts, imported_by)  # every module reachable at import time
+        # heavy -> module -> the next module on its shortest way to the heavy import (None: it
+        # imports the heavy module itself)
+        self._next: dict[str, dict[str, str | None]] = {
+            heavy: _breadth_first([n for n, d in self._direct.items() if heavy in d],
+                                  lambda name: importers.get(name, ()))
+            for heavy in project.heavy
+        }
 
     def hits(self, start: str) -> list[tuple[list[str], str, int]]:
         """(chain from ``start`` to the heavy name, file, line of that import), per heavy name."""
@@ -561,13 +552,41 @@ class _NearestHeavy:
         for heavy, hop in self._next.items():
             if start not in hop:
                 continue
-            chain = [start]
-            while hop[chain[-1]] is not None:
-                chain.append(hop[chain[-1]])  # type: ignore[arg-type]
+            chain = _path(hop, start)
             last = self._project.module(chain[-1])
             assert last is not None
             found.append((chain + [heavy], last.file, self._direct[chain[-1]][heavy]))
         return found
+
+
+def _breadth_first(
+    starts: Iterable[str], step: Callable[[str], Iterable[str]]
+) -> dict[str, str | None]:
+    """The audit's one graph search: breadth first from ``starts``, ``step(node)`` giving the
+    nodes a node leads to (called once per node reached, in the order reached).
+
+    Returns:
+        Every node reached, in the order reached, mapped to the node it was first reached from
+        (None for a start): ``_path`` walks that back to a start along a shortest way. A cycle
+        meets a node already reached and stops there.
+    """
+    came_from: dict[str, str | None] = dict.fromkeys(starts)
+    queue = deque(came_from)
+    while queue:
+        node = queue.popleft()
+        for following in step(node):
+            if following not in came_from:
+                came_from[following] = node
+                queue.append(following)
+    return came_from
+
+
+def _path(came_from: dict[str, str | None], node: str) -> list[str]:
+    """``node``, the node it was reached from, and so on back to a start."""
+    path = [node]
+    while came_from[path[-1]] is not None:
+        path.append(came_from[path[-1]])  # type: ignore[arg-type]
+    return path
 
 
 def _entry_name(entry: str, roots: list[str]) -> str:

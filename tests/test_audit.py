@@ -329,3 +329,13 @@ def test_a_broken_symlink_for_the_entrys_package_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert (f"entry app.main runs its package app first, but {tmp_path}/app/__init__.py is a "
             f"broken symlink") in err
+
+
+def test_the_one_graph_search_goes_breadth_first_and_stops_at_cycles():
+    from imwarmup.audit import _breadth_first, _path
+
+    graph = {"a": ["b", "c"], "b": ["d", "a"], "c": ["d"], "d": ["b"]}
+    came_from = _breadth_first(["a"], lambda node: graph[node])
+    assert list(came_from) == ["a", "b", "c", "d"]  # the order reached
+    assert _path(came_from, "d") == ["d", "b", "a"]  # a shortest way back to the start
+    assert _breadth_first(["x", "x"], lambda node: []) == {"x": None}
