@@ -26,6 +26,7 @@ from modgen import HANG, Gen, gen  # noqa: F401 - shared generated modules and t
 from imwarmup import WarmupManager, make_io_pool
 from imwarmup.core.manager import CANARY_FIELDS
 from imwarmup.core.report import format_text_report
+from imwarmup.testing import MockClock  # a clock that only moves when the test sets it
 
 WAIT = 5.0  # bound on every wait in a passing test
 
@@ -103,19 +104,6 @@ class ManualExecutor(Executor):
         thread = self.start(index, thread_name)
         thread.join(WAIT)
         assert not thread.is_alive()
-
-
-class MockClock:
-    """A clock that only moves when the test sets it (Textual's ``MockClock``)."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def set_time(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def quiet(pool, **kwargs) -> WarmupManager:

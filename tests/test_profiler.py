@@ -16,17 +16,7 @@ import pytest
 
 from imwarmup import StartupProfiler
 from imwarmup.core.profiler import format_duration
-
-
-class MockClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def set_time(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from imwarmup.testing import MockClock
 
 
 @pytest.fixture
@@ -275,7 +265,7 @@ def test_format_report_marks_a_running_phase(profiler, clock):
 
 
 def test_format_report_on_an_empty_profiler():
-    text = StartupProfiler(clock=MockClock()).format_report()
+    text = StartupProfiler(clock=MockClock(100.0)).format_report()
     assert "Critical path: 0.0 µs" in text and "Total: 0.0 µs" in text
 
 
@@ -310,3 +300,14 @@ def test_an_exception_whose_str_raises_is_still_recorded(profiler, clock):
             raise Unprintable()
     assert phases_by_name(profiler)["plugins"]["error"] == (
         "Unprintable: (its message could not be read)")
+
+
+def test_engine_tests_take_their_mock_clock_from_imwarmup_testing():
+    from imwarmup.testing import FrozenClock
+
+    clock = MockClock(100.0)
+    assert MockClock is FrozenClock
+    clock.set_time(100.25)
+    assert clock() == clock() == 100.25  # reading it never moves it
+    clock.advance(0.5)
+    assert clock() == 100.75

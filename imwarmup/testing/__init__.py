@@ -18,6 +18,6 @@ Nothing here imports imgui_bundle or numpy at import time.
 
 from __future__ import annotations
 
-from .scripted import FrozenClock, PlannedCanary, ScriptedSource, StepClock, plan
+from .scripted import FrozenClock, MockClock, PlannedCanary, ScriptedSource, StepClock, plan
 
-__all__ = ["FrozenClock", "PlannedCanary", "ScriptedSource", "StepClock", "plan"]
+__all__ = ["FrozenClock", "MockClock", "PlannedCanary", "ScriptedSource", "StepClock", "plan"]

@@ -11,13 +11,20 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-__all__ = ["FrozenClock", "StepClock", "PlannedCanary", "plan", "ScriptedSource", "ScriptedProfiler"]
+__all__ = [
+    "FrozenClock", "MockClock", "StepClock", "PlannedCanary", "plan", "ScriptedSource",
+    "ScriptedProfiler",
+]
 
 ORIGIN = 1_700_000_000.0  # a fixed wall-clock origin: screenshots do not depend on today
 
 
 class FrozenClock:
-    """A clock that returns ``now`` until a test sets it (``clock.set(t)``)."""
+    """A clock that returns ``now`` until a test sets it (``clock.set_time(t)``, Textual's
+    ``MockClock`` name; ``set`` is the same) or moves it (``advance(seconds)``).
+
+    ``MockClock`` is this class: engine tests call it that.
+    """
 
     def __init__(self, now: float = ORIGIN) -> None:
         self.now = float(now)
@@ -25,11 +32,16 @@ class FrozenClock:
     def __call__(self) -> float:
         return self.now
 
-    def set(self, now: float) -> None:
+    def set_time(self, now: float) -> None:
         self.now = float(now)
+
+    set = set_time
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+MockClock = FrozenClock
 
 
 class StepClock(FrozenClock):
