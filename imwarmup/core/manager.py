@@ -651,6 +651,8 @@ class WarmupManager:
             # keeps the whole text.
             error = short_error(record.error)
             return f"[warmup {record.canary_id}] FAILED {where}: {error}{main}"
+        # Always ms with one decimal, not profiler.format_duration (the one formatter for what
+        # people read in the report and the GUI): a log line is grepped and parsed by scripts.
         elapsed = record.elapsed_ms or 0.0
         return f"[warmup {record.canary_id}] {where}: {elapsed:.1f}ms{main}"
 
