@@ -1,7 +1,7 @@
 """The package faces' lazy attributes (STYLE.md 1): a name loads its submodule on first use.
 
-``import imwarmup`` stays under a millisecond because ``concurrent.futures``, ``http.server``,
-imgui_bundle and numpy load only when a name that needs them is first touched.
+``import imwarmup`` stays under a few milliseconds because ``concurrent.futures``, the hook
+server's sockets, imgui_bundle and numpy load only when a name that needs them is first touched.
 """
 
 from __future__ import annotations
@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import importlib
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
-def lazy_getattr(package: str, table: dict[str, str], namespace: dict) -> "Callable[[str], object]":
+
+def lazy_getattr(package: str, table: dict[str, str],
+                 namespace: "dict[str, Any]") -> "Callable[[str], object]":
     """A module ``__getattr__`` for ``package``: ``table`` maps a public name to the submodule
     (relative to ``package``) that defines it. A loaded name is cached in ``namespace`` (the
     package's ``globals()``), so the next lookup is a plain attribute.
