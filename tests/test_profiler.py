@@ -311,3 +311,15 @@ def test_engine_tests_take_their_mock_clock_from_imwarmup_testing():
     assert clock() == clock() == 100.25  # reading it never moves it
     clock.advance(0.5)
     assert clock() == 100.75
+
+
+def test_one_duration_formatter_with_the_tables_preset():
+    from imwarmup.core.profiler import format_duration
+    from imwarmup.widgets.canary_rows import fmt_ms
+
+    assert [format_duration(v) for v in (None, 0.0042, 20.5, 2500.0)] == [
+        "—", "4.2 µs", "20.5 ms", "2.50 s"]
+    # The table's columns are in ms: ms up to 10 s, no µs, "-" when missing.
+    assert [fmt_ms(v) for v in (None, 0.0042, 2500.0, 12_345.0)] == [
+        "-", "0.0 ms", "2500.0 ms", "12.35 s"]
+    assert fmt_ms(2500.0) == format_duration(2500.0, seconds_from=10_000.0, microseconds=False)

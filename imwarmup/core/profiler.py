@@ -25,15 +25,24 @@ from typing import Any, Callable, Iterator
 __all__ = ["StartupProfiler", "format_duration"]
 
 
-def format_duration(ms: float | None) -> str:
-    """``0.0042`` -> ``"4.2 µs"``, ``20.5`` -> ``"20.5 ms"``, ``2500`` -> ``"2.50 s"``."""
+def format_duration(ms: float | None, *, seconds_from: float = 1000.0, microseconds: bool = True,
+                    missing: str = "—") -> str:
+    """The one duration formatter: ``0.0042`` -> ``"4.2 µs"``, ``20.5`` -> ``"20.5 ms"``,
+    ``2500`` -> ``"2.50 s"``.
+
+    Args:
+        ms: the duration in milliseconds, or None (shown as ``missing``).
+        seconds_from: at and above this many ms, show seconds.
+        microseconds: below 1 ms, show µs (False: keep ms, as a ms column does).
+        missing: the text for None.
+    """
     if ms is None:
-        return "—"
-    if ms < 1.0:
+        return missing
+    if abs(ms) >= seconds_from:
+        return f"{ms / 1000.0:.2f} s"
+    if microseconds and ms < 1.0:
         return f"{ms * 1000.0:.1f} µs"
-    if ms < 1000.0:
-        return f"{ms:.1f} ms"
-    return f"{ms / 1000.0:.2f} s"
+    return f"{ms:.1f} ms"
 
 
 class StartupProfiler:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from ..core.errors import short_error
+from ..core.profiler import format_duration
 
 __all__ = [
     "COLUMNS",
@@ -42,12 +43,11 @@ def display_status(record: dict[str, Any]) -> str:
 
 
 def fmt_ms(ms: float | None) -> str:
-    """``12.3 ms`` below 10 s, ``12.35 s`` above; ``-`` for None (never started, never ended)."""
-    if ms is None:
-        return "-"
-    if abs(ms) >= 10_000.0:
-        return f"{ms / 1000.0:.2f} s"
-    return f"{ms:.1f} ms"
+    """``12.3 ms`` below 10 s, ``12.35 s`` above; ``-`` for None (never started, never ended).
+
+    ``format_duration`` with the table's preset: its columns are in ms, so ms until 10 s, and no
+    µs (0.0 ms reads as "already imported")."""
+    return format_duration(ms, seconds_from=10_000.0, microseconds=False, missing="-")
 
 
 def first_submit(canaries: Iterable[dict[str, Any]]) -> float | None:
