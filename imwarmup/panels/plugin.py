@@ -242,8 +242,9 @@ class DiagnosticsPlugin:
         (status segment, on the line after the host's items), ``callbacks.post_render_dockable_
         windows`` (palette, then toasts, last in the frame), ``callbacks.pre_new_frame`` and
         ``enqueue_post_init`` (re-chain anything the host assigned after ``install()``, then give
-        ``pre_new_frame`` back), ``enqueue_before_exit`` (free the plugin's implot context, if it
-        made one). Appended to every layout: a dockable window "Warmup diagnostics", hidden
+        ``pre_new_frame`` back: the host's own, or hello_imgui's C++ ``empty_void_function`` when
+        it had none), ``enqueue_before_exit`` (forget the run's params, free the plugin's implot
+        context if it made one). Appended to every layout: a dockable window "Warmup diagnostics", hidden
         until opened, listed in the View menu, not reopened by itself on the next run. Turned
         on: ``imgui_window_params.show_status_bar``. See ``panels/hello_imgui_host.py``.
 
