@@ -226,7 +226,6 @@ def test_summary_numbers_and_text():
     assert s.wall_ms == pytest.approx(2000.0)          # something still runs: up to now
     expected = 0.89 + 0.29 + 0.48 + 0.53 + 1.95 + 1.40 + 0.45 + 0.68
     assert s.sum_ms == pytest.approx(expected * 1000.0)
-    assert s.speedup == pytest.approx(expected / 2.0)
     assert (s.slowest, s.slowest_ms) == ("asyncio", pytest.approx(1950.0))
     assert s.line().startswith("10 modules, 4 completed, 1 failed, 2 cancelled")
     f = summarize([c for c in every_state() if c["status"] != "running"], NOW + 100)
@@ -237,7 +236,7 @@ def test_summary_numbers_and_text():
 def test_empty_model():
     m = model_of([])
     assert m.lanes == [] and len(m) == 0
-    assert summarize([], NOW).modules == 0 and summarize([], NOW).speedup == 0.0
+    assert summarize([], NOW).modules == 0 and summarize([], NOW).sum_ms == 0.0
     assert m.view(0.0, 1.0, 100.0).lanes == []
 
 

@@ -22,8 +22,7 @@ class WarmupSummary:
     running: int          # importing now
     queued: int           # submitted, waiting for a worker
     wall_ms: float        # first submit -> last end (or now while running)
-    sum_ms: float         # sum of per-module elapsed
-    speedup: float        # sum / wall: how much the pool overlapped imports
+    sum_ms: float         # sum of per-module elapsed (counts time waiting for the GIL and locks)
     slowest: str | None
     slowest_ms: float
     main_thread: int      # canaries that ran on the main thread
@@ -41,9 +40,9 @@ class WarmupSummary:
         if self.running or self.queued:
             parts.append(f"{self.running} running, {self.queued} queued")
         text = ", ".join(parts)
-        text += f" | wall {format_duration(self.wall_ms)}, sum {format_duration(self.sum_ms)}"
-        if self.wall_ms > 0:
-            text += f", speed-up {self.speedup:.1f}x"
+        # No "speed-up" from the sum of elapsed: a worker's elapsed is mostly waiting for the
+        # interpreter lock, so sum / wall reads as a gain that is not there.
+        text += f" | wall {format_duration(self.wall_ms)}"
         if self.slowest:
             text += f" | slowest {self.slowest} ({format_duration(self.slowest_ms)})"
         return text
@@ -91,7 +90,7 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummar
     wall = max(wall, 0.0)
     return WarmupSummary(
         modules=n, completed=completed, failed=failed, cancelled=cancelled, running=running,
-        queued=queued, wall_ms=wall, sum_ms=total, speedup=(total / wall) if wall > 0 else 0.0,
+        queued=queued, wall_ms=wall, sum_ms=total,
         slowest=slowest, slowest_ms=max(slowest_ms, 0.0), main_thread=main, retried=retried,
     )
 
