@@ -35,6 +35,7 @@ def test_nothing_fits_below_the_dot():
     (st(completed=["a", "b"]), "Ready"),
     (st(completed=["a"], failed=["b", "c"]), "2 failed"),
     (st(), "Idle"),
+    ({"pending": [], "completed": ["a"], "failed": [], "cancelled": ["b", "c"]}, "2 cancelled"),
 ])
 def test_short_text_keeps_the_count_or_the_verdict(status, text):
     assert short_text(status_line(status)) == text

@@ -82,7 +82,8 @@ def short_text(line: StatusLine) -> str:
     if line.state == "failed":
         return f"{line.failed} failed"
     if line.state == "ready":
-        return "Ready"
+        # Not "Ready" when some modules were never imported: the short text keeps that too.
+        return f"{line.cancelled} cancelled" if line.cancelled else "Ready"
     if line.state == "error":
         return "Error"
     return "Idle"
