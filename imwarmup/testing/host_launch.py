@@ -119,6 +119,7 @@ class Result:
         }
         self._lock = threading.Lock()
         self._t0 = time.monotonic()
+        self.watchdog_pool: Any = None  # the pool the watchdog runs on (see _watchdog)
 
     def error(self, where: str, exc: BaseException | str) -> None:
         text = exc if isinstance(exc, str) else "".join(traceback.format_exception(exc))
@@ -859,7 +860,12 @@ def _watchdog(result: Result, driver: Driver, timeout: float) -> None:
         sys.stderr.flush()
         os._exit(4)
 
-    threading.Thread(target=watch, name="host-launch-watchdog", daemon=True).start()
+    # On a pool of the project's own (daemon workers, never holding the exit), like any
+    # background work in the package; the result keeps it for the run.
+    from ..core.pool import make_io_pool
+
+    result.watchdog_pool = make_io_pool(1, "host-launch-watchdog")
+    result.watchdog_pool.submit(watch)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
