@@ -91,10 +91,14 @@ def health_within(port: int, seconds: float) -> bool:
 
 
 def refused(port: int) -> bool:
+    """True once nothing listens on ``port``. A connection the kernel queued just as the server
+    closed its listening socket is reset instead: not closed yet, ask again."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:
+        return False
     return False
 
 
