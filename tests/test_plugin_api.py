@@ -67,3 +67,10 @@ def test_repr_says_where_it_is_and_what_it_shows():
     plugin.show_debug_window()
     plugin.install(hello_imgui.RunnerParams())
     assert repr(plugin).endswith("installed, status 'Warmup idle', diagnostics window open>")
+
+
+def test_the_palette_forgets_the_runs_io_when_the_run_ends():
+    palette = CommandPalette([], mode="own")
+    palette._io, palette._focus_before, palette.is_open = object(), 7, True
+    palette.forget_run()
+    assert (palette._io, palette._focus_before, palette.is_open) == (None, None, False)

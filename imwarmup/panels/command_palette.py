@@ -98,6 +98,13 @@ class CommandPalette:
         if self._ensure_context() and not self.in_host_palette:
             self.is_open = True
 
+    def forget_run(self) -> None:
+        """The app's run ended (its ImGui context is going): drop what pointed into it, so a
+        second run in the same process never reads the first run's io."""
+        self._io = None
+        self._focus_before = None
+        self.is_open = False
+
     def attach(self) -> None:
         """Look for a host palette once the app runs (its first frame): in ``"auto"`` mode our
         commands join it and our shortcut stays off. Makes no context of our own."""

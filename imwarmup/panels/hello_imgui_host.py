@@ -267,6 +267,8 @@ class HelloImguiHost:
         """``before_exit``: forget the run's references, free the plugin's implot context."""
         self._window_params = None
         self._plugin.debug_window.implot.destroy()
+        if self._plugin.palette is not None:
+            self._plugin.palette.forget_run()
 
     def _start_of_run(self) -> None:
         """Once, before the first frame (``pre_new_frame``), after hello_imgui loaded its ini."""
