@@ -94,3 +94,23 @@ def gen(tmp_path):
     sys.path_importer_cache.pop(str(tmp_path), None)
     for name in g.names + [gate.__name__ for gate in g.gates]:
         sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def controllers(gen):
+    """``controllers(...)`` makes a quiet WarmupController; after the test the gates are
+    released and every controller must shut down (all its workers ended) within ``HANG``."""
+    from imwarmup import WarmupController
+
+    made = []
+
+    def make(modules=(), **kwargs):
+        kwargs.setdefault("log_to_stderr", False)
+        controller = WarmupController(modules, **kwargs)
+        made.append(controller)
+        return controller
+
+    yield make
+    gen.release_all()
+    for controller in made:
+        assert controller.shutdown(wait=True, timeout=HANG) is True

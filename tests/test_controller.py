@@ -10,30 +10,13 @@ import uuid
 from concurrent.futures import Future
 
 import pytest
-from modgen import HANG, Gen, gen  # noqa: F401 - shared generated modules and the gen fixture
+from modgen import HANG, Gen, controllers, gen  # noqa: F401 - shared modules and the gen/controllers fixtures
 
 from imwarmup import NotWarmedError, StartupProfiler, WarmupController
 from imwarmup.core.report import format_text_report
 from imwarmup.widgets.status_line import status_line
 
 WAIT = 5.0
-
-
-@pytest.fixture
-def controllers(gen):
-    """``controllers(...)`` makes a quiet controller; gates are released and all shut down after."""
-    made = []
-
-    def make(modules=(), **kwargs):
-        kwargs.setdefault("log_to_stderr", False)
-        controller = WarmupController(modules, **kwargs)
-        made.append(controller)
-        return controller
-
-    yield make
-    gen.release_all()
-    for controller in made:
-        controller.shutdown(wait=True)
 
 
 def pool_threads(prefix: str = "controller-io") -> list[str]:

@@ -22,7 +22,7 @@ import weakref
 from pathlib import Path
 
 import pytest
-from modgen import Gen, gen  # noqa: F401 - shared generated modules and the gen fixture
+from modgen import Gen, controllers, gen  # noqa: F401 - shared modules and the gen/controllers fixtures
 
 from imwarmup import WarmupController
 
@@ -188,23 +188,6 @@ def test_a_quiet_controller_abandons_without_a_line(tmp_path):
 
 
 # ---------------------------------------------------------------------- shutdown, in process
-@pytest.fixture
-def controllers(gen):
-    """``controllers(...)`` makes a quiet controller; gates are released and all shut down after."""
-    made = []
-
-    def make(modules=(), **kwargs):
-        kwargs.setdefault("log_to_stderr", False)
-        controller = WarmupController(modules, **kwargs)
-        made.append(controller)
-        return controller
-
-    yield make
-    gen.release_all()
-    for controller in made:
-        assert controller.shutdown(wait=True, timeout=WAIT) is True
-
-
 def test_shutdown_without_wait_returns_at_once_while_an_import_blocks(gen, controllers):
     gate = gen.gate()
     slow = gen.blocking(gate)

@@ -16,7 +16,7 @@ import pytest
 from imwarmup.core.controller import WarmupController
 from imwarmup.core.hooks import HookClient, HookServer
 
-from test_hooks import gates, wait_until  # noqa: F401 - gates is a fixture
+from test_hooks import controller, gates, server, wait_until  # noqa: F401 - fixtures
 
 SLOW_HEAD = b"GET /api/health HTTP/1.0\r\nX: "  # a head that never ends: what slowloris sends
 
@@ -31,19 +31,6 @@ def enough_file_descriptors():
     yield
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-@pytest.fixture
-def controller():
-    c = WarmupController(log_to_stderr=False)
-    yield c
-    c.shutdown(wait=True)
-
-
-@pytest.fixture
-def server(controller):
-    with HookServer(controller) as s:
-        yield s
 
 
 def exchange(port: int, data: bytes, *, timeout: float = 5.0, half_close: bool = False) -> bytes:
