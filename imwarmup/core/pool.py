@@ -236,6 +236,7 @@ class IOPool(Executor):
 
     def _start_worker_locked(self) -> None:
         name = f"{self._prefix}-{len(self._threads)}"
+        # The one place in the package that makes a thread: everything else runs on a pool.
         thread = threading.Thread(
             target=_work, args=(self._state, self._nice), name=name, daemon=True
         )
