@@ -21,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .controller import WarmupController as WarmupController
     from .errors import NotWarmedError as NotWarmedError
+    from .frames import FrameLog as FrameLog
     from .hooks import HookClient as HookClient
     from .hooks import HookConnectionError as HookConnectionError
     from .hooks import HookError as HookError
@@ -45,6 +46,7 @@ _LAZY = {
     "StartupProfiler": "profiler",
     "format_duration": "profiler",
     "NotWarmedError": "errors",
+    "FrameLog": "frames",
     "HookServer": "hooks",
     "HookClient": "hooks",
     "HookError": "hooks",

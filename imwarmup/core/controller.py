@@ -22,6 +22,7 @@ import weakref
 from typing import Any, Callable, Iterable
 
 from .errors import NotWarmedError
+from .frames import FrameLog
 from .manager import WarmupManager, _counts, validate_modules
 from .pool import IOPool, job_name, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
@@ -70,6 +71,8 @@ class WarmupController:
         self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix, nice=worker_nice)
         self._clock = clock
         self.profiler = StartupProfiler(clock=clock)
+        # Frame starts, marked by the GUI (DiagnosticsPlugin) on the canaries' clock.
+        self.frames = FrameLog(clock=clock)
         self.manager = WarmupManager(self._pool, log_to_stderr=log_to_stderr, clock=clock)
         self._log = bool(log_to_stderr)
         self.manager.add_listener(self._record_phase)
