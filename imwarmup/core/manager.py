@@ -103,6 +103,10 @@ class _Canary:
     start_ts: float | None = None
     end_ts: float | None = None
     elapsed_ms: float | None = None
+    # The importing thread's CPU time (time.thread_time()) over the same span, retry included:
+    # elapsed_ms - cpu_ms is time spent waiting (the GIL, a module lock another worker holds,
+    # I/O, sleeps). None until the canary ends, and for a canary that never started.
+    cpu_ms: float | None = None
     status: str = "running"  # running (queued or importing) | completed | failed | cancelled
     error: str | None = None
     main_thread: bool = False
@@ -177,7 +181,10 @@ class WarmupManager:
 
     A canary record has the fields in ``CANARY_FIELDS``; ``error`` is the whole error text (the
     log line shows its first 300 characters) and ``retried`` is None, or the first attempt's
-    error and the imports that were in flight when an import was retried.
+    error and the imports that were in flight when an import was retried. ``cpu_ms`` is the
+    importing thread's CPU time (``time.thread_time()``) over the import, beside its wall time
+    ``elapsed_ms``: the difference is time the import spent waiting (the GIL, a module lock
+    another worker holds, I/O).
     """
 
     def __init__(
@@ -290,6 +297,7 @@ class WarmupManager:
             self._importing[cid] = (record, overlap)
             self._revision += 1
         self._notify_listeners(record)
+        cpu_start = time.thread_time()
         error = None
         retryable = False  # the failure may be another import's doing: see _may_be_concurrency
         try:
@@ -313,7 +321,8 @@ class WarmupManager:
                 self._changed.notify_all()  # a retry may be waiting for this import to end
         if retry:
             error = self._retry(round_, record, error)
-        self._finish(round_, record, error, self._clock())
+        cpu_ms = (time.thread_time() - cpu_start) * 1000.0
+        self._finish(round_, record, error, self._clock(), cpu_ms=cpu_ms)
 
     def _wait_locked(self, ready: Callable[[], bool], round_: _Round, record: _Canary) -> None:
         """With the lock held: wait until ``ready()``, the canary is cancelled, or
@@ -389,7 +398,7 @@ class WarmupManager:
 
     def _finish(
         self, round_: _Round, record: _Canary, error: str | None, end: float,
-        *, scheduled: bool = True,
+        *, scheduled: bool = True, cpu_ms: float | None = None,
     ) -> None:
         """End ``record`` (``error`` None: completed), report it (log line, listeners), then
         settle it; the last canary of the round reports the round's end too. ``scheduled``
@@ -400,6 +409,7 @@ class WarmupManager:
             if not scheduled:
                 record.thread_name = record.thread_name or "(not scheduled)"
             record.finish("failed" if error else "completed", end, error)
+            record.cpu_ms = cpu_ms
             self._reporting += 1
             self._revision += 1
             line = self._format_line(record) if self._log else None
