@@ -8,6 +8,7 @@ diagnostics plugin installed in three lines (see ``run_window``).
     python -m imwarmup --demo-failures         # adds slow and failing modules: every state shows
     python -m imwarmup text                    # no window: warm, then print the canary table
     python -m imwarmup --screenshot out.png --exit-after 3   # headless: save the last frame
+    python -m imwarmup history | compare       # start-up history (see imwarmup/core/history_cli.py)
 
 It doubles as the test suite's fixture app.
 """
@@ -342,6 +343,11 @@ def _remove_layout_file(runner_params: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["history"], ["compare"]):  # start-up history, for people and CI
+        from imwarmup.core.history_cli import main as history_main
+
+        return history_main(argv)
     args = parse_args(argv)
     if args.mode == "text":
         return run_text(args)

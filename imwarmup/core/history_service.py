@@ -1,0 +1,152 @@
+"""The controller's start-up history service: reads the previous runs when warmup starts and
+appends this run when the round ends, both on its own service pool (``controller-history-0``),
+never on the GUI thread or a warmup worker. See ``history.py`` for the file.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import warnings
+from typing import TYPE_CHECKING, Any, Callable
+
+from .history import HistoryFile, HistoryWarning, make_record, usual_times
+
+if TYPE_CHECKING:
+    from .controller import WarmupController
+
+__all__ = ["HistoryService"]
+
+
+class HistoryService:
+    """Owned by a ``WarmupController`` whose history is on (``controller.history``).
+
+    Everything it hands out is a copy taken under its lock; until the previous runs are read,
+    ``runs()`` is empty and ``usual()`` knows no module.
+    """
+
+    def __init__(self, path: str, app: str, write: Callable[[str], None] | None = None) -> None:
+        self.file = HistoryFile(path)
+        self.app = app
+        self._write_line = write or _stderr
+        self._lock = threading.Lock()
+        self._runs: list[dict[str, Any]] = []
+        self._usual: dict[str, float] = {}
+        self._loaded = threading.Event()
+        self._saved = threading.Event()
+        self._saved.set()           # nothing to save until a round is under way
+        self._pool: Any = None
+        self._error: str | None = None
+        self._last: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"HistoryService({self.file.path!r}, runs={len(self._runs)})"
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+    # ----------------------------------------------------------------------- lifecycle
+    def start(self, controller: "WarmupController") -> None:
+        """At ``controller.start()``: read the previous runs, and save this one at round end."""
+        self._pool = controller.service_pool("history")
+        self._saved.clear()
+        self._pool.submit(self._load)
+        controller.manager.on_complete(lambda _status: self._round_ended(controller))
+
+    def _load(self) -> None:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", HistoryWarning)
+                runs = self.file.read()
+            for w in caught[:1]:
+                self._write_line(f"[imwarmup] history: {w.message}")
+        except Exception as exc:  # noqa: BLE001 - the history must never break the app
+            runs = []
+            self._write_line(f"[imwarmup] history: cannot read {self.path}: {exc}")
+        usual = usual_times(runs)
+        with self._lock:
+            self._runs = runs + self._runs  # a round that ended first stays last
+            self._usual = usual
+        self._loaded.set()
+
+    def _round_ended(self, controller: "WarmupController") -> None:
+        # On the worker that finished the round: build nothing here, hand it to the service.
+        try:
+            self._pool.submit(self._save, controller)
+        except RuntimeError:  # the controller is shutting down: its pools take no more jobs
+            self._saved.set()
+
+    def _save(self, controller: "WarmupController") -> None:
+        try:
+            self._loaded.wait(5.0)  # the read was queued first on this one-worker pool
+            record = make_record(
+                controller.canaries(), app=self.app, profile=controller.profiler.report(),
+                frames=_frame_stats(controller), trees=_trees(controller),
+            )
+            with self._lock:
+                self._runs.append(record)
+                self._last = record
+            self.file.append(record)
+        except Exception as exc:  # noqa: BLE001 - an unwritable folder or a full disk: one line
+            self._error = f"{type(exc).__name__}: {exc}"
+            self._write_line(f"[imwarmup] history: not saved to {self.path}: {self._error}")
+        finally:
+            self._saved.set()
+
+    def wait_saved(self, timeout: float | None) -> bool:
+        """Wait until this round's record is written (or failed to be); True when it is."""
+        return self._saved.wait(timeout)
+
+    # ----------------------------------------------------------------------------- reads
+    def runs(self) -> list[dict[str, Any]]:
+        """Previous runs and, once saved, this one: oldest first (copies of the list)."""
+        with self._lock:
+            return list(self._runs)
+
+    def usual(self) -> dict[str, float]:
+        """Per module: the median elapsed ms of its last 5 completed imports before this run."""
+        with self._lock:
+            return dict(self._usual)
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded.is_set()
+
+    @property
+    def error(self) -> str | None:
+        """Why the last save failed, or None."""
+        return self._error
+
+
+def _frame_stats(controller: Any) -> dict[str, Any] | None:
+    frames = getattr(controller, "frames", None)
+    if frames is None:
+        return None
+    canaries = controller.canaries()
+    starts = [c["submit_ts"] for c in canaries if c.get("submit_ts") is not None]
+    ends = [c["end_ts"] for c in canaries if c.get("end_ts") is not None]
+    if not starts or not ends:
+        return None
+    try:
+        stats = frames.stats(min(starts), max(ends))
+    except Exception:  # noqa: BLE001 - a figure we can do without
+        return None
+    return dict(stats) if stats else None
+
+
+def _trees(controller: Any) -> dict[int, list[dict[str, Any]]] | None:
+    trees = getattr(controller, "import_trees", None)
+    if trees is None:
+        return None
+    try:
+        return trees() or None
+    except Exception:  # noqa: BLE001 - a figure we can do without
+        return None
+
+
+def _stderr(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+    except Exception:  # noqa: BLE001 - a closed stderr at exit
+        pass
