@@ -32,13 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pytest
 
 from imwarmup.core.hooks import HookClient
 
-__all__ = ["launch_app", "LiveAppError", "live_app", "live_app_command", "live_app_timeout"]
+__all__ = ["launch_app", "LiveAppError", "live_app", "live_app_command", "live_app_timeout",
+           "assert_warmup_budget", "warmup_budget"]
 
 _TERMINATE_GRACE_SECONDS = 5.0
 
@@ -189,3 +190,101 @@ def live_app(live_app_command: list[str], live_app_timeout: float, tmp_path) -> 
     workdir.mkdir(exist_ok=True)
     with launch_app(live_app_command, timeout=live_app_timeout, workdir=workdir) as client:
         yield client
+
+
+# ------------------------------------------------------------------------------ budgets
+def assert_warmup_budget(
+    app: Any,
+    *,
+    total_s: float | None = None,
+    module_s: float | Mapping[str, float] | None = None,
+    wait_s: float = 60.0,
+) -> None:
+    """Assert the app's warmup fits its budget; the message names every offender.
+
+    ``app`` is what ``live_app`` yields (a ``HookClient``) or a ``WarmupController``: anything
+    with ``wait_for_warmup(timeout)`` and ``canaries()``. Quick start::
+
+        def test_startup_budget(live_app):
+            assert_warmup_budget(live_app, total_s=5.0, module_s={"pandas": 2.0, "*": 1.0})
+
+    Args:
+        total_s: the whole round, first submit to last import done, in seconds.
+        module_s: each module's import (its canary's wall time), in seconds: one number for all,
+            or per module with ``"*"`` for the others (a module not named and no ``"*"``: no limit).
+        wait_s: how long to wait for the warmup to finish first.
+
+    Raises:
+        AssertionError: warmup did not finish in ``wait_s``, an import failed, or something
+            took longer than its budget (each offender with its time, budget and thread).
+        TypeError, ValueError: a budget that is not a positive number, or names a module the
+            app does not warm.
+    """
+    budgets = _module_budgets(module_s)
+    total = None if total_s is None else _seconds_budget(total_s, "total_s")
+    done = app.wait_for_warmup(timeout=wait_s)
+    canaries = list(app.canaries())
+    if not done:
+        running = [c["module"] for c in canaries if c.get("status") == "running"]
+        raise AssertionError(f"warmup budget: warmup not done after {wait_s:g} s; still running: "
+                             + (", ".join(running) or "(none reported)"))
+    names = {c["module"] for c in canaries}
+    unknown = sorted(set(budgets) - names - {"*"})
+    if unknown:
+        raise ValueError(f"assert_warmup_budget(): module_s names modules the app does not warm: "
+                         f"{', '.join(unknown)} (it warms {', '.join(sorted(names))})")
+    problems: list[str] = []
+    failed = [c for c in canaries if c.get("status") == "failed"]
+    for c in failed:
+        error = str(c.get("error") or "").splitlines()
+        problems.append(f"{c['module']} failed: {error[-1] if error else 'no error text'}")
+    if total is not None:
+        starts = [c["submit_ts"] for c in canaries if c.get("submit_ts") is not None]
+        ends = [c["end_ts"] for c in canaries if c.get("end_ts") is not None]
+        wall = (max(ends) - min(starts)) if starts and ends else 0.0
+        if wall > total:
+            problems.append(f"whole round {wall:.2f} s > {total:g} s")
+    over = []
+    for c in canaries:
+        limit = budgets.get(c["module"], budgets.get("*"))
+        elapsed = c.get("elapsed_ms")
+        if limit is None or elapsed is None or c.get("status") != "completed":
+            continue
+        if elapsed / 1000.0 > limit:
+            own = c.get("cpu_ms")
+            detail = f"on {c.get('thread_name')}" + (
+                f", own work {own / 1000.0:.2f} s" if isinstance(own, (int, float)) else "")
+            over.append((elapsed / 1000.0 - limit,
+                         f"{c['module']} {elapsed / 1000.0:.2f} s > {limit:g} s ({detail})"))
+    over.sort(key=lambda item: -item[0])
+    if over:
+        problems.append(f"{len(over)} module(s) over budget: " + "; ".join(t for _, t in over))
+    if problems:
+        raise AssertionError("warmup budget exceeded: " + "; ".join(problems))
+
+
+def _seconds_budget(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"assert_warmup_budget(): {what} must be seconds (a number), got {value!r}")
+    if not value > 0:  # refuses NaN too
+        raise ValueError(f"assert_warmup_budget(): {what} must be > 0 seconds, got {value!r}")
+    return float(value)
+
+
+def _module_budgets(module_s: Any) -> dict[str, float]:
+    if module_s is None:
+        return {}
+    if isinstance(module_s, Mapping):
+        return {str(name): _seconds_budget(v, f"module_s[{name!r}]") for name, v in module_s.items()}
+    return {"*": _seconds_budget(module_s, "module_s")}
+
+
+@pytest.fixture
+def warmup_budget(live_app: HookClient) -> Callable[..., None]:
+    """``warmup_budget(total_s=5, module_s={"pandas": 2, "*": 1})`` asserts ``live_app``'s
+    warmup budget (see ``assert_warmup_budget``)."""
+
+    def check(**budget: Any) -> None:
+        assert_warmup_budget(live_app, **budget)
+
+    return check
