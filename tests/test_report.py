@@ -45,7 +45,8 @@ def test_text_report_has_summary_table_and_profile():
     assert "ImportError: nope" in text and "queued" not in text
     assert text.rstrip().endswith("Total: 1 ms")
     header = next(l for l in lines if l.startswith("#"))
-    assert header.split() == ["#", "module", "thread", "start", "elapsed", "status", "error"]
+    assert header.split() == ["#", "module", "thread", "start", "elapsed", "own", "waiting",
+                              "status", "error"]
 
 
 def test_the_report_names_cancelled_modules_and_counts_them():
@@ -72,3 +73,136 @@ def test_a_long_error_is_one_line_in_the_table_and_whole_after_it():
     assert row.endswith(f"ValueError: bad config… ({len(error) - 22} more characters)")
     text = format_text_report([c(1, "bad", 10.0, 10.1, "failed", error=error)], 11.0)
     assert text.endswith(f"Errors in full:\n  #1 bad:\n{error}\n")
+
+
+# ------------------------------------------------------------- own work vs waiting (issue 13)
+import pytest  # noqa: E402
+
+from imwarmup.core.report import format_time_split, main_thread_import_ms, time_split  # noqa: E402
+
+
+def cpu(row, cpu_ms):
+    return dict(row, cpu_ms=cpu_ms)
+
+
+def test_time_split_own_work_and_waiting():
+    split = time_split(cpu(c(1, "anthropic", 10.0, 18.6), 950.0))
+    assert split.elapsed_ms == pytest.approx(8600.0) and split.own_ms == 950.0
+    assert split.wait_ms == pytest.approx(7650.0) and split.other_ms == split.wait_ms
+    assert split.lock_waits == ()
+    assert format_time_split(split) == "own work 950.0 ms · waiting 7.65 s (GIL, other imports)"
+
+
+def test_time_split_none_without_cpu_or_while_running():
+    assert time_split(c(1, "a", 10.0, 10.5)) is None                      # no cpu_ms
+    assert time_split(cpu(c(1, "a", 10.0, None, "running"), None)) is None
+    assert time_split(cpu(c(1, "q", None, 10.5, "cancelled"), None)) is None
+    assert format_time_split(None) == ""
+
+
+def test_time_split_clamps_cpu_read_a_hair_over_the_wall():
+    split = time_split(cpu(c(1, "busy", 10.0, 10.1), 100.4))
+    assert split.own_ms == split.elapsed_ms and split.wait_ms == 0.0
+
+
+def test_time_split_names_the_module_locks_it_waited_for():
+    tree = [
+        {"module": "pandas", "lock_waits": [
+            {"module": "numpy", "holder": "controller-io-1", "wait_ms": 1200.0}]},
+        {"module": "pandas._libs", "lock_waits": [
+            {"module": "numpy", "holder": "controller-io-1", "wait_ms": 300.0},
+            {"module": "dateutil", "holder": "controller-io-3", "wait_ms": 100.0}]},
+        {"module": "pandas.core", "lock_waits": []},
+    ]
+    split = time_split(cpu(c(3, "pandas", 10.0, 13.0), 800.0), tree)
+    assert split.lock_waits == (("controller-io-1", "numpy", 1500.0),
+                                ("controller-io-3", "dateutil", 100.0))
+    assert split.wait_ms == 2200.0 and split.other_ms == pytest.approx(600.0)
+    assert format_time_split(split) == (
+        "own work 800.0 ms · waiting 2.20 s: module lock held by controller-io-1 (numpy) 1.50 s, "
+        "by controller-io-3 (dateutil) 100.0 ms; GIL/other 600.0 ms")
+    assert format_time_split(split, limit=1).endswith(
+        "(numpy) 1.50 s, 1 more 100.0 ms; GIL/other 600.0 ms")
+
+
+def test_lock_waits_never_exceed_the_waiting():
+    tree = [{"lock_waits": [{"module": "numpy", "holder": "controller-io-0", "wait_ms": 900.0}]}]
+    split = time_split(cpu(c(1, "a", 10.0, 10.5), 100.0), tree)
+    assert split.wait_ms == pytest.approx(400.0) and split.other_ms == 0.0
+
+
+def test_the_report_has_own_and_waiting_columns_and_the_lock_section():
+    rows = [cpu(c(1, "anthropic", 10.0, 18.6), 950.0), c(2, "q", None, 10.5, "cancelled")]
+    tree = [{"lock_waits": [{"module": "httpx", "holder": "controller-io-2", "wait_ms": 2000.0}]}]
+    text = format_text_report(rows, 20.0, trees={1: tree})
+    lines = text.splitlines()
+    row = next(l for l in lines if l.startswith("1  "))
+    assert row.split()[-7:] == ["8.60", "s", "950.0", "ms", "7.65", "s", "completed"]
+    cancelled = next(l for l in lines if l.startswith("2  "))
+    assert cancelled.split()[-4:] == ["—", "—", "—", "cancelled"]
+    assert "own: the import's own work (its thread's CPU time)" in text
+    assert ("  #1 anthropic: own work 950.0 ms · waiting 7.65 s: module lock held by "
+            "controller-io-2 (httpx) 2.00 s; GIL/other 5.65 s") in lines
+
+
+def test_the_report_without_cpu_figures_has_no_legend():
+    text = format_text_report([c(1, "a", 10.0, 10.5)], 11.0)
+    assert "own: the import's" not in text and "Waiting on module locks" not in text
+
+
+# ------------------------------------------------------------------- the summary's figures
+class FakeFrames:
+    """The FrameLog interface (stats(start, end)); records what it was asked."""
+
+    def __init__(self, stats):
+        self._stats = stats
+        self.asked = []
+
+    def stats(self, start=None, end=None):
+        self.asked.append((start, end))
+        return self._stats
+
+
+class FakeGuard:
+    def __init__(self, spans):
+        self._spans = spans
+
+    def import_spans(self):
+        return list(self._spans)
+
+
+def test_main_thread_import_ms_unions_canaries_and_guard_spans():
+    rows = [c(1, "json", 10.0, 10.2, thread="MainThread", main=True),
+            c(2, "numpy", 10.0, 13.0)]                          # a worker's: not counted
+    assert main_thread_import_ms(rows) == pytest.approx(200.0)
+    # The guard saw the same import (overlap counts once) and one of the app's own.
+    assert main_thread_import_ms(rows, [(10.1, 10.3), (12.0, 12.05)]) == pytest.approx(350.0)
+    assert main_thread_import_ms([c(2, "numpy", 10.0, 13.0)]) == 0.0
+
+
+def test_summary_wall_main_thread_time_and_frame_p99_while_warming():
+    rows = [cpu(c(1, "a", 10.0, 10.4), 300.0), cpu(c(2, "b", 10.1, 10.6), 100.0)]
+    frames = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 90.0,
+                         "worst_start": 10.2})
+    s = summarize(rows, now=99.0, frames=frames, guard=FakeGuard([]))
+    assert frames.asked == [(10.0, 10.6)]          # first submit -> last end
+    assert s.own_ms == 400.0 and s.main_import_ms == 0.0 and s.guarded
+    assert s.frames["p99_ms"] == 48.0
+    assert s.line() == ("2 modules, 2 completed | wall 600.0 ms | main thread importing 0 ms "
+                        "| frame p99 48.0 ms while warming (worst 90.0 ms) | slowest b (500.0 ms)")
+
+
+def test_summary_while_running_asks_frames_up_to_now_and_counts_guard_spans():
+    rows = [c(1, "a", 10.0, None, "running"), c(2, "b", 10.0, 10.1)]
+    frames = FakeFrames(None)                      # no frames logged: no frame figure
+    s = summarize(rows, now=12.0, frames=frames, guard=FakeGuard([(11.0, 11.25)]))
+    assert frames.asked == [(10.0, 12.0)]
+    assert s.main_import_ms == pytest.approx(250.0) and s.frames is None
+    assert "main thread importing 250.0 ms |" in s.line() and "frame p99" not in s.line()
+
+
+def test_summary_without_guard_or_frames_says_what_it_measured():
+    s = summarize([c(1, "a", 10.0, 10.1)], now=11.0)
+    assert s.frames is None and not s.guarded and s.main_import_ms == 0.0
+    assert "main thread importing 0 ms (warmup only, no purity guard)" in s.line()
+    assert summarize([c(1, "q", None, None, "running")], 11.0).main_import_ms is None

@@ -10,7 +10,115 @@ from typing import Any, Iterable, Mapping
 from .errors import short_error
 from .profiler import format_duration
 
-__all__ = ["WarmupSummary", "summarize", "format_canary_table", "format_text_report"]
+__all__ = [
+    "TimeSplit",
+    "WarmupSummary",
+    "format_canary_table",
+    "format_text_report",
+    "format_time_split",
+    "main_thread_import_ms",
+    "summarize",
+    "time_split",
+]
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """How one canary's wall time divides: the import's own work (its thread's CPU time) and
+    waiting (the rest: the GIL, a module lock another worker held, I/O, sleeps).
+
+    ``lock_waits`` are the waits on module locks that the import tree recorded (issue 14's
+    ``controller.import_tree(id)``), summed per holder thread and module, longest first;
+    ``other_ms`` is the waiting they do not explain (the GIL, I/O, ...). Without a tree,
+    ``lock_waits`` is empty and ``other_ms`` is all the waiting.
+    """
+
+    elapsed_ms: float
+    own_ms: float
+    wait_ms: float
+    lock_waits: tuple[tuple[str, str, float], ...] = ()  # (holder thread, module, ms)
+    other_ms: float = 0.0
+
+    @property
+    def lock_ms(self) -> float:
+        return sum(ms for _, _, ms in self.lock_waits)
+
+
+def time_split(canary: Mapping[str, Any],
+               tree: Iterable[Mapping[str, Any]] | None = None) -> TimeSplit | None:
+    """Own work vs waiting for an ended canary; None while it runs, for a canary that never
+    started, and for a record without ``cpu_ms`` (an app's own source may not measure it).
+
+    Args:
+        canary: a canary record (``elapsed_ms`` and ``cpu_ms``).
+        tree: the canary's import tree (nodes with ``lock_waits``), or None.
+    """
+    elapsed, cpu = canary.get("elapsed_ms"), canary.get("cpu_ms")
+    if elapsed is None or cpu is None:
+        return None
+    elapsed = max(float(elapsed), 0.0)
+    # CPU time and wall time come from two clocks: a busy import can read a hair over its wall.
+    own = min(max(float(cpu), 0.0), elapsed)
+    wait = elapsed - own
+    per: dict[tuple[str, str], float] = {}
+    for node in tree or ():
+        for w in node.get("lock_waits") or ():
+            key = (str(w.get("holder") or "another thread"), str(w.get("module") or "?"))
+            per[key] = per.get(key, 0.0) + max(float(w.get("wait_ms") or 0.0), 0.0)
+    waits = sorted(((h, m, ms) for (h, m), ms in per.items() if ms > 0.0),
+                   key=lambda t: (-t[2], t[0], t[1]))
+    # A lock wait is waiting: never more of it than the bar has (clocks differ by a hair).
+    locked = min(sum(ms for _, _, ms in waits), wait)
+    return TimeSplit(elapsed_ms=elapsed, own_ms=own, wait_ms=wait, lock_waits=tuple(waits),
+                     other_ms=wait - locked)
+
+
+def format_time_split(split: TimeSplit | None, *, limit: int = 3) -> str:
+    """One line a user reads at a glance, e.g. ``own work 950.0 ms · waiting 7.60 s (GIL,
+    other imports)``; with recorded lock waits, ``waiting 7.60 s: module lock held by
+    controller-io-1 (numpy) 1.20 s, by controller-io-2 (httpx) 300.0 ms; GIL/other 6.10 s``.
+    ``""`` for None.
+
+    Args:
+        split: ``time_split(...)``.
+        limit: at most this many lock holders are named; the rest are summed as "more locks".
+    """
+    if split is None:
+        return ""
+    own = f"own work {format_duration(split.own_ms)}"
+    wait = f"waiting {format_duration(split.wait_ms)}"
+    if not split.lock_waits:
+        return f"{own} · {wait} (GIL, other imports)"
+    named = [f"{'module lock held' if i == 0 else ''} by {holder} ({module}) "
+             f"{format_duration(ms)}".lstrip()
+             for i, (holder, module, ms) in enumerate(split.lock_waits[:limit])]
+    rest = split.lock_waits[limit:]
+    if rest:
+        named.append(f"{len(rest)} more {format_duration(sum(ms for _, _, ms in rest))}")
+    return (f"{own} · {wait}: {', '.join(named)}; "
+            f"GIL/other {format_duration(split.other_ms)}")
+
+
+def main_thread_import_ms(canaries: Iterable[Mapping[str, Any]],
+                          spans: Iterable[tuple[float, float]] = ()) -> float:
+    """Milliseconds the main thread spent importing heavy modules: the warmup's own canaries
+    that ran on the main thread, together with ``spans`` (``(start, end)`` on the canaries'
+    clock, e.g. ``MainThreadImportGuard.import_spans()``); overlaps count once."""
+    intervals = [(float(c["start_ts"]), float(c["end_ts"])) for c in canaries
+                 if c.get("main_thread") and c.get("start_ts") is not None
+                 and c.get("end_ts") is not None]
+    intervals += [(float(a), float(b)) for a, b in spans]
+    total, reach = 0.0, None
+    for a, b in sorted(intervals):
+        if b <= a:
+            continue
+        if reach is None or a >= reach:
+            total += b - a
+            reach = b
+        elif b > reach:
+            total += b - reach
+            reach = b
+    return total * 1000.0
 
 
 @dataclass(frozen=True)
@@ -27,10 +135,19 @@ class WarmupSummary:
     slowest_ms: float
     main_thread: int      # canaries that ran on the main thread
     retried: int = 0      # imports retried after another import in flight broke them
+    own_ms: float = 0.0   # sum of the ended canaries' own work (their threads' CPU time)
+    # The main thread's time spent importing heavy modules (see main_thread_import_ms): 0 when
+    # the warmup did its job. None: not measured (no canary ended yet).
+    main_import_ms: float | None = None
+    guarded: bool = False  # a purity guard watched the app's own main-thread imports too
+    # Frames the GUI drew while the warmup ran (FrameLog.stats over first submit -> last end):
+    # {"count", "p50_ms", "p99_ms", "worst_ms", ...}, or None when the source logs no frames.
+    frames: Mapping[str, Any] | None = None
 
     def line(self) -> str:
         """One summary line, e.g. for the debug window's header."""
-        parts = [f"{self.modules} modules", f"{self.completed} completed"]
+        parts = [f"{self.modules} module{'s' if self.modules != 1 else ''}",
+                 f"{self.completed} completed"]
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.cancelled:
@@ -43,13 +160,34 @@ class WarmupSummary:
         # No "speed-up" from the sum of elapsed: a worker's elapsed is mostly waiting for the
         # interpreter lock, so sum / wall reads as a gain that is not there.
         text += f" | wall {format_duration(self.wall_ms)}"
+        if self.main_import_ms is not None:
+            main = format_duration(self.main_import_ms) if self.main_import_ms > 0.0 else "0 ms"
+            text += f" | main thread importing {main}"
+            if not self.guarded:
+                text += " (warmup only, no purity guard)"
+        if self.frames and self.frames.get("count"):
+            text += (f" | frame p99 {format_duration(self.frames['p99_ms'])} while warming "
+                     f"(worst {format_duration(self.frames['worst_ms'])})")
         if self.slowest:
             text += f" | slowest {self.slowest} ({format_duration(self.slowest_ms)})"
         return text
 
 
-def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummary:
-    """Summary numbers over canary records; running canaries count up to ``now``."""
+def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any = None,
+              guard: Any = None) -> WarmupSummary:
+    """Summary numbers over canary records; running canaries count up to ``now``.
+
+    Args:
+        canaries: canary records.
+        now: the clock's now (the canaries' clock).
+        frames: the source's ``FrameLog`` (``controller.frames``), or anything with
+            ``stats(start, end)``; its frames between the first submit and the last end (or
+            ``now``) give the frame p99 while warming. None, or a source without frames: no
+            frame figures.
+        guard: a ``MainThreadImportGuard`` (anything with ``import_spans()``): the app's own
+            main-thread heavy imports count in ``main_import_ms`` too.
+    """
+    canaries = list(canaries)
     n = completed = failed = cancelled = running = queued = main = retried = 0
     first_submit = None
     last_end = None
@@ -88,50 +226,87 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float) -> WarmupSummar
         last_end = now if last_end is None else max(last_end, now)
     wall = (last_end - first_submit) * 1000.0 if first_submit is not None and last_end else 0.0
     wall = max(wall, 0.0)
+    spans_of = getattr(guard, "import_spans", None)
+    spans = list(spans_of()) if callable(spans_of) else []
+    ended = any(c.get("end_ts") is not None for c in canaries)
+    main_ms = main_thread_import_ms(canaries, spans) if ended or spans else None
+    stats = None
+    stats_of = getattr(frames, "stats", None)
+    if callable(stats_of) and first_submit is not None:
+        stats = stats_of(first_submit, last_end if last_end is not None else now)
     return WarmupSummary(
         modules=n, completed=completed, failed=failed, cancelled=cancelled, running=running,
         queued=queued, wall_ms=wall, sum_ms=total,
         slowest=slowest, slowest_ms=max(slowest_ms, 0.0), main_thread=main, retried=retried,
+        own_ms=sum(float(c["cpu_ms"]) for c in canaries if c.get("cpu_ms") is not None),
+        main_import_ms=main_ms, guarded=callable(spans_of), frames=stats,
     )
 
 
 def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:
-    """An aligned table: id, module, thread, start (ms after the first submit), elapsed, status,
-    error (its first line, at most 300 characters: ``format_text_report`` adds the whole text)."""
+    """An aligned table: id, module, thread, start (ms after the first submit), elapsed, own
+    work (the import's thread CPU time), waiting (elapsed - own), status, error (its first line,
+    at most 300 characters: ``format_text_report`` adds the whole text)."""
     rows = list(canaries)
     origin = min((c["submit_ts"] for c in rows if c.get("submit_ts") is not None), default=0.0)
-    head = ("#", "module", "thread", "start", "elapsed", "status", "error")
+    head = ("#", "module", "thread", "start", "elapsed", "own", "waiting", "status", "error")
     table = [head]
     for c in rows:
         start = c.get("start_ts")
+        split = time_split(c)
         table.append((
             str(c["canary_id"]),
             c["module"],
             str(c.get("thread_name") or "-") + (" [MAIN-THREAD]" if c.get("main_thread") else ""),
             format_duration((start - origin) * 1000.0) if start is not None else "queued",
             format_duration(c.get("elapsed_ms")),
+            format_duration(split.own_ms if split else None),
+            format_duration(split.wait_ms if split else None),
             c["status"],
             short_error(c.get("error")),
         ))
-    widths = [max(len(r[i]) for r in table) for i in range(6)]
-    right = {0, 3, 4}
+    last = len(head) - 1
+    widths = [max(len(r[i]) for r in table) for i in range(last)]
+    right = {0, 3, 4, 5, 6}
     lines = []
     for r in table:
         cells = [
-            f"{r[i]:>{widths[i]}}" if i in right else f"{r[i]:<{widths[i]}}" for i in range(6)
+            f"{r[i]:>{widths[i]}}" if i in right else f"{r[i]:<{widths[i]}}" for i in range(last)
         ]
-        lines.append(("  ".join(cells) + "  " + r[6]).rstrip())
+        lines.append(("  ".join(cells) + "  " + r[last]).rstrip())
     return "\n".join(lines)
 
 
 def format_text_report(
-    canaries: Iterable[Mapping[str, Any]], now: float, profile_text: str | None = None
+    canaries: Iterable[Mapping[str, Any]], now: float, profile_text: str | None = None, *,
+    frames: Any = None, guard: Any = None,
+    trees: Mapping[int, Iterable[Mapping[str, Any]]] | None = None,
 ) -> str:
-    """The whole report: summary line, canary table, then what the table cannot hold (the
-    modules cancelled, imports retried, whole error texts), and (when given) the startup profile.
+    """The whole report: summary line, canary table, then what the table cannot hold (what
+    the imports waited for, the modules cancelled, imports retried, whole error texts), and
+    (when given) the startup profile.
+
+    Args:
+        canaries, now: as ``summarize``.
+        profile_text: the startup profile as text, appended at the end.
+        frames, guard: as ``summarize`` (frame p99 while warming; the app's main-thread
+            imports).
+        trees: ``controller.import_trees()`` (canary id -> import tree): the module locks each
+            import waited for, and who held them.
     """
     rows = list(canaries)
-    parts = ["imwarmup report", summarize(rows, now).line(), "", format_canary_table(rows)]
+    parts = ["imwarmup report", summarize(rows, now, frames=frames, guard=guard).line(), "",
+             format_canary_table(rows)]
+    if any(c.get("cpu_ms") is not None for c in rows):
+        parts += ["", "own: the import's own work (its thread's CPU time); waiting: the rest of "
+                      "its elapsed time (the GIL, module locks other imports held, I/O)."]
+    trees = trees or {}
+    locked = [(c, split) for c in rows
+              if (split := time_split(c, trees.get(c["canary_id"]))) and split.lock_waits]
+    if locked:
+        parts += ["", f"Waiting on module locks ({len(locked)}):"]
+        parts += [f"  #{c['canary_id']} {c['module']}: {format_time_split(split, limit=10)}"
+                  for c, split in locked]
     cancelled = [c["module"] for c in rows if c["status"] == "cancelled"]
     if cancelled:
         parts += ["", f"Cancelled ({len(cancelled)}; never imported, e.g. queued when the pool "
