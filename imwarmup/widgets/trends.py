@@ -1,0 +1,125 @@
+"""The Trends tab: the warmup's total and its slowest modules across the last runs (implot lines).
+
+``TrendsModel.from_runs(runs)`` lays out the data (pure Python, from the history's records);
+``draw_trends(model, theme)`` draws it. The x axis is the run number as ``python -m imwarmup
+history`` lists it, so a run seen here is the run to ``compare``. numpy (implot's data) is only
+imported by ``draw_trends``, which the debug window calls once numpy is warm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from ..theme.current import Theme
+from ..theme.palette import Role
+
+__all__ = ["TrendsModel", "TrendLine", "draw_trends", "TRENDS_RUNS", "TRENDS_MODULES"]
+
+TRENDS_RUNS = 30      # runs shown (the newest)
+TRENDS_MODULES = 5    # slowest modules of the newest run drawn beside the total
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    label: str
+    xs: tuple[float, ...]    # run numbers (1 = oldest in the file)
+    ys: tuple[float, ...]    # seconds
+
+
+@dataclass(frozen=True)
+class TrendsModel:
+    runs: int                        # runs in the history
+    first: int                       # run number of the first run shown
+    total: TrendLine | None
+    modules: tuple[TrendLine, ...]
+    latest_total_s: float | None
+    usual_total_s: float | None      # median total of up to 5 runs before the newest
+
+    @classmethod
+    def from_runs(cls, runs: Sequence[Mapping[str, Any]], *, last: int = TRENDS_RUNS,
+                  top: int = TRENDS_MODULES) -> "TrendsModel":
+        shown = list(runs)[-last:]
+        first = len(runs) - len(shown) + 1
+        xs, totals = [], []
+        for number, run in enumerate(shown, first):
+            if run.get("wall_ms") is not None:
+                xs.append(float(number))
+                totals.append(float(run["wall_ms"]) / 1000.0)
+        total = TrendLine("whole warmup", tuple(xs), tuple(totals)) if xs else None
+        lines: list[TrendLine] = []
+        if shown:
+            latest = [m for m in shown[-1].get("modules", ()) if m.get("elapsed_ms") is not None]
+            latest.sort(key=lambda m: -float(m["elapsed_ms"]))
+            for entry in latest[:top]:
+                name = entry["module"]
+                mx, my = [], []
+                for number, run in enumerate(shown, first):
+                    for m in run.get("modules", ()):
+                        if m.get("module") == name and m.get("elapsed_ms") is not None \
+                                and m.get("status") == "completed":
+                            mx.append(float(number))
+                            my.append(float(m["elapsed_ms"]) / 1000.0)
+                            break
+                lines.append(TrendLine(name, tuple(mx), tuple(my)))
+        previous = [float(r["wall_ms"]) for r in list(runs)[-6:-1] if r.get("wall_ms") is not None]
+        usual = None
+        if previous:
+            previous.sort()
+            mid = len(previous) // 2
+            usual = (previous[mid] if len(previous) % 2 else
+                     (previous[mid - 1] + previous[mid]) / 2.0) / 1000.0
+        latest_total = totals[-1] if totals and xs[-1] == float(len(runs)) else None
+        return cls(len(runs), first, total, tuple(lines), latest_total, usual)
+
+
+def draw_trends(model: TrendsModel | None, theme: Theme, *, history_path: str | None,
+                height: float | None = None) -> None:
+    """Draw the tab: a line per series, or a sentence saying why there is nothing to plot."""
+    from imgui_bundle import imgui
+
+    if history_path is None:
+        imgui.text_colored(theme.vec4(Role.TEXT_DIM),
+                           "History is off (WarmupController(history=False) or IMWARMUP_HISTORY=off).")
+        return
+    if model is None or model.runs < 2:
+        imgui.text_wrapped(
+            ("Reading the history…" if model is None else
+             f"{model.runs} run so far: trends appear from the second run.")
+        )
+        imgui.text_colored(theme.vec4(Role.TEXT_DIM), f"History: {history_path}")
+        return
+    line = f"{model.runs} runs in {history_path}"
+    if model.latest_total_s is not None and model.usual_total_s is not None:
+        delta = model.latest_total_s - model.usual_total_s
+        line = (f"This run {model.latest_total_s:.2f} s, usual {model.usual_total_s:.2f} s "
+                f"({delta:+.2f} s) · " + line)
+    imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
+    import numpy as np  # the debug window draws this tab only once numpy is warm
+    from imgui_bundle import implot
+
+    avail = imgui.get_content_region_avail()
+    size = imgui.ImVec2(-1, height if height is not None else max(avail.y, theme.px(12.0)))
+    if not implot.begin_plot("##imwarmup-trends", size):
+        return
+    series = ([model.total] if model.total is not None else []) + list(model.modules)
+    top = max((max(t.ys) for t in series if t.ys), default=1.0)
+    implot.setup_axes("run", "seconds")
+    # From 0 with headroom: a rise reads as a rise, and the newest point is never on the edge.
+    implot.setup_axis_limits(implot.ImAxis_.x1, model.first - 0.5, model.runs + 0.5,
+                             implot.Cond_.always)
+    implot.setup_axis_limits(implot.ImAxis_.y1, 0.0, top * 1.15, implot.Cond_.always)
+    implot.setup_legend(implot.Location_.east, implot.LegendFlags_.outside)
+    implot.setup_axis_format(implot.ImAxis_.x1, "%.0f")
+    for index, trend in enumerate(series):
+        if not trend.xs:
+            continue
+        xs = np.asarray(trend.xs, dtype=np.float64)
+        ys = np.asarray(trend.ys, dtype=np.float64)
+        weight = 3.0 if index == 0 and model.total is not None else 1.5
+        spec = implot.Spec()
+        spec.line_weight = weight
+        spec.marker = implot.Marker_.circle
+        spec.marker_size = 3.0
+        implot.plot_line(trend.label, xs, ys, spec=spec)
+    implot.end_plot()

@@ -1,0 +1,71 @@
+"""The Trends tab (issue 16): the model from history records, and the lines in a real window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imwarmup.core.history import SCHEMA
+from imwarmup.widgets.trends import TrendsModel
+
+from gantt_scenes import run_frames
+
+
+def run(number: int, pandas_ms: float, json_ms: float = 3.0, wall_ms: float | None = None,
+        pandas_status: str = "completed") -> dict:
+    return {"schema": SCHEMA, "run": f"r{number}", "wall_ms": wall_ms or pandas_ms + 100.0,
+            "modules": [{"module": "pandas", "status": pandas_status, "elapsed_ms": pandas_ms},
+                        {"module": "json", "status": "completed", "elapsed_ms": json_ms},
+                        {"module": "sympy", "status": "completed", "elapsed_ms": 400.0}]}
+
+
+def test_model_lines_follow_the_runs_and_the_usual():
+    runs = [run(i, ms) for i, ms in enumerate([900, 1000, 950, 1100, 1000, 1600])]
+    runs[2] = run(2, 50, pandas_status="failed")
+    model = TrendsModel.from_runs(runs, top=2)
+    assert model.runs == 6 and model.first == 1
+    assert model.total is not None and model.total.xs == (1, 2, 3, 4, 5, 6)
+    assert model.total.ys[-1] == pytest.approx(1.7)
+    assert [t.label for t in model.modules] == ["pandas", "sympy"]   # slowest of the newest run
+    pandas = model.modules[0]
+    assert pandas.xs == (1, 2, 4, 5, 6)          # the failed import is no point on its line
+    assert pandas.ys[-1] == pytest.approx(1.6)
+    # usual = median of the 5 runs before the newest: 1.0, 1.1, 0.15, 1.2, 1.1 -> 1.1
+    assert model.usual_total_s == pytest.approx(1.1)
+    assert model.latest_total_s == pytest.approx(1.7)
+
+
+def test_model_shows_only_the_newest_runs():
+    model = TrendsModel.from_runs([run(i, 100 + i) for i in range(50)], last=30)
+    assert model.first == 21 and model.total.xs[0] == 21 and model.total.xs[-1] == 50
+
+
+def test_trends_draw_a_line_per_series(virtual_display, tmp_path):
+    from imgui_bundle import imgui
+
+    from imwarmup.theme import Theme
+    from imwarmup.widgets.trends import draw_trends
+
+    runs = [run(i, 900 + 40 * i + (300 if i == 9 else 0)) for i in range(10)]
+    model = TrendsModel.from_runs(runs)
+    state = {}
+
+    def gui(frame: int) -> None:
+        theme = state.setdefault("theme", Theme("dark"))
+        draw_trends(model, theme, history_path="/home/me/.cache/imwarmup/myapp.jsonl")
+
+    shot = run_frames(gui, 20, size=(900, 520), title="trends")
+    from PIL import Image
+
+    Image.fromarray(shot).save(tmp_path / "trends.png")
+    # implot's default colormap: the first series (the whole warmup) is drawn in its first colour.
+    from imgui_bundle import implot  # noqa: F401 - the colormap below is implot's "Deep"
+
+    deep_blue = np.array([76, 114, 176])
+    close = np.abs(shot.astype(int) - deep_blue).sum(axis=2) < 30
+    ys, xs = np.nonzero(close)
+    assert close.sum() > 300, "the whole-warmup line is missing"
+    # The line rises to the right: its last run is the highest (smallest y on screen).
+    right = ys[xs > np.percentile(xs, 90)].mean()
+    left = ys[xs < np.percentile(xs, 10)].mean()
+    assert right < left
