@@ -26,6 +26,7 @@ from .frames import FrameLog
 from .manager import WarmupManager, _counts, validate_modules
 from .pool import IOPool, job_name, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
+from .schedule import DEFAULT_CONCURRENCY, ImportGate, make_gate
 
 __all__ = ["WarmupController", "NotWarmedError"]
 
@@ -51,6 +52,13 @@ class WarmupController:
         worker_nice: niceness of the warmup workers (Linux; 0 to keep normal priority). With
             the default 10, frames stay smooth while imports compete for the CPU; on a busy
             machine the warmup itself takes longer (see benchmarks/bench_plugin.py).
+        concurrency: how many imports execute at once, on any of the workers (the others wait
+            their turn in submit order, without CPU or interpreter-lock turns). 1, the default,
+            is the fastest on the measured SDK set: imports hold the interpreter lock, so more
+            at once only trade it. An import that sleeps or waits on I/O, or runs longer than
+            5 s, lets the next one in (``imwarmup.core.schedule``). ``None`` or 0: every
+            worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
+            ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
 
     Raises:
@@ -65,15 +73,18 @@ class WarmupController:
         thread_name_prefix: str = "controller-io",
         log_to_stderr: bool = True,
         worker_nice: int = 10,
+        concurrency: "int | ImportGate | None" = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._modules = validate_modules(modules, where="WarmupController()")
         self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix, nice=worker_nice)
+        self.gate = make_gate(concurrency)
         self._clock = clock
         self.profiler = StartupProfiler(clock=clock)
         # Frame starts, marked by the GUI (DiagnosticsPlugin) on the canaries' clock.
         self.frames = FrameLog(clock=clock)
-        self.manager = WarmupManager(self._pool, log_to_stderr=log_to_stderr, clock=clock)
+        self.manager = WarmupManager(self._pool, log_to_stderr=log_to_stderr, clock=clock,
+                                     gate=self.gate)
         self._log = bool(log_to_stderr)
         self.manager.add_listener(self._record_phase)
         self._lock = threading.Lock()

@@ -178,6 +178,9 @@ class WarmupManager:
         log_to_stderr: write one line per finished module and a summary line to ``stream``.
         clock: returns wall-clock seconds; ``time.time`` unless a test injects one.
         stream: where log lines go; ``sys.stderr`` (looked up at write time) by default.
+        gate: a ``schedule.ImportGate`` that decides how many imports execute at once (a job
+            waits for its turn on its worker, its canary still queued); None: every job the
+            pool runs imports at once.
 
     A canary record has the fields in ``CANARY_FIELDS``; ``error`` is the whole error text (the
     log line shows its first 300 characters) and ``retried`` is None, or the first attempt's
@@ -194,6 +197,7 @@ class WarmupManager:
         *,
         clock: Callable[[], float] = time.time,
         stream: Any = None,
+        gate: Any = None,
     ) -> None:
         if not callable(getattr(pool, "submit", None)):
             raise TypeError(
@@ -221,6 +225,8 @@ class WarmupManager:
         self._importing: dict[int, tuple[_Canary, set[int]]] = {}
         self._retry_queue: list[int] = []  # canary ids waiting to retry, in submit order
         self._retrying = 0  # retries importing now (one, unless a wait ran out)
+        # How many imports execute at once (schedule.ImportGate), or None: all the pool runs.
+        self._gate = gate
 
     # ----------------------------------------------------------------------------- submitting
     def submit(self, modules: Iterable[str]) -> list[int]:
@@ -249,6 +255,8 @@ class WarmupManager:
             self._next_id += len(records)
             self._records.extend(records)
             round_ = self._round = _Round(records)
+            if self._gate is not None:
+                self._gate.expect([r.canary_id for r in records])  # the gate's line: submit order
             self._revision += 1
             self._changed.notify_all()
             # An empty round is done at once: it reports its end (to callbacks registered
@@ -273,6 +281,12 @@ class WarmupManager:
     def _run(self, round_: _Round, record: _Canary) -> None:
         thread = threading.current_thread()
         cid = record.canary_id
+        gate = self._gate
+        # The gate's wait comes first and the canary stays queued through it (cancellable);
+        # cancelling wakes it (_cancel_locked). Its turn ends when the import does, before a retry.
+        if gate is not None and not gate.enter(
+                cid, lambda: self._round is not round_ or record.status != "running"):
+            return
         with self._lock:
             # A retry runs alone and before every later-submitted module (see _retry): those
             # wait for it, at most RETRY_WAIT_SECONDS; earlier-submitted ones go ahead. Until
@@ -283,6 +297,8 @@ class WarmupManager:
                 round_, record,
             )
             if self._round is not round_ or record.status != "running":
+                if gate is not None:
+                    gate.leave(cid)
                 return  # reset() or cancel_queued() cancelled it while it waited
             round_.futures.pop(cid, None)  # running: nothing left to cancel
             record.start_ts = self._clock()
@@ -312,6 +328,8 @@ class WarmupManager:
         finally:
             with self._lock:
                 overlap = self._importing.pop(cid)[1]
+                if gate is not None:
+                    gate.leave(cid)
                 retry = retryable
                 if retry:
                     # Queued in the same step that ends the import: a retry that waits for
@@ -408,6 +426,8 @@ class WarmupManager:
                 return  # cancelled by reset() or cancel_queued(): stays cancelled
             if not scheduled:
                 record.thread_name = record.thread_name or "(not scheduled)"
+                if self._gate is not None:
+                    self._gate.forget([record.canary_id])  # its job never comes to the gate
             record.finish("failed" if error else "completed", end, error)
             record.cpu_ms = cpu_ms
             self._reporting += 1
@@ -621,6 +641,9 @@ class WarmupManager:
                 record.finish("cancelled", now)
         self._revision += 1
         self._changed.notify_all()
+        if self._gate is not None:
+            # Jobs waiting at the gate for a cancelled canary return now; none waits for them.
+            self._gate.forget([r.canary_id for r in round_.records if r.status == "cancelled"])
         return [f for f in futures if f is not None]
 
     @staticmethod

@@ -1,0 +1,321 @@
+"""The warmup's schedule: how many imports execute at once (``ImportGate``).
+
+Imports hold the interpreter lock (GIL) while they run module code, so four of them on four
+workers do not run four times faster: they trade the GIL thousands of times a second and each
+trade costs (measured on the SDK set of benchmarks/bench_warmup.py: 26,000 voluntary context
+switches with every import let in at once, 150 with one at a time, and the whole warmup slower
+than importing the same set one after the other on the main thread). The gate lets
+``concurrency`` imports in at once, the lowest canary id (submit order) first; the others wait on
+a condition variable, which takes neither CPU nor GIL turns from the import that runs. The jobs
+stay on the pool's workers (``controller-io-0`` ...): the one let in runs on its own lane.
+
+An import that does not use the CPU does not hold the others back for long: one that sleeps,
+waits on the network or on a lock (it releases the GIL) is *stalled* when its thread ran (or
+waited in the kernel's run queue) for less than ``stall_cpu`` of the wall time over the last
+``stall_window`` seconds, and the next import goes in beside it. Linux reads that from the
+thread's ``schedstat``, so a worker starved by a busy machine is not taken for a stalled one;
+other POSIX systems with ``pthread_getcpuclockid`` use the thread's CPU time. Whatever it does, an import stops counting after ``max_hold`` seconds, so one
+that spins forever delays the others by ``max_hold`` at most. A stalled import that starts using
+the CPU again counts again.
+
+Quick start::
+
+    gate = ImportGate(1)
+    manager = WarmupManager(make_io_pool(4), gate=gate)   # what WarmupController() does
+
+``WarmupController(concurrency=None)`` (or 0) has no gate: every worker imports at once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import numbers
+import threading
+import time
+from typing import Any, Callable
+
+__all__ = ["ImportGate", "make_gate", "DEFAULT_CONCURRENCY", "STALL_CPU", "STALL_WINDOW_SECONDS",
+           "MAX_HOLD_SECONDS"]
+
+DEFAULT_CONCURRENCY = 1
+# An import whose thread used less than this share of one CPU over the last STALL_WINDOW_SECONDS
+# is waiting for something (sleep, network, a lock, a subprocess), not importing: it lets the next
+# one in. An import that only waits for the GIL while the GUI holds it still gets well above it.
+STALL_CPU = 0.1
+STALL_WINDOW_SECONDS = 0.2
+# Whatever an import does, after this long it no longer keeps the next one waiting (an import
+# that spins for ever, or runs where thread CPU clocks cannot be read). The slowest module of the
+# SDK set takes about 1.5 s alone on a loaded 2-CPU machine.
+MAX_HOLD_SECONDS = 5.0
+# A job that reaches the gate before the one submitted just before it (two workers took them in
+# the same instant) waits for it this long at most; the manager forgets the tickets it cancels,
+# so only a job lost some other way costs this once.
+LINE_GRACE_SECONDS = 0.1
+# How often the next import in line looks at the CPU clocks of those running (only while one
+# waits): 20 wake-ups a second, each a few microseconds.
+POLL_SECONDS = 0.05
+
+# A thread's CPU clock read from another thread: POSIX, but not every platform has it (macOS
+# has no pthread_getcpuclockid); there, only max_hold lets the next import in.
+_CPU_CLOCK = getattr(time, "pthread_getcpuclockid", None)
+
+
+def _demand_reader() -> Callable[[], float | None] | None:
+    """For the calling thread: a function that returns the seconds this thread has run or
+    waited to run so far (None once it has ended), readable from any thread.
+
+    Linux: the thread's ``schedstat`` (time on a CPU + time runnable in the run queue). A thread
+    that wants the CPU but does not get it (the machine is busy; a nice 10 worker beside other
+    processes gets a tenth of a CPU) is not stalled; only one that sleeps, waits for I/O or a
+    lock is. Elsewhere: the thread's CPU clock, which cannot tell the two apart.
+    """
+    path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+
+    def schedstat() -> float | None:
+        try:
+            with open(path, "rb") as stat:
+                on_cpu, queued = stat.read().split()[:2]
+            return (int(on_cpu) + int(queued)) / 1e9
+        except (OSError, ValueError):
+            return None
+
+    if schedstat() is not None:
+        return schedstat
+    if _CPU_CLOCK is None:
+        return None
+    try:
+        clock_id = _CPU_CLOCK(threading.get_ident())
+    except (OSError, OverflowError):
+        return None
+
+    def cpu_clock() -> float | None:
+        try:
+            return time.clock_gettime(clock_id)
+        except OSError:  # the thread has ended
+            return None
+
+    return cpu_clock
+
+
+class _Admitted:
+    """One import let in (made on its thread): how to read its thread's CPU demand, and samples
+    of it, ``(wall, seconds run or runnable)``."""
+
+    __slots__ = ("ticket", "read", "since", "samples", "stalled")
+
+    def __init__(self, ticket: int, now: float) -> None:
+        self.ticket = ticket
+        self.read = _demand_reader()
+        self.since = now
+        cpu = self.read() if self.read is not None else None
+        self.samples: list[tuple[float, float]] = [] if cpu is None else [(now, cpu)]
+        self.stalled = False
+
+    def counts(self, now: float, stall_cpu: float, window: float, max_hold: float) -> bool:
+        """Whether this import still keeps the next one out (sampling its CPU clock now)."""
+        if now - self.since >= max_hold:
+            return False
+        cpu = self.read() if self.read is not None else None
+        if cpu is None:
+            return True  # no clock: only max_hold ends its turn
+        samples = self.samples
+        samples.append((now, cpu))
+        # Keep the newest sample at least `window` old and everything after it.
+        cut = 0
+        for i, (t, _) in enumerate(samples):
+            if now - t >= window:
+                cut = i
+            else:
+                break
+        del samples[:cut]
+        t0, cpu0 = samples[0]
+        if now - t0 < window:
+            return True  # not watched for a whole window yet
+        self.stalled = (cpu - cpu0) < stall_cpu * (now - t0)
+        return not self.stalled
+
+
+class ImportGate:
+    """Lets at most ``concurrency`` imports run at once, lowest ticket (canary id) first.
+
+    The warmup manager calls ``enter(ticket, abandoned)`` on the worker before an import and
+    ``leave(ticket)`` after it; ``wake()`` when it cancels canaries, so a cancelled job waiting
+    here returns at once.
+
+    Args:
+        concurrency: imports let in at once, an ``int >= 1``.
+        stall_cpu: an import whose thread used less than this share of a CPU over the last
+            ``stall_window`` seconds is stalled and lets the next one in; in ``0..1``.
+        stall_window: seconds, ``> 0``.
+        max_hold: seconds after which an import no longer keeps the next one out, ``> 0``
+            (``math.inf``: never).
+
+    Raises:
+        TypeError, ValueError: a bad argument, named with the value given.
+    """
+
+    def __init__(
+        self,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        *,
+        stall_cpu: float = STALL_CPU,
+        stall_window: float = STALL_WINDOW_SECONDS,
+        max_hold: float = MAX_HOLD_SECONDS,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise TypeError(
+                f"ImportGate(): concurrency must be an int >= 1, got {concurrency!r} "
+                f"({type(concurrency).__name__})"
+            )
+        if concurrency < 1:
+            raise ValueError(f"ImportGate(): concurrency must be >= 1, got {concurrency!r}")
+        self._limit = concurrency
+        self._stall_cpu = _number(stall_cpu, "stall_cpu", low=0.0, high=1.0)
+        self._window = _number(stall_window, "stall_window", low=0.0, open_low=True)
+        self._max_hold = _number(max_hold, "max_hold", low=0.0, open_low=True)
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting: list[int] = []  # tickets waiting to enter, kept sorted
+        self._line: list[int] = []  # tickets expected and not yet let in or given up, sorted
+        self._admitted: dict[int, _Admitted] = {}
+        self._entered = 0
+        self._bypassed = 0  # admissions made while an import was stalled or over max_hold
+
+    @property
+    def concurrency(self) -> int:
+        return self._limit
+
+    # ------------------------------------------------------------------------------ workers
+    def expect(self, tickets: list[int]) -> None:
+        """Tickets submitted (in this order): the lowest one not yet in goes in first, even when
+        a later one reaches the gate before it."""
+        with self._cond:
+            self._line.extend(tickets)
+            self._line.sort()
+
+    def forget(self, tickets: list[int]) -> None:
+        """Tickets whose jobs will not come (cancelled): nobody waits for them any more."""
+        with self._cond:
+            gone = set(tickets)
+            self._line = [t for t in self._line if t not in gone]
+            self._cond.notify_all()
+
+    def enter(self, ticket: int, abandoned: Callable[[], bool] = lambda: False) -> bool:
+        """Wait (on the calling worker) until ``ticket`` may import.
+
+        Args:
+            ticket: the job's place in line; lower goes first (the manager uses canary ids).
+            abandoned: returns True once the job no longer needs to run (its canary was
+                cancelled); checked on every wake-up (see ``wake()``).
+
+        Returns:
+            True: the import may run; call ``leave(ticket)`` after it. False: abandoned.
+        """
+        cond = self._cond
+        with cond:
+            self._waiting.append(ticket)
+            self._waiting.sort()
+            if ticket not in self._line:
+                bisect.insort(self._line, ticket)
+            lowest_since: float | None = None  # when this job became the lowest one waiting
+            try:
+                while True:
+                    if abandoned():
+                        return False
+                    head = self._waiting[0] == ticket
+                    if head and self._line[0] != ticket:
+                        # An earlier ticket has not reached the gate yet: give it a moment.
+                        now = time.monotonic()
+                        lowest_since = now if lowest_since is None else lowest_since
+                        if now - lowest_since < LINE_GRACE_SECONDS:
+                            cond.wait(LINE_GRACE_SECONDS - (now - lowest_since))
+                            continue
+                    if head:
+                        busy = self._busy_locked()
+                        if busy < self._limit:
+                            now = time.monotonic()
+                            if len(self._admitted) >= self._limit:
+                                self._bypassed += 1
+                            self._admitted[ticket] = _Admitted(ticket, now)
+                            self._entered += 1
+                            return True
+                    # The head polls the CPU clocks of the imports running; the others sleep
+                    # until the line moves (an admission, a leave, a wake()).
+                    cond.wait(POLL_SECONDS if head and self._admitted else None)
+            finally:
+                self._waiting.remove(ticket)
+                if ticket in self._line:
+                    self._line.remove(ticket)
+                cond.notify_all()  # the next in line is now the head
+
+    def leave(self, ticket: int) -> None:
+        """The import of ``ticket`` has ended (or its job gave up after entering)."""
+        with self._cond:
+            self._admitted.pop(ticket, None)
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Make every waiting job check ``abandoned()`` again (the manager cancelled some)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def _busy_locked(self) -> int:
+        now = time.monotonic()
+        return sum(1 for entry in self._admitted.values()
+                   if entry.counts(now, self._stall_cpu, self._window, self._max_hold))
+
+    # ------------------------------------------------------------------------------ queries
+    def status(self) -> dict[str, Any]:
+        """A copy of the gate's state: limit, tickets running and waiting, admissions so far
+        and how many of them went past an import that was stalled or over ``max_hold``."""
+        with self._cond:
+            return {
+                "concurrency": self._limit,
+                "running": sorted(self._admitted),
+                "stalled": sorted(t for t, e in self._admitted.items() if e.stalled),
+                "waiting": list(self._waiting),
+                "entered": self._entered,
+                "bypassed": self._bypassed,
+            }
+
+    def __repr__(self) -> str:
+        status = self.status()
+        return (f"<ImportGate concurrency={self._limit}: {len(status['running'])} running, "
+                f"{len(status['waiting'])} waiting, {status['bypassed']} let past a stall>")
+
+
+def make_gate(concurrency: Any, where: str = "WarmupController()") -> ImportGate | None:
+    """The gate for a ``concurrency`` argument: None or 0 make none (every worker imports at
+    once); an ``int >= 1`` makes an :class:`ImportGate`; an ``ImportGate`` (its stall settings
+    chosen) is used as it is.
+
+    Raises:
+        TypeError: ``concurrency`` is not None, an int or an ImportGate (a bool, a float, a str).
+        ValueError: ``concurrency`` is negative.
+    """
+    if concurrency is None or isinstance(concurrency, ImportGate):
+        return concurrency
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise TypeError(
+            f"{where}: concurrency must be None, an int >= 0 (how many imports execute at "
+            f"once; None or 0: no limit) or an ImportGate, got {concurrency!r} "
+            f"({type(concurrency).__name__})"
+        )
+    if concurrency < 0:
+        raise ValueError(
+            f"{where}: concurrency must be >= 0, got {concurrency!r}; pass 1 (the default: one "
+            f"import at a time) or None for every worker at once"
+        )
+    return ImportGate(concurrency) if concurrency else None
+
+
+def _number(value: Any, name: str, *, low: float, high: float | None = None,
+            open_low: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"ImportGate(): {name} must be a number, got {value!r} "
+                        f"({type(value).__name__})")
+    bad = (value != value or value < low or (open_low and value == low)
+           or (high is not None and value > high))
+    if bad:
+        bounds = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if high else "")
+        raise ValueError(f"ImportGate(): {name} must be {bounds}, got {value!r}")
+    return float(value)
