@@ -45,6 +45,7 @@ import threading
 import time
 import types
 import warnings
+from importlib.machinery import ModuleSpec
 from typing import Any, Callable, Iterable
 
 __all__ = [
@@ -129,6 +130,8 @@ class MainThreadImportGuard:
         self._refused: dict[tuple[str, str, int], tuple[str, dict[str, Any]]] = {}
         self._enabled = False
         self._revision = 0
+        # (start, end, module) of each main-thread import the guard timed: see import_spans().
+        self._spans: list[tuple[float, float, str]] = []
 
     # ------------------------------------------------------------------------------ control
     @property
@@ -180,9 +183,27 @@ class MainThreadImportGuard:
         with self._lock:
             return [dict(v) for v in self._violations]
 
-    def clear(self) -> None:
-        """Forget the recorded violations."""
+    def import_spans(self) -> list[tuple[float, float, str]]:
+        """When the main thread was busy importing what this guard watches: ``(start, end,
+        module)`` on the guard's clock, one per outermost import (``import pandas`` is one span,
+        numpy inside it is not another), in the order they ended.
+
+        Timed from the moment the import system asked for the module to the moment it finished
+        running (or failed); an import refused in ``"raise"`` mode ran nothing and has no span.
+        The diagnostics summary adds them up as the main thread's time spent importing heavy
+        modules (``imwarmup.core.report.main_thread_import_ms``).
+        """
         with self._lock:
+            return [(a, b, m) for a, b, m in self._spans]
+
+    def import_ms(self) -> float:
+        """The total of ``import_spans()`` in milliseconds."""
+        return sum(b - a for a, b, _ in self.import_spans()) * 1000.0
+
+    def clear(self) -> None:
+        """Forget the recorded violations and import spans."""
+        with self._lock:
+            self._spans.clear()
             self._violations.clear()
             self._seen.clear()
             self._refused.clear()
@@ -351,6 +372,9 @@ class _Finder:
         dispatcher = self._dispatcher
         guards = dispatcher.guards_here()
         if not guards:
+            if dispatcher.watches(name) and _is_import(sys._getframe(1)):
+                # A worker loads a heavy module: the main thread may block on its module lock.
+                return dispatcher.watch_load(self._find_after_me(name, path, target))
             return None
         caller = sys._getframe(1)
         if not _is_import(caller):
@@ -362,6 +386,7 @@ class _Finder:
             spec = self._find_after_me(name, path, target)
             if spec is not None:
                 dispatcher.judge(guards, name, caller)
+                dispatcher.time_load(guards, spec)
         return spec
 
     def _find_after_me(self, name: str, path: Any, target: Any) -> Any:
@@ -393,6 +418,7 @@ class _Dispatcher:
         self._hook_installed = False
         self._finder = _Finder(self)
         self._local = threading.local()
+        self._timed: Any = None  # the spec of the outermost main-thread load being timed
 
     def add(self, guard: MainThreadImportGuard) -> None:
         with self._lock:
@@ -431,6 +457,49 @@ class _Dispatcher:
         if errors:
             raise errors[0]
 
+    def time_load(self, guards: tuple[MainThreadImportGuard, ...], spec: Any) -> None:
+        """Time the main-thread load of ``spec`` unless an outer one is being timed already.
+
+        The import system sets ``spec._initializing`` to True before the module runs and to
+        False once it has run or failed (``_load_unlocked``, the same in 3.11 to 3.13): for
+        the length of one load the spec becomes a ``_TimedSpec``, whose setter ends the span
+        and turns it back into a plain ``ModuleSpec``. Nothing else about the spec changes."""
+        open_spec = self._timed
+        if open_spec is not None:
+            if open_spec.__dict__.get("_initializing"):
+                return  # inside an outer timed import: its span covers this one
+            self._timed = None  # found but never loaded (e.g. a loader failed before running)
+        if type(spec) is not ModuleSpec:
+            return  # a finder's own spec class: left alone
+        spec.__dict__["_imwarmup_span"] = (guards, [guard._clock() for guard in guards])
+        spec.__class__ = _TimedSpec
+        self._timed = spec
+
+    def watches(self, name: str) -> bool:
+        """Whether this thread (not the main one) loads a module an enabled guard calls heavy."""
+        guards = self._guards
+        return bool(guards) and threading.get_ident() != threading.main_thread().ident \
+            and any(guard._heavy_root(name) is not None for guard in guards)
+
+    def watch_load(self, spec: Any) -> Any:
+        """Make a worker's heavy ``spec`` a ``_WatchedSpec`` for the length of its load: if the
+        main thread finds the module still initializing (it then blocks on the module lock the
+        worker holds), the wait is timed like a main-thread import. Returns ``spec``."""
+        if type(spec) is ModuleSpec:
+            spec.__class__ = _WatchedSpec
+        return spec
+
+    def end_load(self, spec: Any, started: tuple[tuple[MainThreadImportGuard, ...],
+                                                 list[float]]) -> None:
+        if self._timed is spec:
+            self._timed = None
+        guards, starts = started
+        for guard, start in zip(guards, starts):
+            end = guard._clock()
+            with guard._lock:
+                guard._spans.append((start, end, spec.name))
+                guard._revision += 1
+
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         # Runs for every audited event in the process: return as early and cheaply as possible.
         if event != "exec":
@@ -448,6 +517,47 @@ class _Dispatcher:
             return
         with self.busy():
             self.judge(guards, name, frame)
+
+
+class _TimedSpec(ModuleSpec):
+    """A ``ModuleSpec`` for the length of one timed main-thread load (see
+    ``_Dispatcher.time_load``): setting ``_initializing`` to False ends the load's span."""
+
+    @property
+    def _initializing(self) -> bool:
+        return bool(self.__dict__.get("_initializing", False))
+
+    @_initializing.setter
+    def _initializing(self, value: bool) -> None:
+        self.__dict__["_initializing"] = value
+        if not value:
+            started = self.__dict__.pop("_imwarmup_span", None)
+            self.__class__ = ModuleSpec  # a plain spec again; the value stays in __dict__
+            if started is not None:
+                _dispatcher.end_load(self, started)
+
+
+class _WatchedSpec(_TimedSpec):
+    """A worker's heavy ``ModuleSpec`` while it loads (see ``_Dispatcher.watch_load``): the main
+    thread reading ``_initializing`` as True is the import system about to wait for the module
+    lock the worker holds (``_find_and_load``, and the C fast path of an ``import`` statement),
+    so that read starts a span; the worker's setting it to False (just before it releases the
+    lock) ends it."""
+
+    @property
+    def _initializing(self) -> bool:
+        value = bool(self.__dict__.get("_initializing", False))
+        if (value and threading.get_ident() == threading.main_thread().ident
+                and "_imwarmup_span" not in self.__dict__
+                and not getattr(_dispatcher._local, "active", False)):  # not the guard's look
+            guards = _dispatcher._guards
+            if guards:
+                self.__dict__["_imwarmup_span"] = (guards, [guard._clock() for guard in guards])
+        return value
+
+    @_initializing.setter
+    def _initializing(self, value: bool) -> None:
+        _TimedSpec._initializing.fset(self, value)  # type: ignore[attr-defined]
 
 
 class _Busy:
