@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from imwarmup.core.purity import MainThreadImportError, MainThreadImportGuard
-from imwarmup.core.report import main_thread_import_ms
+from imwarmup.core.report import main_thread_import_ms, summarize
 
 SPIN = """
 import time
@@ -97,9 +97,11 @@ def test_spans_feed_the_summary_figure_and_clear_forgets_them(mods):
     heavy = mods("sum", SPIN.format(seconds=0.03))
     with MainThreadImportGuard(heavy=[heavy]) as guard:
         importlib.import_module(heavy)
-    spans = [(a, b) for a, b, _ in guard.import_spans()]
-    assert main_thread_import_ms([], spans) == pytest.approx(guard.import_ms())
+    assert main_thread_import_ms([], guard.import_spans()) == pytest.approx(guard.import_ms())
     assert guard.import_ms() >= 30.0
+    summary = summarize([], time.time(), guard=guard)
+    assert summary.guarded and summary.main_import_ms == pytest.approx(guard.import_ms())
+    assert f"main thread importing {summary.main_import_ms:.1f} ms" in summary.line()
     guard.clear()
     assert guard.import_spans() == []
 

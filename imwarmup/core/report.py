@@ -5,7 +5,7 @@ the text-mode demo prints. Pure functions over canary records (no GUI import).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import short_error
 from .profiler import format_duration
@@ -13,10 +13,13 @@ from .profiler import format_duration
 __all__ = [
     "TimeSplit",
     "WarmupSummary",
+    "SLOW_CANARY_MS",
     "format_canary_table",
+    "format_slow_imports",
     "format_text_report",
     "format_time_split",
     "main_thread_import_ms",
+    "slow_sub_imports",
     "summarize",
     "time_split",
 ]
@@ -100,14 +103,14 @@ def format_time_split(split: TimeSplit | None, *, limit: int = 3) -> str:
 
 
 def main_thread_import_ms(canaries: Iterable[Mapping[str, Any]],
-                          spans: Iterable[tuple[float, float]] = ()) -> float:
+                          spans: Iterable[Sequence[Any]] = ()) -> float:
     """Milliseconds the main thread spent importing heavy modules: the warmup's own canaries
-    that ran on the main thread, together with ``spans`` (``(start, end)`` on the canaries'
-    clock, e.g. ``MainThreadImportGuard.import_spans()``); overlaps count once."""
+    that ran on the main thread, together with ``spans`` (``(start, end, ...)`` on the
+    canaries' clock, e.g. ``MainThreadImportGuard.import_spans()``); overlaps count once."""
     intervals = [(float(c["start_ts"]), float(c["end_ts"])) for c in canaries
                  if c.get("main_thread") and c.get("start_ts") is not None
                  and c.get("end_ts") is not None]
-    intervals += [(float(a), float(b)) for a, b in spans]
+    intervals += [(float(span[0]), float(span[1])) for span in spans]
     total, reach = 0.0, None
     for a, b in sorted(intervals):
         if b <= a:
@@ -277,6 +280,46 @@ def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+#: A canary slower than this gets its costliest sub-imports listed (``format_slow_imports``).
+SLOW_CANARY_MS = 100.0
+
+
+def slow_sub_imports(tree: Iterable[Mapping[str, Any]], top: int = 5) -> list[Mapping[str, Any]]:
+    """The ``top`` costliest sub-imports of an import tree (``controller.import_tree(id)``) by
+    their own time (``self_ms``, as ``-X importtime``), costliest first; node 0, the canary's
+    own module, is counted too: its own code may be the cost."""
+    nodes = [n for n in tree if n.get("self_ms") is not None]
+    return sorted(nodes, key=lambda n: -n["self_ms"])[:top]
+
+
+def format_slow_imports(
+    canaries: Iterable[Mapping[str, Any]],
+    trees: Mapping[int, Iterable[Mapping[str, Any]]] | None,
+    *, slow_ms: float = SLOW_CANARY_MS, top: int = 5,
+) -> str:
+    """Why the slow canaries were slow: for each canary over ``slow_ms`` (slowest first), its
+    ``top`` costliest sub-imports (own and cumulative time) from its import tree. ``""`` when
+    no canary is that slow or no tree was recorded."""
+    if not trees:
+        return ""
+    slow = sorted((c for c in canaries if (c.get("elapsed_ms") or 0.0) >= slow_ms
+                   and trees.get(c["canary_id"])),
+                  key=lambda c: -c["elapsed_ms"])
+    if not slow:
+        return ""
+    lines = [f"Slow imports (over {format_duration(slow_ms)}): the costliest modules each one "
+             f"executed, by own time"]
+    for c in slow:
+        tree = list(trees[c["canary_id"]])
+        lines.append(f"  #{c['canary_id']} {c['module']} ({format_duration(c['elapsed_ms'])}, "
+                     f"{len(tree)} modules on {c.get('thread_name') or '?'})")
+        for node in slow_sub_imports(tree, top):
+            error = f"  FAILED: {short_error(node['error'])}" if node.get("error") else ""
+            lines.append(f"    {format_duration(node['self_ms']):>9} own "
+                         f"{format_duration(node.get('cum_ms')):>9} cum  {node['module']}{error}")
+    return "\n".join(lines)
+
+
 def format_text_report(
     canaries: Iterable[Mapping[str, Any]], now: float, profile_text: str | None = None, *,
     frames: Any = None, guard: Any = None,
@@ -307,6 +350,9 @@ def format_text_report(
         parts += ["", f"Waiting on module locks ({len(locked)}):"]
         parts += [f"  #{c['canary_id']} {c['module']}: {format_time_split(split, limit=10)}"
                   for c, split in locked]
+    slow_imports = format_slow_imports(rows, trees)
+    if slow_imports:
+        parts += ["", slow_imports]
     cancelled = [c["module"] for c in rows if c["status"] == "cancelled"]
     if cancelled:
         parts += ["", f"Cancelled ({len(cancelled)}; never imported, e.g. queued when the pool "
