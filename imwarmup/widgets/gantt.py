@@ -16,13 +16,17 @@ absolute clock the canaries use) makes running bars grow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Collection
 
 import numpy as np
 from imgui_bundle import ImVec2, imgui, implot
 
 from ..theme import Role
 from ..theme.palette import role_for_status
+from .flame import FLAME_ROW, FlameHit, FlameModel, Frame, LaneLayout, draw_flame_rows, lane_layout
 from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
+from .canary_rows import fmt_ms
+from .import_tree_rows import costliest, lock_waits
 
 _FAILED_CODE = STATUSES.index("failed")
 
@@ -51,6 +55,37 @@ class GanttEvents:
     # Where the bars were drawn, for scripts that point at a bar (tests, screenshots):
     plot_rect: tuple[float, float, float, float] | None = None  # x, y, w, h in pixels
     x_range: tuple[float, float] | None = None                   # seconds shown
+    # Import trees (issue 14): a lane label clicked this frame (expand or fold its tree), the
+    # tree node under the mouse (canary id, node index), and the lanes' layout on the y axis.
+    toggled_lane: str | None = None
+    hovered_node: tuple[int, int] | None = None
+    layout: LaneLayout | None = None
+
+    def _lane_y(self, model: GanttModel, lane: int) -> float:
+        """The pixel y of a lane's bar centre line."""
+        assert self.plot_rect is not None
+        layout = self.layout or lane_layout(len(model.lanes))
+        _, py, _, ph = self.plot_rect
+        return py + layout.centre(lane) * ph / max(layout.total, 1.0)
+
+    def node_pixel(self, flame: FlameModel, canary_id: int, node: int,
+                   at: float = 0.5) -> tuple[float, float] | None:
+        """The pixel at fraction ``at`` along a tree node's flame bar (on an expanded lane), or
+        None if it is not shown."""
+        tree, lane = flame.tree(canary_id), flame.lane_of.get(canary_id)
+        if tree is None or lane is None or self.layout is None or self.plot_rect is None \
+                or self.x_range is None:
+            return None
+        n = tree[node]
+        depth = int(n.get("depth") or 0)
+        if not 1 <= depth <= self.layout.flame_rows[lane] or n.get("end_ts") is None:
+            return None
+        px, py, pw, ph = self.plot_rect
+        lo, hi = self.x_range
+        x = (n["start_ts"] - flame.origin) + (n["end_ts"] - n["start_ts"]) * at
+        unit = ph / max(self.layout.total, 1.0)
+        y = py + (self.layout.row_top(lane, depth - 1) + 0.5 * FLAME_ROW) * unit
+        return px + (x - lo) / (hi - lo) * pw, y
 
     def bar_pixel(self, model: GanttModel, canary_id: int, at: float = 0.5,
                   now: float | None = None) -> tuple[float, float] | None:
@@ -64,12 +99,12 @@ class GanttEvents:
         px, py, pw, ph = self.plot_rect
         lo, hi = self.x_range
         x = x0 + (x1 - x0) * at
-        lane_h = ph / max(len(model.lanes), 1)
-        return px + (x - lo) / (hi - lo) * pw, py + (int(model.lane[i]) + 0.5) * lane_h
+        return px + (x - lo) / (hi - lo) * pw, self._lane_y(model, int(model.lane[i]))
 
 
 def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None = None,
-               fit: bool = False, size: tuple[float, float] | None = None) -> GanttEvents:
+               fit: bool = False, size: tuple[float, float] | None = None,
+               flame: FlameModel | None = None, expanded: Collection[str] = ()) -> GanttEvents:
     """Draw the chart of ``model`` and report hover and click.
 
     Args:
@@ -79,6 +114,9 @@ def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None
         highlight_id: a canary to outline (e.g. the table's selected row).
         fit: re-fit the x axis to all bars this frame (the "Fit" action).
         size: plot size in pixels; default: full width, height from the lane count.
+        flame: the import trees laid out for this model (``FlameModel``), or None.
+        expanded: names of the lanes whose import tree shows under their bars (a click on a
+            lane's label asks to toggle it: ``GanttEvents.toggled_lane``).
 
     Returns:
         ``GanttEvents`` (hovered/clicked canary id, hovered folded block).
@@ -86,22 +124,25 @@ def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None
     n_lanes = len(model.lanes)
     sizes = theme.sizes
     lane_px = theme.px(sizes.gantt_lane_height)
+    layout = lane_layout(n_lanes, None if flame is None else [
+        flame.rows(k) if name in expanded else 0 for k, name in enumerate(model.lanes)])
     if size is None:
-        # lanes + x axis + outside legend row
-        size = (-1.0, lane_px * max(n_lanes, 1) + imgui.get_frame_height() * 4.0)
+        # lanes (and expanded trees) + x axis + outside legend row
+        size = (-1.0, lane_px * max(layout.total, 1.0) + imgui.get_frame_height() * 4.0)
     if fit:
         implot.set_next_axis_to_fit(implot.ImAxis_.x1)
     flags = implot.Flags_.no_box_select | implot.Flags_.no_mouse_text | implot.Flags_.no_menus
     if not implot.begin_plot("##warmup-gantt", ImVec2(*size), flags):
         return GanttEvents()
     try:
-        return _plot(model, theme, now, highlight_id, n_lanes)
+        events = _plot(model, theme, now, highlight_id, n_lanes, flame, layout)
     finally:
         implot.end_plot()
+    return events
 
 
 def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
-          n_lanes: int) -> GanttEvents:
+          n_lanes: int, flame: FlameModel | None, layout: LaneLayout) -> GanttEvents:
     implot.setup_axes(
         "seconds since first submit", "",
         implot.AxisFlags_.no_menus,
@@ -110,12 +151,12 @@ def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
     )
     x_lo, x_hi = model.x_extent(now)
     implot.setup_axis_limits(implot.ImAxis_.x1, x_lo, x_hi * 1.02, implot.Cond_.once)
-    implot.setup_axis_limits(implot.ImAxis_.y1, -0.5, max(n_lanes, 1) - 0.5, implot.Cond_.always)
+    implot.setup_axis_limits(implot.ImAxis_.y1, 0.0, max(layout.total, 1.0), implot.Cond_.always)
     if n_lanes:
-        implot.setup_axis_ticks(implot.ImAxis_.y1, [float(k) for k in range(n_lanes)],
-                                list(model.lanes))
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [layout.centre(k) for k in range(n_lanes)],
+                                _lane_labels(model, flame))
     else:
-        implot.setup_axis_ticks(implot.ImAxis_.y1, [0.0], ["(no thread yet)"])
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [0.5], ["(no thread yet)"])
     implot.setup_legend(implot.Location_.north_west,
                         implot.LegendFlags_.outside | implot.LegendFlags_.horizontal
                         | implot.LegendFlags_.no_buttons | implot.LegendFlags_.no_menus)
@@ -129,9 +170,11 @@ def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
             if implot.internal.fit_this_frame():
                 implot.internal.fit_point_x(x_lo)
                 implot.internal.fit_point_x(x_hi * 1.02)
-            events, folded = _draw_bars(model, theme, now, highlight_id, n_lanes)
+            events, folded = _draw_bars(model, theme, now, highlight_id, n_lanes, flame, layout)
         finally:
             implot.internal.end_item()
+    if flame is not None and len(flame):
+        events = _lane_toggles(model, theme, flame, layout, events)
     shown = set(model.statuses)
     if shown:
         shown.add("queued")
@@ -144,7 +187,8 @@ def _plot(model: GanttModel, theme, now: float, highlight_id: int | None,
 
 
 def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
-               n_lanes: int) -> tuple[GanttEvents, bool]:
+               n_lanes: int, flame: FlameModel | None,
+               layout: LaneLayout) -> tuple[GanttEvents, bool]:
     """Draw the bars; returns the events and whether any bars were folded into blocks."""
     draw = implot.get_plot_draw_list()
     limits = implot.get_plot_limits()
@@ -155,18 +199,19 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
     view = model.view(x_min, x_max, width)
     scale = view.scale
     left, right = pos.x, pos.x + psize.x
-    lane_h = psize.y / max(n_lanes, 1)
+    lane_h = psize.y / max(layout.total, 1.0)   # a bar row's height (a lane unit)
     half_bar = lane_h * theme.sizes.gantt_bar_fraction / 2.0
     now_x = now - model.origin
 
     # Lane backgrounds; the MainThread lane in the failure colour (it breaks main-thread purity).
     for k in range(n_lanes):
-        y0 = pos.y + k * lane_h
+        y0 = pos.y + layout.tops[k] * lane_h
         if model.lanes[k] == MAIN_THREAD_LANE:
             col = theme.u32(Role.FAILED, 0.18)
         else:
             col = theme.u32(Role.LANE_BG_ALT if k % 2 else Role.LANE_BG)
-        draw.add_rect_filled(ImVec2(left, y0), ImVec2(right, y0 + lane_h), col)
+        draw.add_rect_filled(ImVec2(left, y0), ImVec2(right, pos.y + layout.bottom(k) * lane_h),
+                             col)
 
     status_cols = np.array([theme.u32(role_for_status(s)) for s in STATUSES], dtype=np.int64)
     fail_w = max(4.0, imgui.get_font_size() * 0.35)  # the narrowest a failure is drawn
@@ -181,11 +226,16 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
     lo_clip, hi_clip = left - 4.0, right + 4.0
 
     folded = False
+    if flame is not None:   # expanded lanes: their import trees under the bars
+        frame = Frame(left, right, pos.y, lane_h, x_min, x_max, width, now_x)
+        for k in range(n_lanes):
+            if layout.flame_rows[k]:
+                folded = draw_flame_rows(draw, flame, theme, k, layout, frame, widths) or folded
     for k, lv in enumerate(view.lanes):
         n = len(lv.x0)
         if n == 0:
             continue
-        yc = pos.y + (k + 0.5) * lane_h
+        yc = pos.y + layout.centre(k) * lane_h
         yt, yb = yc - half_bar, yc + half_bar
         x1 = lv.x1
         idx = lv.idx
@@ -244,43 +294,121 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
 
     # Hover and click
     hit: Hit | None = None
+    fhit: FlameHit | None = None
     if implot.is_plot_hovered():
         mp = implot.get_plot_mouse_pos()
-        hit = model.hit_test(view, int(round(mp.y)), mp.x, now)
+        where = layout.locate(mp.y)
+        if where is not None and where[1] < 0:
+            hit = model.hit_test(view, where[0], mp.x, now)
+        elif where is not None and flame is not None:
+            fhit = flame.hit_test(where[0], where[1], mp.x, x_min, x_max, width, now)
     hovered_id = hit.canary_id if hit is not None else None
 
     for cid, role_alpha in ((highlight_id, 1.0), (hovered_id, 0.6)):
         i = model.index_of(cid)
         if i is None or (cid == highlight_id and role_alpha < 1.0):
             continue
-        _outline_bar(draw, model, theme, i, now, x_min, scale, pos, lane_h, half_bar,
+        yc = pos.y + layout.centre(int(model.lane[i])) * lane_h
+        _outline_bar(draw, model, theme, i, now, x_min, scale, left, yc, lane_h, half_bar,
                      lo_clip, hi_clip, role_alpha)
 
     clicked_id = None
-    if hit is not None:
-        _tooltip(model, theme, hit, now)
-        io = imgui.get_io()
-        threshold = io.mouse_drag_threshold
-        if (imgui.is_mouse_released(imgui.MouseButton_.left)
-                and io.mouse_drag_max_distance_sqr[0] <= threshold * threshold):
-            clicked_id = hit.canary_id
-    return GanttEvents(hovered_id=hovered_id, clicked_id=clicked_id,
-                       hovered_block=hit.block if hit is not None else None,
-                       plot_rect=(pos.x, pos.y, psize.x, psize.y), x_range=(x_min, x_max)), folded
+    if hit is not None or fhit is not None:
+        if hit is not None:
+            _tooltip(model, theme, hit, now, flame)
+        else:
+            _flame_tooltip(flame, theme, fhit)
+        if _clicked():
+            clicked_id = hit.canary_id if hit is not None else fhit.canary_id
+    node = (fhit.canary_id, fhit.node) if fhit is not None and fhit.node is not None else None
+    block = hit.block if hit is not None else (fhit.block if fhit is not None else None)
+    return GanttEvents(hovered_id=hovered_id, clicked_id=clicked_id, hovered_block=block,
+                       plot_rect=(pos.x, pos.y, psize.x, psize.y), x_range=(x_min, x_max),
+                       hovered_node=node, layout=layout), folded
+
+
+def _clicked() -> bool:
+    """The left button was released this frame without a drag (a click, not a pan)."""
+    io = imgui.get_io()
+    threshold = io.mouse_drag_threshold
+    return (imgui.is_mouse_released(imgui.MouseButton_.left)
+            and io.mouse_drag_max_distance_sqr[0] <= threshold * threshold)
+
+
+_TOGGLE_ROOM = "    "  # before a label with an import tree: room for its triangle
+
+
+def _lane_labels(model: GanttModel, flame: FlameModel | None) -> list[str]:
+    """The y axis's lane labels; a lane with an import tree gets room for its toggle."""
+    if flame is None or not len(flame):
+        return list(model.lanes)
+    return [_TOGGLE_ROOM + name if flame.rows(k) else name for k, name in enumerate(model.lanes)]
+
+
+def _lane_toggles(model: GanttModel, theme, flame: FlameModel, layout: LaneLayout,
+                  events: GanttEvents) -> GanttEvents:
+    """A triangle in front of each lane label that has an import tree (pointing right: tree
+    folded; down: shown); a click on the label toggles it (``toggled_lane``). The triangle sits
+    in the room the label keeps for it, inside the chart's axis area: never over the host."""
+    plot_rect = events.plot_rect
+    if plot_rect is None:
+        return events
+    px, py, _, ph = plot_rect
+    unit = ph / max(layout.total, 1.0)
+    draw = imgui.get_window_draw_list()
+    font = imgui.get_font_size()
+    pad = implot.get_style().label_padding.x
+    on, off = theme.u32(Role.HIGHLIGHT, 0.9), theme.u32(Role.TEXT_DIM)
+    widths = model.text_width_cache
+    r = font * 0.28
+    room = _text_width(_TOGGLE_ROOM, font, widths)
+    lefts = {}
+    for k, name in enumerate(model.lanes):
+        if not flame.rows(k):
+            continue
+        label_left = px - pad - _text_width(_TOGGLE_ROOM + name, font, widths)
+        lefts[k] = label_left
+        cx, cy = label_left + room * 0.45, py + layout.centre(k) * unit
+        if layout.flame_rows[k]:
+            draw.add_triangle_filled(ImVec2(cx - r, cy - r * 0.6), ImVec2(cx + r, cy - r * 0.6),
+                                     ImVec2(cx, cy + r * 0.8), on)
+        else:
+            draw.add_triangle_filled(ImVec2(cx - r * 0.6, cy - r), ImVec2(cx - r * 0.6, cy + r),
+                                     ImVec2(cx + r * 0.8, cy), off)
+    if not lefts or not imgui.is_window_hovered():
+        return events
+    mouse = imgui.get_io().mouse_pos
+    where = layout.locate((mouse.y - py) / unit) if py <= mouse.y < py + ph else None
+    if where is None or where[0] not in lefts or not lefts[where[0]] <= mouse.x < px:
+        return events
+    k = where[0]
+    imgui.set_mouse_cursor(imgui.MouseCursor_.hand)
+    imgui.set_tooltip(f"Click to {'fold' if layout.flame_rows[k] else 'show'} the import trees "
+                      f"of {model.lanes[k]}'s imports")
+    if not _clicked():
+        return events
+    return GanttEvents(events.hovered_id, events.clicked_id, events.hovered_block,
+                       events.plot_rect, events.x_range, model.lanes[k], events.hovered_node,
+                       events.layout)
+
+
+def _text_width(text: str, font: float, widths: dict) -> float:
+    key = (text, font)
+    w = widths.get(key)
+    if w is None:
+        w = widths[key] = imgui.calc_text_size(text).x
+    return w
 
 
 def _outline_bar(draw, model: GanttModel, theme, i: int, now: float, x_min: float, scale: float,
-                 pos, lane_h: float, half_bar: float, lo_clip: float, hi_clip: float,
-                 alpha: float) -> None:
+                 left: float, yc: float, lane_h: float, half_bar: float, lo_clip: float,
+                 hi_clip: float, alpha: float) -> None:
     """The queued time (submit -> start, faint) and an outline around one bar.
 
     Queued segments are drawn only for the hovered and the selected bar: the canaries of a round
     are all submitted at once, so their queued segments overlap and would paint whole lanes.
     """
-    k = int(model.lane[i])
-    yc = pos.y + (k + 0.5) * lane_h
     yt, yb = yc - half_bar, yc + half_bar
-    left = pos.x
 
     def px(x: float) -> float:
         return min(max(left + (x - x_min) * scale, lo_clip), hi_clip)
@@ -299,7 +427,8 @@ def _outline_bar(draw, model: GanttModel, theme, i: int, now: float, x_min: floa
                   theme.u32(Role.HIGHLIGHT, alpha), 0.0, 2.0)
 
 
-def _tooltip(model: GanttModel, theme, hit: Hit, now: float) -> None:
+def _tooltip(model: GanttModel, theme, hit: Hit, now: float,
+             flame: FlameModel | None = None) -> None:
     imgui.begin_tooltip()
     try:
         if hit.block is not None:
@@ -318,6 +447,78 @@ def _tooltip(model: GanttModel, theme, hit: Hit, now: float) -> None:
             elif line.startswith("error:"):
                 imgui.text_colored(theme.vec4(Role.FAILED), line)
             elif line.startswith(("Fix ", "Imported on the main thread")):
+                imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
+            else:
+                imgui.text(line)
+        # The import tree's block (issue 14): its own function, below the canary's lines.
+        _tree_tooltip(theme, flame.tree(hit.canary_id) if flame is not None else None)
+    finally:
+        imgui.end_tooltip()
+
+
+def _tree_tooltip(theme, tree: list | None) -> None:
+    """A canary tooltip's import-tree block: its five costliest sub-imports (own and cumulative
+    time, in aligned columns) and its lock waits (``costliest_lines`` says the same in text)."""
+    if not tree or len(tree) < 2:
+        return
+    imgui.separator()
+    imgui.text_colored(theme.vec4(Role.TEXT_DIM),
+                       f"Costliest sub-imports (of {len(tree) - 1}): own / with children")
+    flags = imgui.TableFlags_.sizing_fixed_fit | imgui.TableFlags_.no_host_extend_x
+    if imgui.begin_table("##imwarmup-top-imports", 3, flags):
+        try:
+            for node in costliest(tree):
+                imgui.table_next_row()
+                imgui.table_next_column()
+                imgui.text(node["module"])
+                for key in ("self_ms", "cum_ms"):
+                    imgui.table_next_column()
+                    _text_right(fmt_ms(node.get(key)))
+        finally:
+            imgui.end_table()
+    waits = lock_waits(tree)
+    if waits:
+        total = sum(w.get("wait_ms") or 0.0 for w in waits)
+        imgui.text_colored(theme.vec4(Role.WARMING),
+                           f"Waited on module locks: {len(waits)} times, {fmt_ms(total)}")
+        for w in waits[:5]:
+            imgui.text(f"  {fmt_ms(w.get('wait_ms'))} for {w.get('module', '?')} "
+                       f"(held by {w.get('holder') or '?'}, in {w['in']})")
+        if len(waits) > 5:
+            imgui.text_colored(theme.vec4(Role.TEXT_DIM), f"  and {len(waits) - 5} more")
+
+
+def _text_right(text: str) -> None:
+    """Text right-aligned in the current table column."""
+    w = imgui.calc_text_size(text).x
+    avail = imgui.get_content_region_avail().x
+    if avail > w:
+        imgui.set_cursor_pos_x(imgui.get_cursor_pos_x() + avail - w)
+    imgui.text(text)
+
+
+def _flame_tooltip(flame: FlameModel | None, theme, hit: FlameHit | None) -> None:
+    """A tree node's tooltip (module, who imported it, self/cum ms, lock waits), or a folded
+    block's."""
+    if flame is None or hit is None:
+        return
+    imgui.begin_tooltip()
+    try:
+        if hit.block is not None:
+            lines = hit.block.tooltip().replace(" modules,", " imports folded,", 1).split("\n")
+            imgui.text_colored(theme.vec4(Role.FOLDED), lines[0])
+            for line in lines[1:]:
+                imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
+            return
+        assert hit.canary_id is not None and hit.node is not None
+        lines = flame.node_tooltip(hit.canary_id, hit.node).split("\n")
+        imgui.text(lines[0])
+        for line in lines[1:]:
+            if line.startswith("waited"):
+                imgui.text_colored(theme.vec4(Role.WARMING), line)
+            elif line.startswith("error"):
+                imgui.text_colored(theme.vec4(Role.FAILED), line)
+            elif line.startswith("imported by"):
                 imgui.text_colored(theme.vec4(Role.TEXT_DIM), line)
             else:
                 imgui.text(line)
