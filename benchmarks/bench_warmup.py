@@ -16,6 +16,12 @@ median of the per-round ratio to ``sequential`` of the same round, and how many 
 flight at once (from the canaries). A module that fails to import is printed with its error and
 the variant is marked FAILED; a missing SDK package stops the run before it starts.
 
+``controller`` is the default ``WarmupController()``: its gate (``imwarmup.core.schedule``) lets
+one import execute at a time; ``controller-free`` is the schedule before it (every lane imports at
+once), kept side by side. On a loaded machine the wall ratio swings from round to round; the CPU
+ratio (process CPU, all threads, against the sequential run of the same round) and the spread of
+the per-round ratios are what to judge by. The header and each round print the load average.
+
 Variants. Those named ``gate*``/``lanes4-*`` are schedules built here, outside the package:
 the real ``WarmupManager`` (canaries, retries) on a real ``make_io_pool(4, "controller-io")``,
 with an executor wrapper that decides when each job may start (``OrderedGate``). They keep the
@@ -61,10 +67,14 @@ SHARED_CANDIDATES = {"numpy": "numpy", "pydantic": "pydantic", "anyio": "anyio",
 VARIANTS: dict[str, str] = {
     "sequential": "main thread, one after the other (the reference)",
     "sequential-nice10": "main thread at nice 10: what the workers' niceness alone costs here",
-    "controller": "WarmupController() default: 4 workers, nice 10",
-    "controller-w1": "WarmupController(max_workers=1), nice 10",
-    "controller-w2": "WarmupController(max_workers=2), nice 10",
-    "controller-nice0": "WarmupController(worker_nice=0), 4 workers",
+    "controller": "WarmupController() default: 4 lanes, nice 10, one import at a time (gate)",
+    "controller-nice0": "WarmupController(worker_nice=0): the default gate, lanes at nice 0",
+    "controller-bare": "the default gate with the controller's recorders off (import trees, "
+                       "history, stall watcher; those the engine has): what they cost",
+    "controller-free": "WarmupController(concurrency=None): the old default, 4 imports at once",
+    "controller-free-nice0": "WarmupController(concurrency=None, worker_nice=0)",
+    "controller-w1": "WarmupController(max_workers=1, concurrency=None), nice 10",
+    "controller-w2": "WarmupController(max_workers=2, concurrency=None), nice 10",
     "gate1": "4 lanes nice 10, one import at a time in submit order, others wait on the gate",
     "gate1-nice0": "gate1 with the workers at nice 0",
     "gate1-depsfirst": "gate1, the shared deps (numpy, pydantic, ...) submitted first",
@@ -210,18 +220,28 @@ def child(variant: str, order: list[str]) -> None:
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
         print(json.dumps({"wall": wall, "cpu": cpu, "switches": switched_since(s0),
-                          "failed": failed, "retried": {},
+                          "failed": failed, "retried": {}, "bypassed": 0,
                           "in_flight": 1, "steps": steps}))
         sys.stdout.flush()
         os._exit(0)  # skip the SDKs' atexit work: not part of the warmup
 
     if variant.startswith("controller"):
         kwargs: dict[str, Any] = {"log_to_stderr": False}
-        if variant == "controller-w1":
-            kwargs["max_workers"] = 1
-        elif variant == "controller-w2":
-            kwargs["max_workers"] = 2
-        elif variant == "controller-nice0":
+        if variant in ("controller-w1", "controller-w2"):
+            kwargs["max_workers"] = int(variant[-1])
+            kwargs["concurrency"] = None
+        elif variant.startswith("controller-free"):
+            kwargs["concurrency"] = None
+        elif variant == "controller-bare":
+            import inspect
+
+            known = inspect.signature(WarmupController).parameters
+            extras = {"record_imports": False, "history": False,
+                      "stall_after": float("inf"), "freeze_after": float("inf")}
+            kwargs.update({k: v for k, v in extras.items() if k in known})
+        elif variant not in ("controller", "controller-nice0"):
+            raise SystemExit(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+        if variant.endswith("nice0"):
             kwargs["worker_nice"] = 0
         controller = WarmupController(modules, **kwargs)
     else:
@@ -264,7 +284,9 @@ def child(variant: str, order: list[str]) -> None:
     cpu = time.process_time() - c0
     switched = switched_since(s0)
     records = [r for r in manager.canaries() if r["start_ts"] is not None]
+    gate = getattr(controller, "gate", None)
     print(json.dumps({
+        "bypassed": gate.status()["bypassed"] if gate is not None else 0,
         "wall": wall,
         "cpu": cpu,
         "switches": switched,
@@ -383,7 +405,7 @@ def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> Non
           f"variant, interleaved ==")
     print(f"{'variant':18s} {'wall med':>8s} {'min':>6s} {'max':>6s} {'ratio':>6s} "
           f"{'per-round':>11s} {'cpu med':>7s} {'cpu ratio':>9s} {'ctx sw vol/inv':>14s} {'in flight':>9s} "
-          f"{'retried':>7s}")
+          f"{'retried':>7s} {'bypassed':>8s}")
     summary = []
     for variant in names:
         runs = results[variant]
@@ -396,11 +418,13 @@ def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> Non
         invol = statistics.median(r["switches"][1] for r in runs)
         failed = {m: e for r in runs for m, e in r["failed"].items()}
         retried = sum(len(r["retried"]) for r in runs)
+        bypassed = sum(r.get("bypassed", 0) for r in runs)
         in_flight = max(r["in_flight"] for r in runs)
         print(f"{variant:18s} {statistics.median(walls):7.2f}s {min(walls):5.2f}s "
               f"{max(walls):5.2f}s {ratio:5.3f}x {min(paired):4.2f}-{max(paired):.2f}x "
               f"{statistics.median(r['cpu'] for r in runs):6.2f}s {cpu_ratio:8.3f}x "
-              f"{f'{vol:.0f}/{invol:.0f}':>14s} {in_flight:>9d} {retried:>7d}" + ("  FAILED" if failed else ""))
+              f"{f'{vol:.0f}/{invol:.0f}':>14s} {in_flight:>9d} {retried:>7d} {bypassed:>8d}"
+              + ("  FAILED" if failed else ""))
         for module, error in failed.items():
             print(f"    FAILED {module}: {error.splitlines()[0][:200]}")
         quartiles = statistics.quantiles(paired, n=4) if len(paired) > 1 else [ratio] * 3
@@ -409,7 +433,8 @@ def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> Non
           f"wall and process CPU; per-round: the lowest and highest wall ratio; ctx sw: median "
           f"context switches of the process, voluntary (blocked: GIL, locks) / involuntary "
           f"(preempted); in flight: most imports running at once, from the "
-          f"canaries; retried: imports the manager retried, all rounds)")
+          f"canaries; retried: imports the manager retried, all rounds; bypassed: imports the "
+          f"gate let in beside one it judged stalled or over its max hold, all rounds)")
     print(f"load average {loadavg()} at end")
 
     print("\n== per variant ==")
@@ -429,7 +454,9 @@ def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> Non
         else:
             verdict = (f"misses by {(ratio - 1) * 100:.1f}% (middle half of the rounds "
                        f"{q1:.2f}-{q3:.2f}x)")
-        print(f"{variant}: {ratio:.3f}x wall, {cpu_ratio:.3f}x CPU, {verdict}; "
+        cpu_verdict = "CPU meets <= 1.0x" if cpu_ratio <= 1.0 else \
+            f"CPU misses by {(cpu_ratio - 1) * 100:.1f}%"
+        print(f"{variant}: {ratio:.3f}x wall, {cpu_ratio:.3f}x CPU ({cpu_verdict}), {verdict}; "
               f"{VARIANTS[variant]}")
 
 

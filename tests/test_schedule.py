@@ -302,6 +302,8 @@ def test_bad_concurrency_is_refused_at_construction(value, error, words):
     ({"max_hold": -1.0}, ValueError, r"max_hold must be > 0, got -1.0"),
     ({"max_hold": math.nan}, ValueError, r"max_hold must be > 0, got nan"),
     ({"max_hold": False}, TypeError, r"max_hold must be a number, got False"),
+    ({"switch_interval": 0}, ValueError, r"switch_interval must be > 0, got 0"),
+    ({"switch_interval": "1ms"}, TypeError, r"switch_interval must be a number, got '1ms'"),
 ])
 def test_bad_gate_settings_are_refused(kwargs, error, words):
     with pytest.raises(error, match=r"ImportGate\(\): " + words):
@@ -314,3 +316,39 @@ def test_make_gate():
     assert make_gate(gate) is gate
     assert make_gate(2).concurrency == 2
     assert repr(make_gate(1)) == "<ImportGate concurrency=1: 0 running, 0 waiting, 0 let past a stall>"
+
+
+# ------------------------------------------------------------------------ switch interval
+def test_switch_interval_is_set_while_an_import_runs_and_given_back(gen, controllers):
+    host = sys.getswitchinterval()
+    seen = gen.gate()
+    names = [gen.module(f"import sys\nimport {seen.__name__} as _s\n"
+                        f"_s.runs.append(sys.getswitchinterval())\n") for _ in range(3)]
+    controller = controllers(names, concurrency=ImportGate(1, switch_interval=0.0015))
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    assert seen.runs == [0.0015] * 3
+    assert sys.getswitchinterval() == host
+
+
+def test_switch_interval_the_host_set_meanwhile_is_kept(gen, controllers):
+    host = sys.getswitchinterval()
+    try:
+        name = gen.module("import sys\nsys.setswitchinterval(0.003)\n")  # "the host", meanwhile
+        controller = controllers([name], concurrency=ImportGate(1, switch_interval=0.0015))
+        controller.start()
+        assert controller.wait_for_warmup(WAIT)
+        assert sys.getswitchinterval() == 0.003
+    finally:
+        sys.setswitchinterval(host)
+
+
+def test_no_switch_interval_leaves_it_alone(gen, controllers):
+    host = sys.getswitchinterval()
+    seen = gen.gate()
+    name = gen.module(f"import sys\nimport {seen.__name__} as _s\n"
+                      f"_s.runs.append(sys.getswitchinterval())\n")
+    controller = controllers([name])
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    assert seen.runs == [host]

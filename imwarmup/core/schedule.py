@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import numbers
+import sys
 import threading
 import time
 from typing import Any, Callable
@@ -149,6 +150,11 @@ class ImportGate:
         stall_window: seconds, ``> 0``.
         max_hold: seconds after which an import no longer keeps the next one out, ``> 0``
             (``math.inf``: never).
+        switch_interval: None (default) leaves ``sys.setswitchinterval`` alone; seconds
+            ``> 0``: the interpreter's switch interval while an import runs, the host's value
+            back as soon as none does (unless the host changed it meanwhile). A GUI thread that
+            needs the lock for each callback of a frame waits up to one interval per callback
+            while an import holds it (5 ms by default).
 
     Raises:
         TypeError, ValueError: a bad argument, named with the value given.
@@ -161,6 +167,7 @@ class ImportGate:
         stall_cpu: float = STALL_CPU,
         stall_window: float = STALL_WINDOW_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
+        switch_interval: float | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise TypeError(
@@ -173,6 +180,10 @@ class ImportGate:
         self._stall_cpu = _number(stall_cpu, "stall_cpu", low=0.0, high=1.0)
         self._window = _number(stall_window, "stall_window", low=0.0, open_low=True)
         self._max_hold = _number(max_hold, "max_hold", low=0.0, open_low=True)
+        self._switch = (None if switch_interval is None else
+                        _number(switch_interval, "switch_interval", low=0.0, open_low=True))
+        self._saved_switch: float | None = None  # the host's interval while ours is set
+        self._switch_set = 0.0
         self._cond = threading.Condition(threading.Lock())
         self._waiting: list[int] = []  # tickets waiting to enter, kept sorted
         self._line: list[int] = []  # tickets expected and not yet let in or given up, sorted
@@ -235,6 +246,10 @@ class ImportGate:
                             now = time.monotonic()
                             if len(self._admitted) >= self._limit:
                                 self._bypassed += 1
+                            if self._switch is not None and not self._admitted:
+                                self._saved_switch = sys.getswitchinterval()
+                                sys.setswitchinterval(self._switch)
+                                self._switch_set = sys.getswitchinterval()  # as stored
                             self._admitted[ticket] = _Admitted(ticket, now)
                             self._entered += 1
                             return True
@@ -251,6 +266,10 @@ class ImportGate:
         """The import of ``ticket`` has ended (or its job gave up after entering)."""
         with self._cond:
             self._admitted.pop(ticket, None)
+            if self._saved_switch is not None and not self._admitted:
+                if sys.getswitchinterval() == self._switch_set:  # else the host set its own
+                    sys.setswitchinterval(self._saved_switch)
+                self._saved_switch = None
             self._cond.notify_all()
 
     def wake(self) -> None:
