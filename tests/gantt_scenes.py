@@ -23,8 +23,9 @@ _NAMES = ("numpy", "sqlite3", "json", "email.mime.text", "xml.dom.minidom", "htt
 
 def record(cid: int, module: str, *, thread: str | None, submit: float, start: float | None,
            end: float | None, status: str, error: str | None = None,
-           main_thread: bool = False) -> dict[str, Any]:
-    """One canary record with times in seconds after ``T0``."""
+           main_thread: bool = False, cpu: float | None = None) -> dict[str, Any]:
+    """One canary record with times in seconds after ``T0``; ``cpu``: the import's own work
+    (thread CPU seconds) of an ended canary, or None (not measured)."""
     return {
         "canary_id": cid, "module": module, "thread_name": thread,
         "thread_id": None if thread is None else 1000 + cid,
@@ -32,6 +33,7 @@ def record(cid: int, module: str, *, thread: str | None, submit: float, start: f
         "start_ts": None if start is None else T0 + start,
         "end_ts": None if end is None else T0 + end,
         "elapsed_ms": None if start is None or end is None else (end - start) * 1000.0,
+        "cpu_ms": None if cpu is None else cpu * 1000.0,
         "status": status, "error": error, "main_thread": main_thread,
     }
 
@@ -41,10 +43,12 @@ def every_state() -> list[dict[str, Any]]:
     queued, and an import on the main thread. Lanes: controller-io-0..3 and MainThread."""
     io = [f"controller-io-{k}" for k in range(4)]
     return [
-        record(1, "numpy", thread=io[0], submit=0.0, start=0.01, end=0.90, status="completed"),
-        record(2, "sqlite3", thread=io[1], submit=0.0, start=0.01, end=0.30, status="completed"),
+        record(1, "numpy", thread=io[0], submit=0.0, start=0.01, end=0.90, status="completed",
+               cpu=0.30),
+        record(2, "sqlite3", thread=io[1], submit=0.0, start=0.01, end=0.30, status="completed",
+               cpu=0.25),
         record(3, "broken_sdk", thread=io[1], submit=0.0, start=0.32, end=0.80, status="failed",
-               error="ModuleNotFoundError: No module named 'broken_sdk'"),
+               error="ModuleNotFoundError: No module named 'broken_sdk'", cpu=0.02),
         record(4, "email.mime.text", thread=io[2], submit=0.0, start=0.02, end=0.55,
                status="cancelled"),
         record(5, "asyncio", thread=io[3], submit=0.0, start=0.05, end=None, status="running"),
@@ -53,8 +57,9 @@ def every_state() -> list[dict[str, Any]]:
         record(7, "decimal", thread=None, submit=0.0, start=None, end=None, status="running"),
         record(8, "tarfile", thread=None, submit=0.0, start=None, end=1.0, status="cancelled"),
         record(9, "json", thread="MainThread", submit=0.2, start=0.25, end=0.70,
-               status="completed", main_thread=True),
-        record(10, "csv", thread=io[0], submit=0.0, start=0.92, end=1.60, status="completed"),
+               status="completed", main_thread=True, cpu=0.40),
+        record(10, "csv", thread=io[0], submit=0.0, start=0.92, end=1.60, status="completed",
+               cpu=0.12),
     ]
 
 
@@ -75,7 +80,7 @@ def at_time(final: list[dict[str, Any]], now: float) -> tuple[list[dict[str, Any
         if start is None and end is not None and end > now:
             c.update(end_ts=None, status="running", error=None)   # not yet cancelled
         elif end is not None and end > now:
-            c.update(end_ts=None, elapsed_ms=None, status="running", error=None)
+            c.update(end_ts=None, elapsed_ms=None, cpu_ms=None, status="running", error=None)
         events += c["end_ts"] is not None
         out.append(c)
     return out, events

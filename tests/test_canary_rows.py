@@ -63,7 +63,8 @@ def test_sort_every_column_both_ways_empty_values_last(column):
     for ascending in (True, False):
         out = sort_rows(rs, column, ascending)
         assert sorted(r.canary_id for r in out) == sorted(r.canary_id for r in rs)
-        key = {"#": "canary_id", "start": "start_ms", "elapsed": "elapsed_ms"}.get(column, column)
+        key = {"#": "canary_id", "start": "start_ms", "elapsed": "elapsed_ms", "own": "own_ms",
+               "waiting": "wait_ms"}.get(column, column)
         vals = [getattr(r, key) for r in out]
         present = [v for v in vals if v not in (None, "")]
         if column in ("module", "thread", "error"):
@@ -123,3 +124,24 @@ def test_a_retried_import_is_marked_in_its_row():
     plain, retried = table_rows([base, dict(base, canary_id=2, module="b",
                                             retried="ImportError: partially initialized")], None, 11.0)
     assert (plain.retried, retried.retried) == (False, True)
+
+
+def test_rows_carry_own_work_and_waiting_and_say_it_in_words():
+    r = by_id(rows())
+    assert (r[1].own_ms, r[1].wait_ms) == (pytest.approx(300.0), pytest.approx(590.0))  # numpy
+    assert r[1].split == "own work 300.0 ms · waiting 590.0 ms (GIL, other imports)"
+    assert r[5].own_ms is None and r[5].wait_ms is None and r[5].split == ""   # running
+    assert r[7].own_ms is None and r[8].own_ms is None                         # queued, cancelled
+    # Sorting by waiting puts the longest wait first, unmeasured rows last.
+    order = [x.canary_id for x in sort_rows(rows(), "waiting", ascending=False)]
+    assert order[:5] == [1, 10, 3, 9, 2] and set(order[5:]) == {4, 5, 6, 7, 8}
+
+
+def test_rows_name_recorded_lock_waits_in_the_split():
+    tree = [{"module": "numpy", "lock_waits": [
+        {"module": "numpy.core", "holder": "controller-io-2", "wait_ms": 500.0}]}]
+    r = by_id(table_rows(every_state(), None, NOW, trees={1: tree}))
+    assert r[1].lock_waits == (("controller-io-2", "numpy.core", 500.0),)
+    assert r[1].split == ("own work 300.0 ms · waiting 590.0 ms: module lock held by "
+                          "controller-io-2 (numpy.core) 500.0 ms; GIL/other 90.0 ms")
+    assert by_id(table_rows(every_state(), None, NOW))[1].lock_waits == ()

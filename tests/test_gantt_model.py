@@ -214,6 +214,28 @@ def test_tooltip_running_and_main_thread():
     assert "thread:  MainThread" in t and "main thread" in t
 
 
+def test_tooltip_says_how_much_of_the_bar_was_own_work_and_waiting():
+    m = model_of(every_state())
+    lines = m.tooltip(bar(m, 1), NOW).split("\n")       # numpy: 890 ms, 300 ms of it CPU
+    at = lines.index("elapsed: 890.0 ms")
+    assert lines[at + 1] == "of which: own work 300.0 ms · waiting 590.0 ms (GIL, other imports)"
+    # A running bar has no CPU figure yet: no split line.
+    running = m.tooltip(bar(m, 5), NOW).split("\n")
+    assert not any("own work" in line for line in running)
+
+
+def test_tooltip_names_the_module_locks_the_bar_waited_for():
+    m = GanttModel()
+    tree = [{"module": "csv", "lock_waits": [
+        {"module": "numpy", "holder": "controller-io-1", "wait_ms": 400.0}]},
+        {"module": "csv.x", "lock_waits": [
+            {"module": "re", "holder": "controller-io-2", "wait_ms": 50.0}]}]
+    m.update(every_state(), 1, trees={10: tree})
+    text = m.tooltip(bar(m, 10), NOW)                    # csv: 680 ms, 120 ms own
+    assert ("of which: own work 120.0 ms · waiting 560.0 ms: module lock held by controller-io-1 "
+            "(numpy) 400.0 ms, 1 more 50.0 ms; GIL/other 110.0 ms") in text.split("\n")
+
+
 def test_block_tooltip_counts_modules_and_time():
     m = model_of(tiny_and_big())
     h = m.hit_test(m.view(0.0, 1.1, 1000.0), 0, 0.05, NOW)

@@ -190,6 +190,10 @@ def test_summary_wall_main_thread_time_and_frame_p99_while_warming():
     assert s.frames["p99_ms"] == 48.0
     assert s.line() == ("2 modules, 2 completed | wall 600.0 ms | main thread importing 0 ms "
                         "| frame p99 48.0 ms while warming (worst 90.0 ms) | slowest b (500.0 ms)")
+    assert "of the 30 frame intervals drawn between the first submit" in s.explain()
+    assert "no purity guard" not in s.explain()
+    text = format_text_report(rows, 99.0, frames=frames, guard=FakeGuard([]))
+    assert s.line() in text.splitlines() and s.explain() in text
 
 
 def test_summary_while_running_asks_frames_up_to_now_and_counts_guard_spans():
@@ -204,5 +208,7 @@ def test_summary_while_running_asks_frames_up_to_now_and_counts_guard_spans():
 def test_summary_without_guard_or_frames_says_what_it_measured():
     s = summarize([c(1, "a", 10.0, 10.1)], now=11.0)
     assert s.frames is None and not s.guarded and s.main_import_ms == 0.0
-    assert "main thread importing 0 ms (warmup only, no purity guard)" in s.line()
+    assert "main thread importing 0 ms |" in s.line()
+    assert "Only the warmup's own imports count: no purity guard" in s.explain()
+    assert "frame p99" not in s.explain()
     assert summarize([c(1, "q", None, None, "running")], 11.0).main_import_ms is None

@@ -166,14 +166,30 @@ class WarmupSummary:
         if self.main_import_ms is not None:
             main = format_duration(self.main_import_ms) if self.main_import_ms > 0.0 else "0 ms"
             text += f" | main thread importing {main}"
-            if not self.guarded:
-                text += " (warmup only, no purity guard)"
         if self.frames and self.frames.get("count"):
             text += (f" | frame p99 {format_duration(self.frames['p99_ms'])} while warming "
                      f"(worst {format_duration(self.frames['worst_ms'])})")
         if self.slowest:
             text += f" | slowest {self.slowest} ({format_duration(self.slowest_ms)})"
         return text
+
+
+    def explain(self) -> str:
+        """What the line's figures mean, one per line (the summary's tooltip, the report's
+        legend)."""
+        lines = ["wall: from the first submit to the last import's end (or now)."]
+        if self.main_import_ms is not None:
+            lines.append("main thread importing: time the GUI thread spent importing heavy "
+                         "modules or waiting for a module lock a worker held; 0 when the warmup "
+                         "did its job.")
+            if not self.guarded:
+                lines.append("  Only the warmup's own imports count: no purity guard "
+                             "(MainThreadImportGuard) watches the app's.")
+        if self.frames and self.frames.get("count"):
+            lines.append(f"frame p99 while warming: 99th percentile of the "
+                         f"{self.frames['count']} frame intervals drawn between the first "
+                         f"submit and the last end.")
+        return "\n".join(lines)
 
 
 def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any = None,
@@ -338,11 +354,15 @@ def format_text_report(
             import waited for, and who held them.
     """
     rows = list(canaries)
-    parts = ["imwarmup report", summarize(rows, now, frames=frames, guard=guard).line(), "",
-             format_canary_table(rows)]
+    summary = summarize(rows, now, frames=frames, guard=guard)
+    parts = ["imwarmup report", summary.line(), "", format_canary_table(rows), ""]
+    if rows:
+        parts.append(summary.explain())
     if any(c.get("cpu_ms") is not None for c in rows):
-        parts += ["", "own: the import's own work (its thread's CPU time); waiting: the rest of "
-                      "its elapsed time (the GIL, module locks other imports held, I/O)."]
+        parts.append("own: the import's own work (its thread's CPU time); waiting: the rest of "
+                     "its elapsed time (the GIL, module locks other imports held, I/O).")
+    if parts[-1] == "":
+        parts.pop()
     trees = trees or {}
     locked = [(c, split) for c in rows
               if (split := time_split(c, trees.get(c["canary_id"]))) and split.lock_waits]

@@ -76,6 +76,7 @@ class PlannedCanary:
     end: float | None = None
     outcome: str = "completed"  # completed | failed | cancelled
     error: str | None = None
+    cpu: float | None = None   # the import's own work (thread CPU seconds); None: not measured
 
     def __post_init__(self) -> None:
         if self.outcome not in ("completed", "failed", "cancelled"):
@@ -89,6 +90,11 @@ class PlannedCanary:
             raise ValueError(f"PlannedCanary({self.module!r}): start is before submit")
         if self.end is not None and self.start is not None and self.end < self.start:
             raise ValueError(f"PlannedCanary({self.module!r}): end is before start")
+        if self.cpu is not None and not (
+                self.start is not None and self.end is not None
+                and 0.0 <= self.cpu <= self.end - self.start):
+            raise ValueError(f"PlannedCanary({self.module!r}): cpu must be between 0 and "
+                             f"end - start (a started, ended import), got {self.cpu!r}")
 
 
 def plan(module: str, thread_name: str | None = "controller-io-0", **kwargs: Any) -> PlannedCanary:
@@ -167,6 +173,8 @@ class ScriptedSource:
                 "start_ts": start_ts,
                 "end_ts": end_ts,
                 "elapsed_ms": (end_ts - start_ts) * 1000.0 if start_ts and end_ts else None,
+                "cpu_ms": (p.cpu * 1000.0 if p.cpu is not None and start_ts and end_ts
+                           and status != "cancelled" else None),
                 "status": status,
                 "error": p.error if ended and p.outcome == "failed" else None,
                 "main_thread": started and p.thread_name == "MainThread",

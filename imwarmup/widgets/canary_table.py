@@ -1,5 +1,6 @@
-"""The canary table: #, module, thread, start, elapsed, status, error; sortable, filterable,
-failed rows marked, one row highlighted. Needs imgui, not numpy (it works before numpy warmed).
+"""The canary table: #, module, thread, start, elapsed, own, waiting, status, error; sortable,
+filterable, failed rows marked, one row highlighted. "own" is the import's own work (its thread's
+CPU time), "waiting" the rest of its elapsed time; hovering either says it in words. Needs imgui, not numpy (it works before numpy warmed).
 
 Quick start::
 
@@ -25,10 +26,17 @@ from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 
 __all__ = ["HEADERS", "TableEvents", "draw_canary_table"]
 
-HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "status", "error")  # in order
+HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "own ms", "waiting ms", "status",
+           "error")  # in order
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
-_MIN_TABLE_EM = 46.0
+_MIN_TABLE_EM = 56.0
+# What the own/waiting headers mean, on hover.
+_HEADER_HELP = {
+    "own ms": "The import's own work: its thread's CPU time.",
+    "waiting ms": "The rest of its elapsed time: waiting for the GIL, for a module lock another "
+                  "import held, for I/O.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +94,17 @@ def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
     return TableEvents(selected, hovered, table_id, filter_rect)
 
 
+def _headers_row() -> None:
+    """The headers row; hovering the own or waiting header says what it means."""
+    imgui.table_headers_row()
+    # The last header's rect spans the headers row's height (imgui's own row, kept as is).
+    top, bottom = imgui.get_item_rect_min().y, imgui.get_item_rect_max().y
+    column = imgui.table_get_hovered_column()
+    if 0 <= column < len(HEADERS) and HEADERS[column] in _HEADER_HELP \
+            and top <= imgui.get_mouse_pos().y < bottom:
+        imgui.set_tooltip(_HEADER_HELP[HEADERS[column]])
+
+
 def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | None, int | None]:
     col_flags = imgui.TableColumnFlags_
     imgui.table_setup_scroll_freeze(0, 1)
@@ -93,10 +112,10 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
         flags = col_flags.width_stretch if label in ("module", "error") else col_flags.width_fixed
         if label == "#":
             flags |= col_flags.default_sort
-        if label in ("start ms", "elapsed ms"):
+        if label in ("start ms", "elapsed ms", "own ms", "waiting ms"):
             flags |= col_flags.prefer_sort_descending
         imgui.table_setup_column(label, flags, 0.0, n)
-    imgui.table_headers_row()
+    _headers_row()
 
     specs = imgui.table_get_sort_specs()
     if specs is not None and specs.specs_dirty:
@@ -152,6 +171,19 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
             if row.status == "running" and now is not None and row.start_ts is not None:
                 elapsed = (now - row.start_ts) * 1000.0
             text(fmt_ms(elapsed))
+            next_col()
+            if row.own_ms is None:
+                colored(dim_vec, "-")
+            else:
+                text(fmt_ms(row.own_ms))
+                split_hover = imgui.is_item_hovered()
+                next_col()
+                text(fmt_ms(row.wait_ms))
+                if split_hover or imgui.is_item_hovered():
+                    imgui.set_tooltip(row.split)
+            if row.own_ms is None:
+                next_col()
+                colored(dim_vec, "-")
             next_col()
             colored(status_vec.get(row.status, dim_vec),
                     ("! FAILED" if row.failed else row.status) + (" (retried)" if row.retried else ""))

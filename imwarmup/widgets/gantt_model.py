@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..core.errors import short_error
+from ..core.report import format_time_split, time_split
 
 import numpy as np
 
@@ -163,6 +164,7 @@ class GanttModel:
         self._cull_end = _EMPTY_F                  # per lane: running max of end (inf if running)
         self._id_to_index: dict[int, int] = {}
         self._all: list[dict[str, Any]] = []
+        self.trees: dict[int, list[dict[str, Any]]] = {}  # canary id -> import tree (optional)
         self._view_key: tuple | None = None
         self._view: View | None = None
         self._last_end = 0.0
@@ -170,12 +172,15 @@ class GanttModel:
         self.text_width_cache: dict[tuple[int, float], float] = {}  # for the widget's labels
 
     # ------------------------------------------------------------------------- data changes
-    def update(self, canaries: Sequence[dict[str, Any]], revision: int) -> bool:
+    def update(self, canaries: Sequence[dict[str, Any]], revision: int,
+               trees: dict[int, list[dict[str, Any]]] | None = None) -> bool:
         """Rebuild from canary records when ``revision`` differs from the last one.
 
         Args:
             canaries: copies of the canary records (``WarmupController.canaries()``).
             revision: the source's change counter (``WarmupController.revision()``).
+            trees: ``controller.import_trees()`` (canary id -> import tree), or None: the
+                module locks a bar waited for, named in its tooltip.
 
         Returns:
             True when the model was rebuilt.
@@ -183,6 +188,7 @@ class GanttModel:
         if revision == self.revision:
             return False
         self.revision = revision
+        self.trees = trees or {}
         self._all = list(canaries)
         self.origin = first_submit(self._all) or 0.0
         started = [c for c in self._all if c.get("start_ts") is not None]
@@ -334,8 +340,9 @@ class GanttModel:
 
     # ---------------------------------------------------------------------------- tooltips
     def tooltip(self, index: int, now: float) -> str:
-        """Tooltip text of one bar: module, thread, queued, start, end, elapsed, status, error,
-        and what to do when something is wrong."""
+        """Tooltip text of one bar: module, thread, queued, start, end, elapsed and how much of
+        it was the import's own work and how much waiting, status, error, and what to do when
+        something is wrong."""
         c = self.records[index]
         status = display_status(c)
         start_s = float(self.start[index])
@@ -349,8 +356,13 @@ class GanttModel:
             f"end:     {'-' if end is None else fmt_ms((end - self.origin) * 1000.0)}",
             f"elapsed: {fmt_ms((self.bar_end(index, now) - start_s) * 1000.0)}"
             + (" (running)" if status == "running" else ""),
-            f"status:  {status}",
         ]
+        # The bar's own work vs its waiting: on a worker, mostly the GIL (issue 13). One module
+        # lock named at most: the tree's block below the lines lists every wait.
+        split = format_time_split(time_split(c, self.trees.get(c["canary_id"])), limit=1)
+        if split:
+            lines.append(f"of which: {split}")
+        lines.append(f"status:  {status}")
         if c.get("error"):
             # One short line: a 5 MB message would make a tooltip taller than the screen; the
             # report (Copy report) has the whole text.

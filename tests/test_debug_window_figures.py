@@ -1,0 +1,82 @@
+"""The diagnostics window's summary figures from a real controller: own work per canary, the
+main thread's time importing heavy modules (the purity guard's spans) and the frame p99 while
+warming (the controller's FrameLog), with no window: the snapshot's summary and the report."""
+
+from __future__ import annotations
+
+from imwarmup import WarmupController
+from imwarmup.core.profiler import format_duration
+from imwarmup.core.report import format_text_report
+from imwarmup.panels.debug_window import DebugWindow
+
+
+class Guard:
+    """A purity guard's figures: one main-thread import span (start, end, module)."""
+
+    def __init__(self, spans):
+        self._spans = spans
+
+    def violations(self):
+        return []
+
+    def import_spans(self):
+        return list(self._spans)
+
+
+def snapshot_of(window, now):
+    for _ in range(100):
+        window.refresh(now)
+        if window._snapshot is not None and window._job is None:
+            return window._snapshot
+        if window._job is not None:
+            window._job.result(10)
+        now += 0.25
+    raise AssertionError("no snapshot arrived")
+
+
+def test_summary_has_wall_main_thread_time_and_frame_p99_while_warming():
+    with WarmupController(["json", "colorsys"], log_to_stderr=False) as controller:
+        controller.start()
+        assert controller.wait_for_warmup(60)
+        canaries = controller.canaries()
+        assert all(c["cpu_ms"] is not None and 0.0 <= c["cpu_ms"] for c in canaries)
+        first = min(c["submit_ts"] for c in canaries)
+        last = max(c["end_ts"] for c in canaries)
+        # Frames on the controller's clock: 99 of 10 ms and one of 80 ms while warming,
+        # then a 500 ms one after the warmup ended (not counted).
+        log = controller.frames
+        t = first
+        step = (last - first) / 200.0
+        for k in range(101):
+            log.mark(t)
+            t += 8 * step if k == 50 else step / 2
+        log.mark(last + 0.001)
+        log.mark(last + 0.501)
+        in_window = log.stats(first, last)
+        assert in_window is not None
+        guard = Guard([(first, first + 0.25, "numpy")])
+        window = DebugWindow(controller, copy_report=lambda: None, guard=guard)
+        summary = snapshot_of(window, last + 1.0).summary
+        assert summary.frames == in_window and summary.frames["worst_ms"] < 500.0
+        assert abs(summary.main_import_ms - 250.0) < 1e-6
+        line = summary.line()
+        assert "main thread importing 250.0 ms" in line
+        assert (f"frame p99 {format_duration(in_window['p99_ms'])} while warming "
+                f"(worst {format_duration(in_window['worst_ms'])})") in line
+        assert in_window["worst_ms"] > 3 * in_window["p50_ms"]     # the long frame is in it
+        # The report says the same, with the own/waiting columns filled in.
+        text = format_text_report(controller.canaries(), last + 1.0,
+                                  **window.report_figures())
+        assert line in text.splitlines()
+        header = next(l for l in text.splitlines() if l.startswith("#"))
+        assert "own" in header.split() and "waiting" in header.split()
+
+
+def test_a_source_without_frames_leaves_the_frame_figure_out():
+    with WarmupController(["json"], log_to_stderr=False) as controller:
+        controller.start()
+        assert controller.wait_for_warmup(60)
+        window = DebugWindow(controller, copy_report=lambda: None)
+        summary = snapshot_of(window, controller.canaries()[0]["end_ts"] + 1.0).summary
+        assert summary.frames is None and "frame p99" not in summary.line()
+        assert summary.main_import_ms == 0.0 and not summary.guarded
