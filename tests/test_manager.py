@@ -40,7 +40,8 @@ LINE_FAILED = re.compile(
 )
 LINE_DONE = re.compile(
     r"^\[warmup done\] (?P<n>\d+) modules?: (?P<ok>\d+) completed, (?P<bad>\d+) failed "
-    r"\(sum of per-module elapsed: (?P<ms>\d+\.\d)ms\)$"
+    r"\(wall (?P<wall>\d+\.\d)ms, own work (?P<own>\d+\.\d)ms; "
+    r"sum of per-module elapsed: (?P<ms>\d+\.\d)ms\)$"
 )
 
 
@@ -747,6 +748,10 @@ def test_log_lines_per_module_and_summary(gen, pools):
     assert (summary["n"], summary["ok"], summary["bad"]) == ("3", "2", "1")
     total = sum(r["elapsed_ms"] for r in records.values())
     assert float(summary["ms"]) == pytest.approx(total, abs=0.051)
+    own = sum(r["cpu_ms"] for r in records.values())
+    assert float(summary["own"]) == pytest.approx(own, abs=0.051)
+    wall = max(r["end_ts"] for r in records.values()) - min(r["submit_ts"] for r in records.values())
+    assert float(summary["wall"]) == pytest.approx(wall * 1000.0, abs=0.051)
     assert "MAIN-THREAD" not in stream.getvalue()
 
 
@@ -766,8 +771,10 @@ def test_log_line_matches_the_documented_example_with_a_mock_clock(gen):
     lines = stream.getvalue().splitlines()
     tid = manager.canaries()[1]["thread_id"]
     assert lines[1] == f"[warmup 2] {ticking} on controller-io-1 (id={tid}): 84.2ms"
+    # Wall: first submit (10.0) to last end (10.5); own work is the workers' real CPU time.
+    own = sum(c["cpu_ms"] for c in manager.canaries())
     assert lines[3] == "[warmup done] 3 modules: 3 completed, 0 failed " \
-                       "(sum of per-module elapsed: 84.2ms)"
+                       f"(wall 500.0ms, own work {own:.1f}ms; sum of per-module elapsed: 84.2ms)"
 
 
 def test_log_to_stderr_false_writes_nothing(gen, pools, capsys):
