@@ -1,8 +1,17 @@
-"""Shared fixtures: one virtual display per session for the GUI tests."""
+"""Shared fixtures: one virtual display per session for the GUI tests; the suite's start-up
+history goes to a temporary file, never the user's cache folder."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# Every WarmupController remembers its runs (imwarmup/core/history.py); the environment variable
+# overrides where, for this process and the apps the tests launch.
+os.environ["IMWARMUP_HISTORY"] = os.path.join(
+    tempfile.mkdtemp(prefix="imwarmup-test-history-"), "suite.jsonl")
 
 from imwarmup.testing.display import VirtualDisplay
 

@@ -15,6 +15,7 @@ its own teardown is done; each import left running gets one stderr line then, e.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import time
@@ -38,6 +39,8 @@ EXIT_WAIT_SECONDS = 0.5
 # the summary and run the completion callbacks (usually microseconds). Imports still running are
 # not waited for at all.
 EXIT_REPORT_GRACE_SECONDS = 0.5
+# How long a waiting shutdown lets the finished round's history record land.
+HISTORY_WAIT_SECONDS = 2.0
 
 
 class WarmupController:
@@ -60,6 +63,11 @@ class WarmupController:
             worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
             ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
+        history: where each finished round is remembered (``history.py``): ``None`` (default) is
+            ``<user cache>/imwarmup/<app_name>.jsonl``, a path another file, ``False`` off; the
+            ``IMWARMUP_HISTORY`` environment variable (a path, or ``off``) overrides it. Read
+            and written on ``controller-history-0``; a failure to write costs one stderr line.
+        app_name: the app's name in the default history file (default: the running script's).
 
     Raises:
         TypeError, ValueError: bad module names or pool settings (checked here, not at start()).
@@ -75,8 +83,11 @@ class WarmupController:
         worker_nice: int = 10,
         concurrency: "int | ImportGate | None" = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.time,
+        history: "str | os.PathLike[str] | bool | None" = None,
+        app_name: str | None = None,
     ) -> None:
         self._modules = validate_modules(modules, where="WarmupController()")
+        self.history = _history_service(history, app_name, log_to_stderr)
         self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix, nice=worker_nice)
         self.gate = make_gate(concurrency)
         self._clock = clock
@@ -131,6 +142,8 @@ class WarmupController:
                 raise RuntimeError("start(): warmup was already started; call it once")
             self._started = True
         atexit.register(self._exit_report)
+        if self.history is not None:
+            self.history.start(self)
         self.manager.submit(self._modules)
         return self
 
@@ -316,6 +329,11 @@ class WarmupController:
             ValueError: ``timeout`` is negative or NaN.
         """
         timeout = validate_timeout(timeout, "WarmupController.shutdown()")
+        if wait and self.history is not None and self.manager.is_done():
+            # The round's record is being written on controller-history-0: let it land (at most
+            # HISTORY_WAIT_SECONDS, and never past the caller's timeout).
+            limit = HISTORY_WAIT_SECONDS if timeout is None else min(timeout, HISTORY_WAIT_SECONDS)
+            self.history.wait_saved(limit)
         with self._lock:
             first = not self._closed
             self._closed = True
@@ -424,6 +442,22 @@ def _exit_reporter(
             _write_stderr(f"[imwarmup] exit: dropped the queued job {name}: it never ran")
 
     return report_abandoned_imports
+
+
+def _history_service(history: Any, app_name: str | None, log: bool) -> Any:
+    """The controller's HistoryService, or None when history is off (checked at construction:
+    a bad ``history`` or ``app_name`` raises here, naming it)."""
+    if app_name is not None and (not isinstance(app_name, str) or not app_name.strip()):
+        raise TypeError(f"WarmupController(): app_name must be a non-empty str, got {app_name!r}")
+    from .history import app_name as default_app_name, resolve_history_path
+
+    app = app_name.strip() if app_name else default_app_name()
+    path = resolve_history_path(history, app=app, where="WarmupController(): history")
+    if path is None:
+        return None
+    from .history_service import HistoryService
+
+    return HistoryService(path, app, write=_write_stderr if log else (lambda _line: None))
 
 
 def _write_stderr(line: str) -> None:

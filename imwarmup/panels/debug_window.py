@@ -166,6 +166,8 @@ class DebugWindow:
         # The last frame's events, for scripts that point at things (tests, screenshots):
         self.last_chart: Any = None  # GanttEvents: where the bars were drawn, what is hovered
         self.last_table: Any = None  # TableEvents: the table's ID, the filter box
+        self.trends: Any = None  # TrendsModel of the Trends tab, rebuilt when a run is added
+        self._trends_key: Any = None
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
@@ -277,6 +279,10 @@ class DebugWindow:
 
                 draw_profile(report, theme)
                 imgui.end_tab_item()
+            history = self._source.history_path()
+            if history is not None and imgui.begin_tab_item("Trends")[0]:
+                self._draw_trends(theme, history)
+                imgui.end_tab_item()
             if self._guard is not None:
                 violations = self._guard.violations()
                 label = f"Main-thread imports ({len(violations)})###purity"
@@ -315,6 +321,20 @@ class DebugWindow:
         self._hovered_row = table.hovered_id
         if table.selected_id is not None:
             self.selected_id = table.selected_id
+
+    def _draw_trends(self, theme: Theme, history: str) -> None:
+        from ..widgets.trends import TrendsModel, draw_trends
+
+        runs = self._source.history_runs()  # a list copy: drawn only while the tab is open
+        key = (len(runs), runs[-1].get("run") if runs else None)
+        if self._trends_key != key:
+            self._trends_key = key
+            self.trends = TrendsModel.from_runs(runs)
+        if not self.plot.poll():
+            imgui.text_colored(theme.vec4(Role.TEXT_DIM), self.plot.message)
+            return
+        self.implot.ensure()
+        draw_trends(self.trends, theme, history_path=history)
 
     def _draw_chart(self, theme: Theme, now: float, highlight_id: int | None):
         model = self._snapshot.model

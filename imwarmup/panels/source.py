@@ -70,6 +70,7 @@ class SourceAdapter:
         self._add_modules = _method(source, "add_modules")
         self._service_pool = _method(source, "service_pool")
         self._add_listener = _method(source, "add_listener")
+        self._history = getattr(source, "history", None)  # a HistoryService, or None (off)
         profiler = getattr(source, "profiler", None)
         self._mark_ready = _method(profiler, "mark_ready")
         self._profile_report = _method(profiler, "report")
@@ -101,6 +102,20 @@ class SourceAdapter:
             return False
         self._add_listener(listener)
         return True
+
+    def history_path(self) -> str | None:
+        """The source's start-up history file, or None (history off, or no such source)."""
+        return getattr(self._history, "path", None)
+
+    def history_runs(self) -> list[dict[str, Any]]:
+        """The runs remembered so far, oldest first ([] until read, or without history)."""
+        runs = getattr(self._history, "runs", None)
+        return runs() if callable(runs) else []
+
+    def history_usual(self) -> dict[str, float]:
+        """Per module, the usual elapsed ms (median of the runs before this one), or {}."""
+        usual = getattr(self._history, "usual", None)
+        return usual() if callable(usual) else {}
 
     def mark_ready(self, name: str) -> None:
         """Record a start-up milestone in the source's profiler (if it has one)."""

@@ -1,0 +1,338 @@
+"""Start-up history (issue 16): the bounded JSON-lines file, corruption, concurrent writers, an
+unwritable folder, the controller's record, comparisons and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+from imwarmup import WarmupController
+from imwarmup.core import history as H
+from imwarmup.core.history_cli import main as cli_main
+
+
+def record(run: str, times: dict[str, float], status: str = "completed", **extra) -> dict:
+    mods = [{"module": m, "status": status, "elapsed_ms": ms, "cpu_ms": None} for m, ms in times.items()]
+    return {"schema": H.SCHEMA, "run": run, "app": "t", "time": "2026-11-30T00:00:00Z",
+            "wall_ms": max(times.values(), default=0.0), "modules": mods, **extra}
+
+
+@pytest.fixture
+def no_env(monkeypatch):
+    monkeypatch.delenv(H.ENV_VAR, raising=False)
+
+
+# ----------------------------------------------------------------------------------- the file
+def test_append_keeps_only_the_last_max_runs(tmp_path):
+    f = H.HistoryFile(tmp_path / "h.jsonl", max_runs=3)
+    for i in range(5):
+        f.append(record(f"r{i}", {"numpy": 100.0 + i}))
+    runs = f.read()
+    assert [r["run"] for r in runs] == ["r2", "r3", "r4"]
+    assert len((tmp_path / "h.jsonl").read_text().splitlines()) == 3
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]  # no temp file left
+
+
+def test_corrupt_and_foreign_lines_are_skipped_with_one_warning_and_kept(tmp_path):
+    path = tmp_path / "h.jsonl"
+    good = json.dumps(record("r0", {"json": 3.0}))
+    path.write_text("\n".join([
+        "{not json", json.dumps({"schema": "someone-else/2", "x": 1}), good, '{"schema": "imwarmup.history/1", "run": "cut',
+    ]) + "\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = H.HistoryFile(path).read()
+    assert [r["run"] for r in runs] == ["r0"]
+    assert len(caught) == 1 and issubclass(caught[0].category, H.HistoryWarning)
+    assert "skipped 3 line(s)" in str(caught[0].message) and "line 1, 2, 4" in str(caught[0].message)
+    # Appending never loses a line it does not understand (a newer imwarmup's records).
+    H.HistoryFile(path).append(record("r1", {"json": 4.0}))
+    lines = path.read_text().splitlines()
+    assert lines[0] == "{not json" and lines[1].startswith('{"schema": "someone-else/2"')
+    assert json.loads(lines[-1])["run"] == "r1"
+
+
+def test_append_refuses_what_is_not_a_run_record(tmp_path):
+    with pytest.raises(ValueError, match="not an imwarmup run record.*make_record"):
+        H.HistoryFile(tmp_path / "h.jsonl").append({"run": "x"})
+    with pytest.raises(ValueError, match="max_runs must be >= 1, got 0"):
+        H.HistoryFile(tmp_path / "h.jsonl", max_runs=0)
+    with pytest.raises(TypeError, match="max_runs must be an int, got '5'"):
+        H.HistoryFile(tmp_path / "h.jsonl", max_runs="5")  # type: ignore[arg-type]
+
+
+def test_a_full_disk_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    f = H.HistoryFile(tmp_path / "h.jsonl")
+    f.append(record("r0", {"json": 3.0}))
+    before = (tmp_path / "h.jsonl").read_bytes()
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        f.append(record("r1", {"json": 4.0}))
+    assert (tmp_path / "h.jsonl").read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["h.jsonl", "h.jsonl.lock"]
+
+
+def test_two_processes_appending_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "h.jsonl"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.getcwd()!r})
+        from imwarmup.core import history as H
+        f = H.HistoryFile({str(path)!r})
+        tag = sys.argv[1]
+        for i in range(15):
+            f.append({{"schema": H.SCHEMA, "run": f"{{tag}}-{{i}}", "modules": [{{"module": "m"}}]}})
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script, f"p{n}"]) for n in range(4)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
+    runs = H.HistoryFile(path).read()
+    assert sorted(r["run"] for r in runs) == sorted(f"p{n}-{i}" for n in range(4) for i in range(15))
+    for n in range(4):  # each writer's own records stay in its order
+        mine = [r["run"] for r in runs if r["run"].startswith(f"p{n}-")]
+        assert mine == [f"p{n}-{i}" for i in range(15)]
+
+
+# ------------------------------------------------------------------------------ where it lives
+def test_default_path_is_under_the_user_cache_named_for_the_app(no_env, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert H.resolve_history_path(None, app="myapp") == str(tmp_path / "imwarmup" / "myapp.jsonl")
+    assert H.app_name("/srv/tools/my app.py") == "my_app"
+    assert H.app_name("/venv/lib/myapp/__main__.py") == "myapp"
+    assert H.app_name("-c") == "python"
+
+
+def test_the_environment_overrides_the_argument(monkeypatch, tmp_path):
+    monkeypatch.setenv(H.ENV_VAR, str(tmp_path / "env.jsonl"))
+    assert H.resolve_history_path(tmp_path / "arg.jsonl") == str(tmp_path / "env.jsonl")
+    assert H.resolve_history_path(False) == str(tmp_path / "env.jsonl")
+    monkeypatch.setenv(H.ENV_VAR, "off")
+    assert H.resolve_history_path(tmp_path / "arg.jsonl") is None
+
+
+def test_bad_history_arguments_name_what_was_wrong(no_env):
+    with pytest.raises(TypeError, match=r"history must be a path, True .* or False \(off\), got 5"):
+        WarmupController(["json"], history=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="history must be a non-empty path, got ' '"):
+        WarmupController(["json"], history=" ")
+    with pytest.raises(TypeError, match="app_name must be a non-empty str, got ''"):
+        WarmupController(["json"], app_name="")
+    assert WarmupController(["json"], history=False).history is None
+
+
+# -------------------------------------------------------------------------- the controller
+def test_a_finished_round_is_appended_off_the_gui_and_warmup_threads(no_env, tmp_path, monkeypatch):
+    path = tmp_path / "app.jsonl"
+    H.HistoryFile(path).append(record("old", {"json": 50.0, "email.mime.multipart": 80.0}))
+    threads = []
+    real_append = H.HistoryFile.append
+
+    def spy(self, rec):
+        import threading
+        threads.append(threading.current_thread().name)
+        return real_append(self, rec)
+
+    monkeypatch.setattr(H.HistoryFile, "append", spy)
+    c = WarmupController(["json", "email.mime.multipart"], history=path, app_name="demoapp",
+                         log_to_stderr=False)
+    c.start()
+    assert c.wait_for_warmup(timeout=30)
+    assert c.shutdown(wait=True, timeout=10)
+    assert threads == ["controller-history-0"]
+    runs = H.HistoryFile(path).read()
+    assert [r["app"] for r in runs] == ["t", "demoapp"]
+    new = runs[-1]
+    assert {m["module"]: m["status"] for m in new["modules"]} == {
+        "json": "completed", "email.mime.multipart": "completed"}
+    assert all(m["elapsed_ms"] is not None and m["elapsed_ms"] >= 0 for m in new["modules"])
+    assert new["wall_ms"] >= max(m["elapsed_ms"] for m in new["modules"])
+    assert c.history.usual() == {"json": 50.0, "email.mime.multipart": 80.0}  # the runs before
+    assert [r["run"] for r in c.history.runs()] == ["old", new["run"]]
+
+
+def test_an_unwritable_folder_costs_one_line_not_the_app(monkeypatch, capsys):
+    # /proc refuses new folders even to root, so this holds on CI running as root.
+    monkeypatch.setenv(H.ENV_VAR, "/proc/imwarmup-history-test/app.jsonl")
+    c = WarmupController(["json"])
+    c.start()
+    assert c.wait_for_warmup(timeout=30)
+    assert c.shutdown(wait=True, timeout=10)
+    assert c.warmup_status()["completed"] == ["json"]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "history" in ln]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("[imwarmup] history: not saved to /proc/imwarmup-history-test/app.jsonl")
+    assert c.history.error is not None
+
+
+# ------------------------------------------------------------------------------- comparing
+def test_a_regression_needs_both_the_percent_and_the_ms():
+    base = record("a", {"big": 1000.0, "small": 10.0, "same": 500.0, "breaks": 5.0})
+    new = record("b", {"big": 1250.0, "small": 30.0, "same": 510.0, "breaks": 5.0, "fresh": 40.0})
+    new["modules"][3]["status"] = "failed"
+    deltas = {d.module: d for d in H.compare(base, new)}
+    assert deltas["big"].regressed_by(20, 20)          # +250 ms, +25%
+    assert not deltas["small"].regressed_by(20, 20)    # +200% but only +20 ms
+    assert not deltas["same"].regressed_by(20, 20)
+    assert deltas["breaks"].regressed_by(20, 20)        # now fails
+    assert deltas["fresh"].base_ms is None and not deltas["fresh"].regressed_by(20, 20)
+    assert not deltas["big"].regressed_by(30, 20)
+
+
+def test_usual_is_the_median_of_the_last_five_completed_runs():
+    runs = [record(f"r{i}", {"m": ms}) for i, ms in enumerate([900, 100, 110, 120, 130, 140])]
+    runs.insert(3, record("broken", {"m": 1.0}, status="failed"))
+    assert H.usual_times(runs) == {"m": 120.0}   # 100..140: the 900 fell out, the failure never counted
+
+
+@pytest.mark.parametrize("text, expected", [("20%", (20.0, 20.0)), ("5ms", (20.0, 5.0)),
+                                            ("10%,50ms", (10.0, 50.0)), ("50 ms, 10 %", (10.0, 50.0))])
+def test_threshold_forms(text, expected):
+    assert H.parse_threshold(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "20", "fast", "20%,20ms,3%", "-5%"])
+def test_bad_thresholds_are_refused(text):
+    with pytest.raises(ValueError, match="threshold must look like 20%, 20ms or 20%,20ms"):
+        H.parse_threshold(text)
+
+
+# ------------------------------------------------------------------------------------- CLI
+@pytest.fixture
+def hist(tmp_path):
+    path = tmp_path / "h.jsonl"
+    f = H.HistoryFile(path)
+    for i, ms in enumerate([100.0, 105.0, 98.0, 102.0, 101.0]):
+        f.append(record(f"2026-r{i}", {"pandas": ms * 10, "json": 3.0}))
+    return path
+
+
+def test_cli_history_lists_the_runs(hist, capsys):
+    assert cli_main(["history", "--history", str(hist)]) == 0
+    out = capsys.readouterr().out
+    assert "5 run(s)" in out and "2026-r4" in out and "pandas 1.01 s" in out
+
+
+def test_cli_compare_exit_codes(hist, capsys):
+    assert cli_main(["compare", "--history", str(hist)]) == 0
+    assert "no module regressed" in capsys.readouterr().out
+    H.HistoryFile(hist).append(record("2026-slow", {"pandas": 1400.0, "json": 3.0}))
+    assert cli_main(["compare", "--history", str(hist)]) == 1
+    out = capsys.readouterr().out
+    assert "pandas" in out and "REGRESSED" in out and "1 module(s) regressed: pandas" in out
+    assert cli_main(["compare", "--history", str(hist), "--threshold", "50%"]) == 0
+    assert cli_main(["compare", "--history", str(hist), "1", "2"]) == 0      # 1000 -> 1050 ms
+    assert cli_main(["compare", "--history", str(hist), "2026-r0", "last"]) == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "--history", "{missing}"], "no history file at"),
+    (["compare", "--history", "{hist}", "1"], "compare takes two runs or none, got 1"),
+    (["compare", "--history", "{hist}", "1", "nope"], "run 'nope': no such run"),
+    (["compare", "--history", "{hist}", "1", "9"], "run '9': numbers go from 1 to 5"),
+    (["compare", "--history", "{hist}", "--threshold", "fast"], "threshold must look like"),
+])
+def test_cli_bad_input_exits_2_and_says_why(hist, tmp_path, capsys, argv, message):
+    argv = [a.format(hist=hist, missing=tmp_path / "none.jsonl") for a in argv]
+    assert cli_main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_compare_needs_two_runs(tmp_path, capsys):
+    H.HistoryFile(tmp_path / "h.jsonl").append(record("only", {"json": 3.0}))
+    assert cli_main(["compare", "--history", str(tmp_path / "h.jsonl")]) == 2
+    assert "compare needs at least 2 runs; the history has 1" in capsys.readouterr().err
+
+
+def test_python_dash_m_imwarmup_compare_exits_1_on_a_regression(hist):
+    H.HistoryFile(hist).append(record("2026-slow", {"pandas": 1400.0, "json": 3.0}))
+    proc = subprocess.run([sys.executable, "-m", "imwarmup", "compare", "--history", str(hist)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "1 module(s) regressed: pandas" in proc.stdout
+
+
+# ------------------------------------------------------------------------- warmup budgets
+from imwarmup.pytest_plugin import assert_warmup_budget  # noqa: E402
+
+from modgen import gen  # noqa: E402,F401 - generated modules
+
+
+BUSY = """
+import time
+end = time.thread_time() + {seconds}
+while time.thread_time() < end:
+    pass
+"""
+
+
+@pytest.fixture
+def warmed(gen, no_env):
+    slow = gen.module(BUSY.format(seconds=0.25), stem="slow")
+    quick = gen.module("x = 1\n", stem="quick")
+    broken = gen.module("raise ImportError('vendor lib missing')\n", stem="broken")
+    made = []
+
+    def make(*names):
+        c = WarmupController(list(names), history=False, log_to_stderr=False)
+        made.append(c)
+        return c.start()
+
+    yield make, slow, quick, broken
+    for c in made:
+        c.shutdown(wait=True, timeout=10)
+
+
+def test_budget_names_each_offender_with_time_budget_and_thread(warmed):
+    make, slow, quick, _broken = warmed
+    c = make(slow, quick)
+    assert_warmup_budget(c, total_s=30, module_s=5)  # within budget: no error
+    with pytest.raises(AssertionError) as caught:
+        assert_warmup_budget(c, module_s={slow: 0.1, "*": 5})
+    message = str(caught.value)
+    assert message.startswith("warmup budget exceeded: 1 module(s) over budget: ")
+    assert f"{slow} " in message and "> 0.1 s (on controller-io-" in message and "own work" in message
+    assert quick not in message
+    with pytest.raises(AssertionError, match=r"whole round \d+\.\d\d s > 0.01 s"):
+        assert_warmup_budget(c, total_s=0.01)
+
+
+def test_budget_counts_a_failed_import(warmed):
+    make, _slow, quick, broken = warmed
+    c = make(quick, broken)
+    with pytest.raises(AssertionError, match=f"{broken} failed: .*vendor lib missing"):
+        assert_warmup_budget(c, module_s=5)
+
+
+def test_budget_refuses_bad_budgets_before_waiting(warmed):
+    make, _slow, quick, _broken = warmed
+    c = make(quick)
+    with pytest.raises(TypeError, match=r"total_s must be seconds \(a number\), got '5'"):
+        assert_warmup_budget(c, total_s="5")
+    with pytest.raises(ValueError, match=r"module_s\['x'\] must be > 0 seconds, got -1"):
+        assert_warmup_budget(c, module_s={"x": -1})
+    with pytest.raises(ValueError, match="names modules the app does not warm: pandas"):
+        assert_warmup_budget(c, module_s={"pandas": 1.0})
+
+
+def test_budget_says_which_imports_are_still_running(warmed, gen):
+    make, *_ = warmed
+    gate = gen.gate()
+    hung = gen.blocking(gate)
+    c = make(hung)
+    assert gate.started.wait(10)
+    try:
+        with pytest.raises(AssertionError, match=f"warmup not done after 0.2 s; still running: {hung}"):
+            assert_warmup_budget(c, total_s=1, wait_s=0.2)
+    finally:
+        gate.release.set()
