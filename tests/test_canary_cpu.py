@@ -101,3 +101,20 @@ def test_running_canary_has_no_cpu_yet(gen: Gen, manager: WarmupManager):
     gate.release.set()
     assert manager.wait(WAIT)
     assert by_module(manager)[blocker]["cpu_ms"] is not None
+
+
+def test_the_hook_api_serves_cpu_ms_beside_elapsed_ms(gen: Gen):
+    """/api/canaries gains the key and nothing else in its shape changes."""
+    from imwarmup.core.controller import WarmupController
+    from imwarmup.core.hooks import HookClient, HookServer
+
+    spinner = gen.module(SPINNER, "spinner")
+    with WarmupController([spinner], log_to_stderr=False) as controller:
+        controller.start()
+        assert controller.wait_for_warmup(WAIT)
+        with HookServer(controller) as server:
+            [served] = HookClient(server.url).canaries()
+        [local] = controller.canaries()
+    assert set(served) == set(local) == set(CANARY_FIELDS)
+    assert served["cpu_ms"] == local["cpu_ms"] and served["cpu_ms"] >= 150.0
+    assert served["elapsed_ms"] == local["elapsed_ms"]
