@@ -22,7 +22,8 @@ def test_palette_must_be_none_true_or_false(palette):
 def test_palette_false_means_no_palette_and_commands_for_the_hosts():
     plugin = DiagnosticsPlugin(source(), palette=False)
     assert plugin.palette is None
-    assert [c.name for c in plugin.commands()] == ["Warmup: Show diagnostics", "Warmup: Copy report"]
+    assert [c.name for c in plugin.commands()] == ["Warmup: Show diagnostics", "Warmup: Copy report",
+                                                  "Warmup: Export trace"]
 
 
 def test_palette_modes():

@@ -24,8 +24,10 @@ from ..theme.current import Theme
 from ..theme.palette import Role
 from ..widgets.canary_rows import Row, TableView, table_rows
 from ..widgets.canary_table import draw_canary_table
+from ..widgets.import_tree_rows import TreeTableView
 from .implot_context import ImplotContext
 from .source import SourceAdapter, check_source
+from .trace_export import TraceExport
 
 __all__ = ["DebugWindow", "WINDOW_TITLE", "PlotEngine"]
 
@@ -114,11 +116,17 @@ class Snapshot:
     rows: list[Row]
     summary: WarmupSummary
     model: Any = None  # a GanttModel, or None before the plot engine is ready
+    trees: dict[int, list[dict[str, Any]]] | None = None  # import trees (issue 14), or None
+    flame: Any = None  # a FlameModel of the trees, with the model
+    tree_error: str | None = None  # the trees could not be read or laid out
 
 
 def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, version: int,
-                   with_model: bool) -> Snapshot:
-    """Read and lay out the canaries (runs on a worker: O(canaries), never on the frame)."""
+                   with_model: bool,
+                   import_trees: Callable[[], dict[int, list[dict[str, Any]]]] | None = None,
+                   ) -> Snapshot:
+    """Read and lay out the canaries and their import trees (runs on a worker: O(canaries +
+    tree nodes), never on the frame)."""
     records = canaries()
     model = None
     if with_model:
@@ -126,7 +134,18 @@ def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, ver
 
         model = GanttModel()
         model.update(records, version)
-    return Snapshot(version, records, table_rows(records, None, now), summarize(records, now), model)
+    trees, flame, tree_error = None, None, None
+    if import_trees is not None:
+        try:   # broken trees cost the trees, never the chart and table
+            trees = import_trees() or None
+            if trees and model is not None:
+                from ..widgets.flame import FlameModel
+
+                flame = FlameModel(model, trees)
+        except Exception as exc:  # noqa: BLE001 - shown in the window
+            trees, flame, tree_error = None, None, f"{type(exc).__name__}: {exc}"
+    return Snapshot(version, records, table_rows(records, None, now), summarize(records, now),
+                    model, trees, flame, tree_error)
 
 
 class DebugWindow:
@@ -166,6 +185,14 @@ class DebugWindow:
         # The last frame's events, for scripts that point at things (tests, screenshots):
         self.last_chart: Any = None  # GanttEvents: where the bars were drawn, what is hovered
         self.last_table: Any = None  # TableEvents: the table's ID, the filter box
+        # Import trees (issue 14): lanes whose tree shows, the breakdown table's sort and rows.
+        member = getattr(self._source.source, "import_trees", None)
+        self._import_trees = member if callable(member) else None
+        self.expanded_lanes: set[str] = set()
+        self.tree_view = TreeTableView()
+        self._tree_rows: tuple[Any, list[Any]] = (None, [])
+        self.last_tree_table: Any = None  # TreeTableEvents of the breakdown, when shown
+        self.trace_export = TraceExport(self._source)
         self.trends: Any = None  # TrendsModel of the Trends tab, rebuilt when a run is added
         self._trends_key: Any = None
 
@@ -196,7 +223,7 @@ class DebugWindow:
             self._start(now)
 
     def _start(self, now: float) -> None:
-        args = (self._source.canaries, now, self._version, self.plot.ready)
+        args = (self._source.canaries, now, self._version, self.plot.ready, self._import_trees)
         pool = self._service_pool()
         if pool:
             self._job = pool.submit(build_snapshot, *args)
@@ -269,6 +296,7 @@ class DebugWindow:
         imgui.same_line()
         if imgui.button("Fit timeline"):
             self._fit = True
+        self._draw_export_line(theme)
         if imgui.begin_tab_bar("##imwarmup-tabs"):
             if imgui.begin_tab_item("Timeline")[0]:
                 self._draw_timeline(theme, now)
@@ -315,12 +343,62 @@ class DebugWindow:
         min_height = imgui.get_text_line_height_with_spacing() * (_MIN_TABLE_ROWS + 1.5)
         room = imgui.get_content_region_avail().y - imgui.get_frame_height_with_spacing()
         height = None if room >= min_height else min_height  # None: fill the rest exactly
+        tree = self._selected_tree()
+        if tree is not None and height is None:   # the breakdown gets what the table can spare
+            line = imgui.get_frame_height_with_spacing()
+            wanted = line * (len(self.table_view.visible(self._snapshot.rows)) + 1.5)
+            height = max(min_height, min(room / 2.0 - line, wanted))
         table = draw_canary_table(self._snapshot.rows, self.table_view, theme,
                                   highlight_id=highlight_row, now=now, height=height)
         self.last_table = table
         self._hovered_row = table.hovered_id
         if table.selected_id is not None:
             self.selected_id = table.selected_id
+        if tree is not None:
+            self._draw_breakdown(theme, tree, min_height)
+
+    # ------------------------------------------------------------- import trees (issue 14)
+    def selected_tree(self) -> list[dict[str, Any]] | None:
+        """The selected canary's import tree, when recorded and not a lone module."""
+        return self._selected_tree()
+
+    def _selected_tree(self) -> list[dict[str, Any]] | None:
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.trees is None or self.selected_id is None:
+            return None
+        tree = snapshot.trees.get(self.selected_id)
+        return tree if tree else None
+
+    def _draw_breakdown(self, theme: Theme, tree: list[dict[str, Any]], min_height: float) -> None:
+        from ..widgets.import_tree_rows import tree_rows
+        from ..widgets.import_tree_table import draw_import_tree_table
+
+        if self._tree_rows[0] is not tree:   # rows once per tree (a new snapshot, a new pick)
+            self._tree_rows = (tree, tree_rows(tree))
+        room = imgui.get_content_region_avail().y - imgui.get_frame_height_with_spacing()
+        self.last_tree_table = draw_import_tree_table(
+            tree[0]["module"], self._tree_rows[1], self.tree_view, theme,
+            height=None if room >= min_height else min_height)
+
+    def _draw_export_line(self, theme: Theme) -> None:
+        """The "Export trace" button and what the last export did (where it wrote, or why not)."""
+        export = self.trace_export
+        imgui.same_line()
+        imgui.begin_disabled(export.pending)
+        if imgui.button("Export trace"):
+            export.start()
+        imgui.end_disabled()
+        if imgui.is_item_hovered(imgui.HoveredFlags_.allow_when_disabled):
+            imgui.set_tooltip("Write the warmup as a Chrome trace (JSON) in the current folder:\n"
+                              "every import, nested per thread; open it in ui.perfetto.dev")
+        if export.message is not None:
+            imgui.push_style_color(imgui.Col_.text, theme.vec4(export.role))
+            imgui.text_wrapped(export.message)
+            imgui.pop_style_color()
+        if self._snapshot is not None and self._snapshot.tree_error is not None:
+            imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
+            imgui.text_wrapped(f"Could not read the import trees: {self._snapshot.tree_error}")
+            imgui.pop_style_color()
 
     def _draw_trends(self, theme: Theme, history: str) -> None:
         from ..widgets.trends import TrendsModel, draw_trends
@@ -351,7 +429,10 @@ class DebugWindow:
         fit = self._fit or (self._follow and (self._fresh or live))
         self._fit = False
         self.implot.ensure()  # a host without implot: plotting with no context would crash
-        events = draw_gantt(model, theme, now, highlight_id=highlight_id, fit=fit)
+        events = draw_gantt(model, theme, now, highlight_id=highlight_id, fit=fit,
+                            flame=self._snapshot.flame, expanded=self.expanded_lanes)
+        if events.toggled_lane is not None:   # a click on a lane label: its tree in or out
+            self.expanded_lanes ^= {events.toggled_lane}
         self.last_chart = events
         if self._follow and events.plot_rect is not None and _user_moved_plot(events.plot_rect):
             self._follow = False

@@ -176,6 +176,8 @@ class DiagnosticsPlugin:
     def draw_toasts(self) -> None:
         """Draw the toasts; call it last in the frame so they sit above the app's windows."""
         self.begin_frame()
+        if self.debug_window.trace_export.pending:   # an "Export trace" job: say how it went
+            self._trace_exported()
         if not self.toasts.active:
             return
         bottom = imgui.get_frame_height() * 1.6 if self._status_bar_shown() else 0.0
@@ -198,6 +200,7 @@ class DiagnosticsPlugin:
         return [
             PaletteCommand("Warmup: Show diagnostics", self.show_debug_window),
             PaletteCommand("Warmup: Copy report", self.copy_report),
+            PaletteCommand("Warmup: Export trace", self.export_trace),
         ]
 
     # ------------------------------------------------------------------------- actions
@@ -229,6 +232,30 @@ class DiagnosticsPlugin:
             return
         imgui.set_clipboard_text(text)
         self.toasts.push("Warmup report copied to the clipboard.", Role.READY)
+
+    def export_trace(self, path: str | None = None) -> str:
+        """Write the warmup's Chrome trace (every import, nested per thread; Perfetto and
+        speedscope open it) on the source's ``controller-trace-0`` worker, never on the GUI
+        thread. A toast and a line in the diagnostics window then say where it went, or why
+        not (e.g. a read-only folder).
+
+        Args:
+            path: the file; default ``imwarmup-trace-YYYYmmdd-HHMMSS.json`` in the current folder.
+
+        Returns:
+            The line shown meanwhile ("Writing the trace to …", or why it cannot start).
+        """
+        export = self.debug_window.trace_export
+        text = export.start(path)
+        if not export.pending:   # refused at once: no worker to write on
+            self.toasts.push(text, Role.FAILED)
+        return text
+
+    def _trace_exported(self) -> None:
+        done = self.debug_window.trace_export.poll()
+        if done is not None:
+            self.toasts.push(*done)
+            hello_imgui.request_refresh()
 
     # ------------------------------------------------------------------------- install
     def install(self, runner_params: hello_imgui.RunnerParams) -> "DiagnosticsPlugin":
