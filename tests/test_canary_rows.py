@@ -12,8 +12,12 @@ from imwarmup.widgets.canary_rows import (
 )
 
 
+# The usual times of a few modules (from a start-up history): "vs usual" has values to sort.
+USUAL = {"numpy": 100.0, "json": 1.0, "sqlite3": 500.0}
+
+
 def rows():
-    return table_rows(every_state(), None, NOW)
+    return table_rows(every_state(), None, NOW, usual=USUAL)
 
 
 def by_id(rs):
@@ -64,7 +68,7 @@ def test_sort_every_column_both_ways_empty_values_last(column):
         out = sort_rows(rs, column, ascending)
         assert sorted(r.canary_id for r in out) == sorted(r.canary_id for r in rs)
         key = {"#": "canary_id", "start": "start_ms", "elapsed": "elapsed_ms", "own": "own_ms",
-               "waiting": "wait_ms"}.get(column, column)
+               "waiting": "wait_ms", "vs usual": "vs_usual_ms"}.get(column, column)
         vals = [getattr(r, key) for r in out]
         present = [v for v in vals if v not in (None, "")]
         if column in ("module", "thread", "error"):
@@ -145,3 +149,20 @@ def test_rows_name_recorded_lock_waits_in_the_split():
     assert r[1].split == ("own work 300.0 ms · waiting 590.0 ms: module lock held by "
                           "controller-io-2 (numpy.core) 500.0 ms; GIL/other 90.0 ms")
     assert by_id(table_rows(every_state(), None, NOW))[1].lock_waits == ()
+
+
+def test_vs_usual_is_this_run_minus_the_usual_and_flags_regressions():
+    records = every_state()
+    done = [c for c in records if c["status"] == "completed"]
+    a, b = done[0], done[1]
+    usual = {a["module"]: a["elapsed_ms"] / 2.0,          # twice as slow: regressed if > 20 ms
+             b["module"]: b["elapsed_ms"] - 1.0}          # 1 ms slower: not a regression
+    out = by_id(table_rows(records, None, NOW, usual=usual))
+    ra, rb = out[a["canary_id"]], out[b["canary_id"]]
+    assert ra.vs_usual_ms == pytest.approx(a["elapsed_ms"] / 2.0)
+    assert ra.regressed  # numpy: 890 ms against a usual of 445 ms
+    assert rb.vs_usual_ms == pytest.approx(1.0) and not rb.regressed
+    # Modules without a usual time, still running or failed, have no "vs usual".
+    others = [r for cid, r in out.items() if cid not in (a["canary_id"], b["canary_id"])]
+    assert all(r.vs_usual_ms is None and not r.regressed for r in others)
+    assert all(r.usual_ms is None for r in table_rows(records, None, NOW))

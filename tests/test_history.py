@@ -18,10 +18,12 @@ from imwarmup.core import history as H
 from imwarmup.core.history_cli import main as cli_main
 
 
-def record(run: str, times: dict[str, float], status: str = "completed", **extra) -> dict:
+def record(run: str, times: dict[str, float], status: str = "completed", wall_ms: float | None = None,
+           **extra) -> dict:
     mods = [{"module": m, "status": status, "elapsed_ms": ms, "cpu_ms": None} for m, ms in times.items()]
     return {"schema": H.SCHEMA, "run": run, "app": "t", "time": "2026-11-30T00:00:00Z",
-            "wall_ms": max(times.values(), default=0.0), "modules": mods, **extra}
+            "wall_ms": wall_ms if wall_ms is not None else max(times.values(), default=0.0),
+            "modules": mods, **extra}
 
 
 @pytest.fixture
@@ -336,3 +338,24 @@ def test_budget_says_which_imports_are_still_running(warmed, gen):
             assert_warmup_budget(c, total_s=1, wait_s=0.2)
     finally:
         gate.release.set()
+
+
+def test_summary_says_the_wall_time_against_the_usual(no_env, tmp_path):
+    from imwarmup.core.report import summarize
+
+    path = tmp_path / "h.jsonl"
+    for i, wall in enumerate([4000.0, 5000.0, 4800.0]):
+        H.HistoryFile(path).append(record(f"r{i}", {"json": 3.0}, wall_ms=wall))
+    c = WarmupController(["json"], history=path, log_to_stderr=False).start()
+    assert c.wait_for_warmup(timeout=30)
+    assert c.shutdown(wait=True, timeout=10)
+    assert c.history.usual_wall_ms() == 4800.0            # median of the runs before this one
+    canaries = c.canaries()
+    end = canaries[0]["end_ts"]
+    line = summarize(canaries, end, usual_wall_ms=c.history.usual_wall_ms()).line()
+    wall = (end - canaries[0]["submit_ts"]) * 1000.0
+    assert "vs usual)" in line and line.count("(-4.") == 1, line   # a few ms against 4.8 s
+    assert "vs usual" not in summarize(canaries, end).line()
+    running = [dict(canaries[0], status="running", end_ts=None, elapsed_ms=None)]
+    assert "vs usual" not in summarize(running, end, usual_wall_ms=4800.0).line()
+    assert wall < 4800.0

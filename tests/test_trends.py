@@ -69,3 +69,35 @@ def test_trends_draw_a_line_per_series(virtual_display, tmp_path):
     right = ys[xs > np.percentile(xs, 90)].mean()
     left = ys[xs < np.percentile(xs, 10)].mean()
     assert right < left
+
+
+def test_vs_usual_column_shows_a_regression_in_the_failure_colour(virtual_display):
+    from imwarmup.theme import PALETTES, Role, Theme
+    from imwarmup.widgets.canary_rows import TableView, table_rows
+    from imwarmup.widgets.canary_table import HEADERS, draw_canary_table
+
+    from gantt_scenes import NOW, every_state
+
+    # Completed off the main thread: no other cell is drawn in the failure colour.
+    done = [c for c in every_state() if c["status"] == "completed" and not c.get("main_thread")]
+    slow = done[0]                                            # numpy, 890 ms
+    usual_cases = {
+        "regressed": {slow["module"]: slow["elapsed_ms"] / 2.0},   # +445 ms: red
+        "usual": {slow["module"]: slow["elapsed_ms"] - 5.0},       # +5 ms: grey
+    }
+    red = np.array([round(v * 255) for v in PALETTES["dark"][Role.FAILED][:3]])
+    found = {}
+    for case, usual in usual_cases.items():
+        rows = table_rows(done, None, NOW, usual=usual)
+        view = TableView()
+        state = {}
+
+        def gui(frame: int) -> None:
+            theme = state.setdefault("theme", Theme("dark"))
+            state["events"] = draw_canary_table(rows, view, theme, now=NOW)
+
+        shot = run_frames(gui, 10, size=(1300, 400), title="vs-usual")
+        found[case] = int((np.abs(shot.astype(int) - red).sum(axis=2) < 40).sum())
+    assert "vs usual" in HEADERS
+    assert found["usual"] == 0, "no red without a regression (every row completed)"
+    assert found["regressed"] > 40, "the regressed cell is drawn in the failure colour"

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 __all__ = [
     "SCHEMA", "MAX_RUNS", "ENV_VAR", "USUAL_RUNS", "HistoryWarning", "HistoryFile",
     "default_history_path", "resolve_history_path", "app_name", "make_record",
-    "ModuleDelta", "usual_times", "compare", "parse_threshold", "find_run",
+    "ModuleDelta", "usual_times", "compare", "is_regression", "parse_threshold", "find_run",
     "format_runs", "format_compare",
 ]
 
@@ -387,10 +387,17 @@ class ModuleDelta:
         """Slower by more than ``pct`` percent and more than ``ms`` ms, or newly failing."""
         if self.new_status == "failed" and self.base_status == "completed":
             return True
-        d = self.delta_ms
-        if d is None or self.base_ms is None:
-            return False
-        return d > ms and d > self.base_ms * pct / 100.0
+        return is_regression(self.new_ms, self.base_ms, pct, ms)
+
+
+def is_regression(new_ms: float | None, base_ms: float | None, pct: float = 20.0,
+                  ms: float = 20.0) -> bool:
+    """``new_ms`` is slower than ``base_ms`` by more than ``pct`` percent and ``ms`` ms (the
+    rule of ``compare``, the table's "vs usual" column and the summary)."""
+    if new_ms is None or base_ms is None:
+        return False
+    d = new_ms - base_ms
+    return d > ms and d > base_ms * pct / 100.0
 
 
 def _times(run: Mapping[str, Any]) -> dict[str, tuple[float | None, str | None]]:

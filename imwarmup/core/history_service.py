@@ -10,7 +10,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from .history import HistoryFile, HistoryWarning, make_record, usual_times
+from .history import USUAL_RUNS, HistoryFile, HistoryWarning, make_record, usual_times
 
 if TYPE_CHECKING:
     from .controller import WarmupController
@@ -32,6 +32,7 @@ class HistoryService:
         self._lock = threading.Lock()
         self._runs: list[dict[str, Any]] = []
         self._usual: dict[str, float] = {}
+        self._usual_wall: float | None = None
         self._loaded = threading.Event()
         self._saved = threading.Event()
         self._saved.set()           # nothing to save until a round is under way
@@ -65,9 +66,16 @@ class HistoryService:
             runs = []
             self._write_line(f"[imwarmup] history: cannot read {self.path}: {exc}")
         usual = usual_times(runs)
+        walls = sorted(float(r["wall_ms"]) for r in runs[-USUAL_RUNS:]
+                       if isinstance(r.get("wall_ms"), (int, float)))
+        usual_wall = None
+        if walls:
+            mid = len(walls) // 2
+            usual_wall = walls[mid] if len(walls) % 2 else (walls[mid - 1] + walls[mid]) / 2.0
         with self._lock:
             self._runs = runs + self._runs  # a round that ended first stays last
             self._usual = usual
+            self._usual_wall = usual_wall
         self._loaded.set()
 
     def _round_ended(self, controller: "WarmupController") -> None:
@@ -108,6 +116,11 @@ class HistoryService:
         """Per module: the median elapsed ms of its last 5 completed imports before this run."""
         with self._lock:
             return dict(self._usual)
+
+    def usual_wall_ms(self) -> float | None:
+        """The whole warmup's usual wall time: the median of the last 5 runs before this one."""
+        with self._lock:
+            return self._usual_wall
 
     @property
     def loaded(self) -> bool:

@@ -146,6 +146,9 @@ class WarmupSummary:
     # Frames the GUI drew while the warmup ran (FrameLog.stats over first submit -> last end):
     # {"count", "p50_ms", "p99_ms", "worst_ms", ...}, or None when the source logs no frames.
     frames: Mapping[str, Any] | None = None
+    # The whole warmup's usual wall time (median of the last 5 runs in the start-up history),
+    # None without history: a finished round says "wall 5.7 s (+0.9 s vs usual)".
+    usual_wall_ms: float | None = None
 
     def line(self) -> str:
         """One summary line, e.g. for the debug window's header."""
@@ -163,6 +166,9 @@ class WarmupSummary:
         # No "speed-up" from the sum of elapsed: a worker's elapsed is mostly waiting for the
         # interpreter lock, so sum / wall reads as a gain that is not there.
         text += f" | wall {format_duration(self.wall_ms)}"
+        if self.usual_wall_ms is not None and not (self.running or self.queued):
+            delta = self.wall_ms - self.usual_wall_ms
+            text += f" ({'+' if delta >= 0 else '-'}{format_duration(abs(delta))} vs usual)"
         if self.main_import_ms is not None:
             main = format_duration(self.main_import_ms) if self.main_import_ms > 0.0 else "0 ms"
             text += f" | main thread importing {main}"
@@ -193,7 +199,7 @@ class WarmupSummary:
 
 
 def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any = None,
-              guard: Any = None) -> WarmupSummary:
+              guard: Any = None, usual_wall_ms: float | None = None) -> WarmupSummary:
     """Summary numbers over canary records; running canaries count up to ``now``.
 
     Args:
@@ -259,6 +265,7 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any 
         slowest=slowest, slowest_ms=max(slowest_ms, 0.0), main_thread=main, retried=retried,
         own_ms=sum(float(c["cpu_ms"]) for c in canaries if c.get("cpu_ms") is not None),
         main_import_ms=main_ms, guarded=callable(spans_of), frames=stats,
+        usual_wall_ms=usual_wall_ms,
     )
 
 

@@ -117,6 +117,11 @@ class SourceAdapter:
         usual = getattr(self._history, "usual", None)
         return usual() if callable(usual) else {}
 
+    def history_usual_wall_ms(self) -> float | None:
+        """The whole warmup's usual wall time from the history, or None."""
+        usual = getattr(self._history, "usual_wall_ms", None)
+        return usual() if callable(usual) else None
+
     def mark_ready(self, name: str) -> None:
         """Record a start-up milestone in the source's profiler (if it has one)."""
         if self._mark_ready is not None:

@@ -13,9 +13,10 @@ Quick start::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.errors import short_error
+from ..core.history import is_regression
 from ..core.profiler import format_duration
 from ..core.report import TimeSplit, format_time_split, time_split
 
@@ -32,8 +33,8 @@ __all__ = [
 ]
 
 # Column keys, in display order; ``sort_rows`` accepts each of them.
-COLUMNS: tuple[str, ...] = ("#", "module", "thread", "start", "elapsed", "own", "waiting", "status",
-                             "error")
+COLUMNS: tuple[str, ...] = ("#", "module", "thread", "start", "elapsed", "vs usual", "own",
+                             "waiting", "status", "error")
 
 
 def display_status(record: dict[str, Any]) -> str:
@@ -77,6 +78,11 @@ class Row:
     own_ms: float | None = None
     wait_ms: float | None = None
     lock_waits: tuple[tuple[str, str, float], ...] = ()  # TimeSplit.lock_waits, when recorded
+    # The module's usual elapsed ms (median of its last 5 runs in the start-up history), None
+    # without history; vs_usual_ms is this run's difference once it has completed.
+    usual_ms: float | None = None
+    vs_usual_ms: float | None = None
+    regressed: bool = False     # slower than usual by > 20% and > 20 ms (history's rule)
 
     @property
     def failed(self) -> bool:
@@ -95,7 +101,8 @@ class Row:
 
 
 def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: float,
-               trees: dict[int, list[dict[str, Any]]] | None = None) -> list[Row]:
+               trees: dict[int, list[dict[str, Any]]] | None = None,
+               usual: Mapping[str, float] | None = None) -> list[Row]:
     """Turn canary records (``WarmupController.canaries()``) into table rows.
 
     Args:
@@ -104,6 +111,8 @@ def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: fl
         now: the frame's clock, for the elapsed time of running canaries.
         trees: ``controller.import_trees()``, or None: the module locks each import waited
             for, named in the own/waiting tooltip.
+        usual: module -> usual elapsed ms (``HistoryService.usual()``), or None: the "vs usual"
+            column.
 
     Returns:
         One ``Row`` per canary, in the given order.
@@ -153,6 +162,12 @@ def table_rows(canaries: Sequence[dict[str, Any]], origin: float | None, now: fl
             wait_ms=wait,
             lock_waits=lock_waits,
         ))
+        if usual:
+            row = rows[-1]
+            row.usual_ms = usual.get(row.module)
+            if row.usual_ms is not None and c["status"] == "completed" and elapsed is not None:
+                row.vs_usual_ms = elapsed - row.usual_ms
+                row.regressed = is_regression(elapsed, row.usual_ms)
     return rows
 
 
@@ -178,6 +193,7 @@ _KEYS = {
     "thread": lambda r: r.thread.lower() or None,
     "start": lambda r: r.start_ms,
     "elapsed": lambda r: r.elapsed_ms,
+    "vs usual": lambda r: r.vs_usual_ms,
     "own": lambda r: r.own_ms,
     "waiting": lambda r: r.wait_ms,
     "status": lambda r: r.status,

@@ -26,13 +26,15 @@ from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 
 __all__ = ["HEADERS", "TableEvents", "draw_canary_table"]
 
-HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "own ms", "waiting ms", "status",
-           "error")  # in order
+HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "vs usual", "own ms", "waiting ms",
+           "status", "error")  # in order
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
-_MIN_TABLE_EM = 56.0
+_MIN_TABLE_EM = 62.0
 # What the own/waiting headers mean, on hover.
 _HEADER_HELP = {
+    "vs usual": "This run's elapsed time against the module's usual: the median of its last 5 "
+                "runs in the start-up history. Red: slower by more than 20% and 20 ms.",
     "own ms": "The import's own work: its thread's CPU time.",
     "waiting ms": "The rest of its elapsed time: waiting for the GIL, for a module lock another "
                   "import held, for I/O.",
@@ -105,6 +107,17 @@ def _headers_row() -> None:
         imgui.set_tooltip(_HEADER_HELP[HEADERS[column]])
 
 
+# The widest usual content of the fixed columns that start empty or short (see _table_body).
+_WIDEST = {"start ms": "9999.9 ms", "elapsed ms": "9999.9 ms", "vs usual": "+9999.9 ms",
+           "own ms": "9999.9 ms", "waiting ms": "9999.9 ms", "status": "completed"}
+
+
+def _signed_ms(ms: float) -> str:
+    """``+120 ms``, ``-8.0 ms``, ``+1.25 s``: the sign always shown."""
+    text = fmt_ms(abs(ms))
+    return ("-" if ms < 0 and text != fmt_ms(0.0) else "+") + text
+
+
 def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | None, int | None]:
     col_flags = imgui.TableColumnFlags_
     imgui.table_setup_scroll_freeze(0, 1)
@@ -112,9 +125,13 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
         flags = col_flags.width_stretch if label in ("module", "error") else col_flags.width_fixed
         if label == "#":
             flags |= col_flags.default_sort
-        if label in ("start ms", "elapsed ms", "own ms", "waiting ms"):
+        if label in ("start ms", "elapsed ms", "vs usual", "own ms", "waiting ms"):
             flags |= col_flags.prefer_sort_descending
-        imgui.table_setup_column(label, flags, 0.0, n)
+        # A fixed column fits what it holds on the first frame, and keeps that width: "running"
+        # or "-" then would cut "completed" or "+1790.7 ms" for good, so they start wide enough.
+        sample = _WIDEST.get(label)
+        width = max(imgui.calc_text_size(sample).x, imgui.calc_text_size(label).x) if sample else 0.0
+        imgui.table_setup_column(label, flags, width, n)
     _headers_row()
 
     specs = imgui.table_get_sort_specs()
@@ -171,6 +188,14 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
             if row.status == "running" and now is not None and row.start_ts is not None:
                 elapsed = (now - row.start_ts) * 1000.0
             text(fmt_ms(elapsed))
+            next_col()
+            if row.vs_usual_ms is None:
+                colored(dim_vec, "-")
+            else:
+                colored(failed_vec if row.regressed else dim_vec, _signed_ms(row.vs_usual_ms))
+                if imgui.is_item_hovered():
+                    imgui.set_tooltip(f"usual {fmt_ms(row.usual_ms)} (median of the last 5 runs)"
+                                      + ("; slower by > 20% and > 20 ms" if row.regressed else ""))
             next_col()
             if row.own_ms is None:
                 colored(dim_vec, "-")
