@@ -303,6 +303,7 @@ def test_bad_concurrency_is_refused_at_construction(value, error, words):
     ({"max_hold": math.nan}, ValueError, r"max_hold must be > 0, got nan"),
     ({"max_hold": False}, TypeError, r"max_hold must be a number, got False"),
     ({"switch_interval": 0}, ValueError, r"switch_interval must be > 0, got 0"),
+    ({"frame_pause": -0.004}, ValueError, r"frame_pause must be > 0, got -0.004"),
     ({"switch_interval": "1ms"}, TypeError, r"switch_interval must be a number, got '1ms'"),
 ])
 def test_bad_gate_settings_are_refused(kwargs, error, words):
@@ -352,3 +353,33 @@ def test_no_switch_interval_leaves_it_alone(gen, controllers):
     controller.start()
     assert controller.wait_for_warmup(WAIT)
     assert seen.runs == [host]
+
+
+# --------------------------------------------------------------------------- frame pause
+def test_frame_pause_holds_the_import_at_its_next_nested_import_after_a_frame(gen, controllers):
+    inner = gen.module("X = 1\n", "inner")
+    seen = gen.gate()
+    outer = gen.module(f"import time\nimport {seen.__name__} as _s\n"
+                       f"_s.runs.append(time.perf_counter())\nimport {inner}\n"
+                       f"_s.runs.append(time.perf_counter())\n", "outer")
+    gate = ImportGate(1, frame_pause=0.2)
+    finders = list(sys.meta_path)
+    controller = controllers([outer], concurrency=gate)
+    gate.note_frame()  # "a frame starts": the import's nested import waits until 0.2 s after it
+    noted = time.perf_counter()
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    before, after = seen.runs
+    assert after >= noted + 0.2 - 0.005  # it slept until the frame's pause ended
+    assert 0.0 < gate.status()["paused_s"] <= 0.2
+    assert sys.meta_path == finders  # the finder left with the last import
+
+
+def test_no_frame_noted_no_pause(gen, controllers):
+    inner = gen.module("X = 1\n", "inner")
+    outer = gen.module(f"import {inner}\n", "outer")
+    gate = ImportGate(1, frame_pause=5.0)
+    controller = controllers([outer], concurrency=gate)
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    assert gate.status()["paused_s"] == 0.0

@@ -29,6 +29,7 @@ Quick start::
 from __future__ import annotations
 
 import bisect
+import math
 import numbers
 import sys
 import threading
@@ -102,10 +103,11 @@ class _Admitted:
     """One import let in (made on its thread): how to read its thread's CPU demand, and samples
     of it, ``(wall, seconds run or runnable)``."""
 
-    __slots__ = ("ticket", "read", "since", "samples", "stalled")
+    __slots__ = ("ticket", "read", "since", "samples", "stalled", "ident")
 
     def __init__(self, ticket: int, now: float) -> None:
         self.ticket = ticket
+        self.ident = threading.get_ident()
         self.read = _demand_reader()
         self.since = now
         cpu = self.read() if self.read is not None else None
@@ -150,6 +152,10 @@ class ImportGate:
         stall_window: seconds, ``> 0``.
         max_hold: seconds after which an import no longer keeps the next one out, ``> 0``
             (``math.inf``: never).
+        frame_pause: None (default), or seconds ``> 0``: after each ``note_frame()`` (the GUI
+            calls it when a frame starts), the import running pauses at its next nested import
+            until that many seconds after the frame's start, so the frame's callbacks find the
+            interpreter lock free (a finder first on ``sys.meta_path`` while an import runs).
         switch_interval: None (default) leaves ``sys.setswitchinterval`` alone; seconds
             ``> 0``: the interpreter's switch interval while an import runs, the host's value
             back as soon as none does (unless the host changed it meanwhile). A GUI thread that
@@ -168,6 +174,7 @@ class ImportGate:
         stall_window: float = STALL_WINDOW_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
         switch_interval: float | None = None,
+        frame_pause: float | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise TypeError(
@@ -183,6 +190,12 @@ class ImportGate:
         self._switch = (None if switch_interval is None else
                         _number(switch_interval, "switch_interval", low=0.0, open_low=True))
         self._saved_switch: float | None = None  # the host's interval while ours is set
+        self._pause = (None if frame_pause is None else
+                       _number(frame_pause, "frame_pause", low=0.0, open_low=True))
+        self._frame_at = -math.inf  # perf_counter() of the latest note_frame()
+        self._pausing: frozenset[int] = frozenset()  # thread idents of the imports let in
+        self._paused_s = 0.0  # seconds imports spent paused for frames
+        self._finder: _FramePause | None = None
         self._switch_set = 0.0
         self._cond = threading.Condition(threading.Lock())
         self._waiting: list[int] = []  # tickets waiting to enter, kept sorted
@@ -251,6 +264,7 @@ class ImportGate:
                                 sys.setswitchinterval(self._switch)
                                 self._switch_set = sys.getswitchinterval()  # as stored
                             self._admitted[ticket] = _Admitted(ticket, now)
+                            self._admitted_changed_locked()
                             self._entered += 1
                             return True
                     # The head polls the CPU clocks of the imports running; the others sleep
@@ -266,11 +280,40 @@ class ImportGate:
         """The import of ``ticket`` has ended (or its job gave up after entering)."""
         with self._cond:
             self._admitted.pop(ticket, None)
+            self._admitted_changed_locked()
             if self._saved_switch is not None and not self._admitted:
                 if sys.getswitchinterval() == self._switch_set:  # else the host set its own
                     sys.setswitchinterval(self._saved_switch)
                 self._saved_switch = None
             self._cond.notify_all()
+
+    def note_frame(self) -> None:
+        """A GUI frame starts now (call it on the GUI thread, once per frame; one float store).
+        With ``frame_pause``, the import running pauses at its next nested import until
+        ``frame_pause`` seconds after this call."""
+        self._frame_at = time.perf_counter()
+
+    def _admitted_changed_locked(self) -> None:
+        if self._pause is None:
+            return
+        self._pausing = frozenset(entry.ident for entry in self._admitted.values())
+        # Rebinding sys.meta_path (never changing the list in place) leaves an import that is
+        # walking the old list on another thread undisturbed (as purity.py does).
+        if self._pausing and self._finder is None:
+            self._finder = _FramePause(self)
+            sys.meta_path = [self._finder, *sys.meta_path]
+        elif not self._pausing and self._finder is not None:
+            finder, self._finder = self._finder, None
+            sys.meta_path = [f for f in sys.meta_path if f is not finder]
+
+    def _frame_wait(self) -> None:
+        """On an importing thread, at a nested import: pause while a frame is being built."""
+        if threading.get_ident() not in self._pausing or self._pause is None:
+            return
+        left = self._frame_at + self._pause - time.perf_counter()
+        if 0.0 < left <= self._pause:
+            time.sleep(left)  # releases the interpreter lock: the frame's callbacks take it
+            self._paused_s += left
 
     def wake(self) -> None:
         """Make every waiting job check ``abandoned()`` again (the manager cancelled some)."""
@@ -294,12 +337,25 @@ class ImportGate:
                 "waiting": list(self._waiting),
                 "entered": self._entered,
                 "bypassed": self._bypassed,
+                "paused_s": self._paused_s,
             }
 
     def __repr__(self) -> str:
         status = self.status()
         return (f"<ImportGate concurrency={self._limit}: {len(status['running'])} running, "
                 f"{len(status['waiting'])} waiting, {status['bypassed']} let past a stall>")
+
+
+class _FramePause:
+    """A meta-path finder that finds nothing: it only lets ``ImportGate._frame_wait`` run at
+    each nested import of the thread importing."""
+
+    def __init__(self, gate: ImportGate) -> None:
+        self._gate = gate
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        self._gate._frame_wait()
+        return None
 
 
 def make_gate(concurrency: Any, where: str = "WarmupController()") -> ImportGate | None:
@@ -332,9 +388,13 @@ def _number(value: Any, name: str, *, low: float, high: float | None = None,
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"ImportGate(): {name} must be a number, got {value!r} "
                         f"({type(value).__name__})")
-    bad = (value != value or value < low or (open_low and value == low)
-           or (high is not None and value > high))
+    try:
+        number = float(value)
+    except OverflowError:  # an int such as 10**400: beyond any bound
+        number = math.inf if value > 0 else -math.inf  # type: ignore[operator]
+    bad = (number != number or number < low or (open_low and number == low)
+           or (high is not None and number > high))
     if bad:
         bounds = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if high else "")
         raise ValueError(f"ImportGate(): {name} must be {bounds}, got {value!r}")
-    return float(value)
+    return number
