@@ -30,8 +30,8 @@ from ..theme import Role
 from .gantt_model import Block, GanttModel
 from .import_tree_rows import check_tree, node_tooltip
 
-__all__ = ["FLAME_ROW", "FlameHit", "FlameModel", "LaneLayout", "RowView", "draw_flame_rows",
-           "lane_layout"]
+__all__ = ["FLAME_ROW", "FlameHit", "FlameModel", "Frame", "LaneLayout", "RowView",
+           "draw_flame_rows", "lane_layout", "outline_node"]
 
 FLAME_ROW = 0.75  # a flame row's height, in lane heights (a bar row is 1.0)
 
@@ -356,6 +356,26 @@ def draw_flame_rows(draw: Any, flame: FlameModel, theme: Any, lane: int, layout:
                     tx = a + pad
                 draw.add_text(ImVec2(tx, (yt + yb - font_size) / 2.0), text_col, label)
     return folded
+
+
+def outline_node(draw: Any, flame: FlameModel, theme: Any, layout: LaneLayout, f: Frame,
+                 canary_id: int, node: int) -> None:
+    """An outline around one tree node's bar (the hovered one), as the chart outlines bars."""
+    lane, tree = flame.lane_of.get(canary_id), flame.tree(canary_id)
+    if lane is None or tree is None:
+        return
+    n = tree[node]
+    depth = int(n.get("depth") or 0)
+    if not 1 <= depth <= layout.flame_rows[lane]:
+        return
+    scale = f.width / max(f.x_max - f.x_min, 1e-12)
+    x0 = n["start_ts"] - flame.origin
+    x1 = f.now_x if n.get("end_ts") is None else n["end_ts"] - flame.origin
+    a = min(max(f.left + (x0 - f.x_min) * scale, f.left - 4.0), f.right + 4.0)
+    b = max(min(max(f.left + (x1 - f.x_min) * scale, f.left - 4.0), f.right + 4.0), a + 1.0)
+    yt = f.top + layout.row_top(lane, depth - 1) * f.unit
+    draw.add_rect(ImVec2(a - 1.0, yt), ImVec2(b + 1.0, yt + FLAME_ROW * f.unit),
+                  theme.u32(Role.HIGHLIGHT, 0.8), 0.0, 2.0)
 
 
 def _width(label: str, font_size: float, widths: dict[tuple[str, float], float]) -> float:

@@ -23,7 +23,8 @@ from imgui_bundle import ImVec2, imgui, implot
 
 from ..theme import Role
 from ..theme.palette import role_for_status
-from .flame import FLAME_ROW, FlameHit, FlameModel, Frame, LaneLayout, draw_flame_rows, lane_layout
+from .flame import (FLAME_ROW, FlameHit, FlameModel, Frame, LaneLayout, draw_flame_rows,
+                    lane_layout, outline_node)
 from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
 from .canary_rows import fmt_ms
 from .import_tree_rows import costliest, lock_waits
@@ -311,6 +312,9 @@ def _draw_bars(model: GanttModel, theme, now: float, highlight_id: int | None,
         yc = pos.y + layout.centre(int(model.lane[i])) * lane_h
         _outline_bar(draw, model, theme, i, now, x_min, scale, left, yc, lane_h, half_bar,
                      lo_clip, hi_clip, role_alpha)
+
+    if fhit is not None and fhit.node is not None:
+        outline_node(draw, flame, theme, layout, frame, fhit.canary_id, fhit.node)
 
     clicked_id = None
     if hit is not None or fhit is not None:
