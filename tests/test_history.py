@@ -359,3 +359,48 @@ def test_summary_says_the_wall_time_against_the_usual(no_env, tmp_path):
     running = [dict(canaries[0], status="running", end_ts=None, elapsed_ms=None)]
     assert "vs usual" not in summarize(running, end, usual_wall_ms=4800.0).line()
     assert wall < 4800.0
+
+
+# ------------------------------------------------------------------------- start order
+def test_history_order_puts_unknown_modules_first_then_the_least_own_work():
+    own = {"a": 10.0, "b": 900.0, "c": 50.0}
+    assert H.history_order(["b", "new1", "a", "c", "new2"], own) == ["new1", "new2", "a", "c", "b"]
+    assert H.history_order([], own) == []
+
+
+def test_usual_own_work_is_the_cpu_time_or_else_the_elapsed_time():
+    runs = [record(f"r{i}", {"sleepy": 500.0, "busy": 300.0}) for i in range(3)]
+    for run in runs:
+        run["modules"][0]["cpu_ms"] = 2.0      # sleeps: little own work
+    runs.append(record("old-format", {"busy": 310.0}))   # no cpu_ms: elapsed stands in
+    assert H.usual_own_times(runs) == {"sleepy": 2.0, "busy": 300.0}
+    assert H.history_order(["busy", "sleepy"], H.usual_own_times(runs)) == ["sleepy", "busy"]
+
+
+def test_the_next_start_takes_the_order_the_history_learned(no_env, gen, tmp_path):
+    busy = gen.module(BUSY.format(seconds=0.15), stem="busy")
+    quick = gen.module("x = 1\n", stem="quick")
+    path = tmp_path / "h.jsonl"
+    first = WarmupController([busy, quick], history=path, log_to_stderr=False).start()
+    assert first.wait_for_warmup(30) and first.shutdown(wait=True, timeout=10)
+    assert [c["module"] for c in first.canaries()] == [busy, quick]      # no history yet
+    own = json.loads((tmp_path / "h.jsonl.order.json").read_text())["own_ms"]
+    assert own[busy] > 100.0 > own[quick]
+    second = WarmupController([busy, quick], history=path, log_to_stderr=False).start()
+    assert second.wait_for_warmup(30) and second.shutdown(wait=True, timeout=10)
+    assert [c["module"] for c in second.canaries()] == [quick, busy]     # least own work first
+    assert second.modules == [busy, quick]                                 # as the app gave them
+    kept = WarmupController([busy, quick], history=path, order="submit", log_to_stderr=False)
+    kept.start()
+    assert kept.wait_for_warmup(30) and kept.shutdown(wait=True, timeout=10)
+    assert [c["module"] for c in kept.canaries()] == [busy, quick]
+
+
+def test_a_broken_order_file_keeps_the_given_order(no_env, tmp_path):
+    path = tmp_path / "h.jsonl"
+    (tmp_path / "h.jsonl.order.json").write_text("{broken")
+    c = WarmupController(["json", "colorsys"], history=path, log_to_stderr=False).start()
+    assert c.wait_for_warmup(30) and c.shutdown(wait=True, timeout=10)
+    assert [x["module"] for x in c.canaries()] == ["json", "colorsys"]
+    with pytest.raises(ValueError, match="order must be one of 'history', 'submit', got 'fast'"):
+        WarmupController(["json"], order="fast")

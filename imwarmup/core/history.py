@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 __all__ = [
     "SCHEMA", "MAX_RUNS", "ENV_VAR", "USUAL_RUNS", "HistoryWarning", "HistoryFile",
     "default_history_path", "resolve_history_path", "app_name", "make_record",
-    "ModuleDelta", "usual_times", "compare", "is_regression", "parse_threshold", "find_run",
+    "ModuleDelta", "usual_times", "compare", "is_regression", "history_order", "usual_own_times", "ORDERS", "parse_threshold", "find_run",
     "format_runs", "format_compare",
 ]
 
@@ -430,6 +430,39 @@ def compare(base: Mapping[str, Any] | Sequence[Mapping[str, Any]],
            for module, (ms, status) in _times(new).items()]
     out.sort(key=lambda d: -(d.delta_ms if d.delta_ms is not None else float("-inf")))
     return out
+
+
+ORDERS = ("history", "submit")
+
+
+def history_order(modules: Sequence[str], own_ms: Mapping[str, float]) -> list[str]:
+    """The warmup's start order with history: modules never seen first (in the given order),
+    then the others by their usual own work (thread CPU ms), least first.
+
+    Imports execute one at a time (the gate), so on CPU-bound imports every order ends the round
+    at the same time, and least work first makes the modules ready soonest on average (what a
+    user clicking a provider feels). An import that mostly waits (network, disk, a sleep) has
+    little own work, so it starts early and its waiting overlaps the others' work instead of
+    ending the round alone. ``benchmarks/bench_history_order.py`` measures it.
+    """
+    unknown = [m for m in modules if m not in own_ms]
+    known = sorted((m for m in modules if m in own_ms), key=lambda m: own_ms[m])
+    return unknown + known
+
+
+def usual_own_times(runs: Sequence[Mapping[str, Any]], n: int = USUAL_RUNS) -> dict[str, float]:
+    """Per module: the median own work (``cpu_ms``; ``elapsed_ms`` for records without it) of
+    its last ``n`` completed imports in ``runs``."""
+    import statistics
+
+    seen: dict[str, list[float]] = {}
+    for run in reversed(runs):
+        for m in run.get("modules", ()):
+            value = m.get("cpu_ms") if m.get("cpu_ms") is not None else m.get("elapsed_ms")
+            if m.get("status") == "completed" and isinstance(value, (int, float)) \
+                    and len(seen.setdefault(m["module"], [])) < n:
+                seen[m["module"]].append(float(value))
+    return {m: statistics.median(v) for m, v in seen.items() if v}
 
 
 def parse_threshold(text: str) -> tuple[float, float]:

@@ -10,12 +10,17 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from .history import USUAL_RUNS, HistoryFile, HistoryWarning, make_record, usual_times
+from .history import (
+    USUAL_RUNS, HistoryFile, HistoryWarning, history_order, make_record, usual_own_times,
+    usual_times,
+)
 
 if TYPE_CHECKING:
     from .controller import WarmupController
 
-__all__ = ["HistoryService"]
+__all__ = ["HistoryService", "ORDER_SCHEMA"]
+
+ORDER_SCHEMA = "imwarmup.order/1"
 
 
 class HistoryService:
@@ -95,12 +100,55 @@ class HistoryService:
             with self._lock:
                 self._runs.append(record)
                 self._last = record
+                runs = list(self._runs)
             self.file.append(record)
+            self._write_order(usual_own_times(runs))
         except Exception as exc:  # noqa: BLE001 - an unwritable folder or a full disk: one line
             self._error = f"{type(exc).__name__}: {exc}"
             self._write_line(f"[imwarmup] history: not saved to {self.path}: {self._error}")
         finally:
             self._saved.set()
+
+    # The next start's order (history_order) comes from a small side file, so ``start()`` reads
+    # a few hundred bytes on the app's thread instead of the whole history.
+    @property
+    def order_path(self) -> str:
+        return self.file.path + ".order.json"
+
+    def _write_order(self, own_ms: dict[str, float]) -> None:
+        import json
+        import os
+        import tempfile
+
+        folder = os.path.dirname(self.order_path)
+        fd, tmp = tempfile.mkstemp(prefix=".usual-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"schema": ORDER_SCHEMA, "own_ms": own_ms}, f)
+            os.replace(tmp, self.order_path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def start_order(self, modules: list[str]) -> list[str]:
+        """``modules`` in the order the history says finishes soonest (``history_order``);
+        as given when there is no usable side file yet (first run, unreadable, foreign)."""
+        import json
+
+        try:
+            with open(self.order_path, encoding="utf-8") as f:
+                data = json.load(f)
+            usual = data["own_ms"] if data.get("schema") == ORDER_SCHEMA else None
+            if not isinstance(usual, dict):
+                return list(modules)
+            usual = {str(k): float(v) for k, v in usual.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return list(modules)
+        return history_order(modules, usual)
 
     def wait_saved(self, timeout: float | None) -> bool:
         """Wait until this round's record is written (or failed to be); True when it is."""
