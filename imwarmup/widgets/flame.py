@@ -36,6 +36,9 @@ __all__ = ["FLAME_ROW", "FlameHit", "FlameModel", "Frame", "LaneLayout", "RowVie
 FLAME_ROW = 0.75  # a flame row's height, in lane heights (a bar row is 1.0)
 
 _EMPTY_F = np.zeros(0)
+# One flame row's draw commands: rectangles (min, max, colour), labels (pos, colour, text), and
+# whether it folded nodes into blocks.
+_RowDraw = tuple[list[tuple[ImVec2, ImVec2, int]], list[tuple[ImVec2, int, str]], bool]
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 
 
@@ -180,8 +183,11 @@ class FlameModel:
                                   np.array([t[3] for t in items], dtype=bool),
                                   np.array([t[4] for t in items], dtype=bool), cull))
             self._rows.append(built)
-        self._view_key: tuple | None = None
+        self._view_key: tuple[float, float, float] | None = None
         self._views: dict[tuple[int, int], RowView] = {}
+        # draw_flame_rows' per-row draw commands, for one view (range, plot position, font).
+        self._draw_key: tuple[Any, ...] | None = None
+        self._draw_cache: dict[tuple[int, int], _RowDraw] = {}
 
     # ----------------------------------------------------------------------------- queries
     def rows(self, lane: int) -> int:
@@ -306,56 +312,81 @@ def draw_flame_rows(draw: Any, flame: FlameModel, theme: Any, lane: int, layout:
                     f: Frame, widths: dict[tuple[str, float], float]) -> bool:
     """Draw lane ``lane``'s flame rows with ``draw`` (the plot's draw list); returns whether any
     nodes were folded into blocks. Colours: depth-alternating phase colours from the theme,
-    failures in the failure colour, lock waits as a warming band along a node's top."""
+    failures in the failure colour, lock waits as a warming band along a node's top.
+
+    A row's rectangles and labels are computed once per view (range, width, plot position,
+    font, colours) and kept on the model: a still chart costs only the draw calls. Rows with
+    an import still running are computed every frame (their end is ``now``)."""
+    colours = (theme.u32(Role.PHASE_SEQUENTIAL), theme.u32(Role.PHASE_ASYNC),
+               theme.u32(Role.FOLDED), theme.u32(Role.FAILED), theme.u32(Role.WARMING),
+               theme.u32(Role.BAR_TEXT))
+    font_size = imgui.get_font_size()
+    key = (f.left, f.right, f.top, f.unit, f.x_min, f.x_max, f.width, layout, font_size, colours)
+    if flame._draw_key != key:
+        flame._draw_key, flame._draw_cache = key, {}
+    folded = False
+    add_rect, add_text = draw.add_rect_filled, draw.add_text
+    for row in range(layout.flame_rows[lane]):
+        cached = flame._draw_cache.get((lane, row))
+        if cached is None:
+            cached, running = _row_items(flame, lane, row, layout, f, colours, font_size, widths)
+            if not running:
+                flame._draw_cache[(lane, row)] = cached
+        rects, texts, row_folded = cached
+        folded = folded or row_folded
+        for p0, p1, col in rects:
+            add_rect(p0, p1, col)
+        for pos, col, label in texts:
+            add_text(pos, col, label)
+    return folded
+
+
+def _row_items(flame: FlameModel, lane: int, row: int, layout: LaneLayout, f: Frame,
+               colours: tuple[int, ...], font_size: float,
+               widths: dict[tuple[str, float], float]) -> tuple[_RowDraw, bool]:
+    """One flame row's draw commands: ``((rects, texts, folded), has_running_nodes)``."""
+    rv = flame.view(lane, row, f.x_min, f.x_max, f.width)
+    if len(rv.x0) == 0:
+        return ([], [], False), False
+    seq_col, async_col, folded_col, failed_col, wait_col, text_col = colours
     scale = f.width / max(f.x_max - f.x_min, 1e-12)
     row_h = FLAME_ROW * f.unit
     gap = max(1.0, row_h * 0.08)
     lo_clip, hi_clip = f.left - 4.0, f.right + 4.0
-    cols = (theme.u32(Role.PHASE_SEQUENTIAL), theme.u32(Role.PHASE_ASYNC))
-    folded_col, failed_col = theme.u32(Role.FOLDED), theme.u32(Role.FAILED)
-    wait_col, text_col = theme.u32(Role.WARMING), theme.u32(Role.BAR_TEXT)
-    font_size = imgui.get_font_size()
     pad = font_size * 0.3
-    folded = False
-    for row in range(layout.flame_rows[lane]):
-        rv = flame.view(lane, row, f.x_min, f.x_max, f.width)
-        if len(rv.x0) == 0:
-            continue
-        yt = f.top + layout.row_top(lane, row) * f.unit + gap / 2.0
-        yb = yt + row_h - gap
-        single = rv.ref >= 0
-        folded = folded or not bool(single.all())
-        x1 = np.where(rv.running, f.now_x, rv.x1) if rv.running.any() else rv.x1
-        px0 = np.clip(f.left + (rv.x0 - f.x_min) * scale, lo_clip, hi_clip)
-        px1 = np.maximum(np.clip(f.left + (x1 - f.x_min) * scale, lo_clip, hi_clip), px0 + 1.0)
-        base = cols[row % 2]
-        fill = np.where(single & (rv.failed > 0), failed_col, np.where(single, base, folded_col))
-        # Neighbouring nodes and blocks lose a pixel on the right so they read as separate.
-        px1d = np.maximum(px1 - 1.0, px0 + 1.0)
-        for a, b, c in zip(px0.tolist(), px1d.tolist(), fill.tolist()):
-            draw.add_rect_filled(ImVec2(a, yt), ImVec2(b, yb), c)
-        band = max((yb - yt) * 0.22, 2.0)
-        for j in np.flatnonzero(rv.waited > 0).tolist():     # waited on a module lock
-            draw.add_rect_filled(ImVec2(px0[j], yt), ImVec2(px1d[j], yt + band), wait_col)
-        for j in np.flatnonzero((rv.failed > 0) & ~single).tolist():   # a block hiding failures
-            draw.add_rect_filled(ImVec2(px0[j], yb - band), ImVec2(px1d[j], yb), failed_col)
-        # Names where they fit: the full name, else its last dotted part, else nothing.
-        for j in np.flatnonzero((px1 - px0) > font_size * 2.0).tolist():
-            ref = int(rv.ref[j])
-            if ref < 0:
-                continue
-            a, b = px0[j], px1[j]
-            label = flame.node(ref)[2]["module"]
+    yt = f.top + layout.row_top(lane, row) * f.unit + gap / 2.0
+    yb = yt + row_h - gap
+    single = rv.ref >= 0
+    running = bool(rv.running.any())
+    x1 = np.where(rv.running, f.now_x, rv.x1) if running else rv.x1
+    px0 = np.clip(f.left + (rv.x0 - f.x_min) * scale, lo_clip, hi_clip)
+    px1 = np.maximum(np.clip(f.left + (x1 - f.x_min) * scale, lo_clip, hi_clip), px0 + 1.0)
+    base = seq_col if row % 2 == 0 else async_col
+    fill = np.where(single & (rv.failed > 0), failed_col, np.where(single, base, folded_col))
+    # Neighbouring nodes and blocks lose a pixel on the right so they read as separate.
+    px1d = np.maximum(px1 - 1.0, px0 + 1.0)
+    rects = [(ImVec2(a, yt), ImVec2(b, yb), c)
+             for a, b, c in zip(px0.tolist(), px1d.tolist(), fill.tolist())]
+    band = max((yb - yt) * 0.22, 2.0)
+    for j in np.flatnonzero(rv.waited > 0).tolist():     # waited on a module lock
+        rects.append((ImVec2(px0[j], yt), ImVec2(px1d[j], yt + band), wait_col))
+    for j in np.flatnonzero((rv.failed > 0) & ~single).tolist():   # a block hiding failures
+        rects.append((ImVec2(px0[j], yb - band), ImVec2(px1d[j], yb), failed_col))
+    # Names where they fit: the full name, else its last dotted part, else nothing.
+    texts = []
+    for j in np.flatnonzero(((px1 - px0) > font_size * 2.0) & single).tolist():
+        a, b = px0[j], px1[j]
+        label = flame.node(int(rv.ref[j]))[2]["module"]
+        w = _width(label, font_size, widths)
+        if w + 2 * pad > b - a and "." in label:
+            label = label.rsplit(".", 1)[1]
             w = _width(label, font_size, widths)
-            if w + 2 * pad > b - a and "." in label:
-                label = label.rsplit(".", 1)[1]
-                w = _width(label, font_size, widths)
-            if w + 2 * pad <= b - a:
-                tx = max(a, f.left) + pad
-                if tx + w > min(b, f.right) - pad:
-                    tx = a + pad
-                draw.add_text(ImVec2(tx, (yt + yb - font_size) / 2.0), text_col, label)
-    return folded
+        if w + 2 * pad <= b - a:
+            tx = max(a, f.left) + pad
+            if tx + w > min(b, f.right) - pad:
+                tx = a + pad
+            texts.append((ImVec2(tx, (yt + yb - font_size) / 2.0), text_col, label))
+    return (rects, texts, not bool(single.all())), running
 
 
 def outline_node(draw: Any, flame: FlameModel, theme: Any, layout: LaneLayout, f: Frame,

@@ -156,8 +156,8 @@ class TreeTableView:
 
     sort_column: str = "tree"
     ascending: bool = True
-    _key: tuple = field(default=(), repr=False, compare=False)
-    _rows: list = field(default_factory=list, repr=False, compare=False)
+    _key: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    _rows: list[TreeRow] = field(default_factory=list, repr=False, compare=False)
     _source: Any = field(default=None, repr=False, compare=False)
 
     def visible(self, rows: Sequence[TreeRow]) -> list[TreeRow]:

@@ -16,7 +16,7 @@ change, cached in the caller's ``TreeTableView``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from imgui_bundle import imgui
 
@@ -40,7 +40,7 @@ class TreeTableEvents:
     table_id: int | None = None        # imgui's ID of the table (for scripts that point at it)
 
 
-def draw_import_tree_table(module: str, rows: Sequence[TreeRow], view: TreeTableView, theme, *,
+def draw_import_tree_table(module: str, rows: Sequence[TreeRow], view: TreeTableView, theme: Any, *,
                            height: float | None = None) -> TreeTableEvents:
     """Draw the title line and the breakdown table of one canary's import tree.
 
@@ -74,7 +74,7 @@ def draw_import_tree_table(module: str, rows: Sequence[TreeRow], view: TreeTable
     return TreeTableEvents(hovered, table_id)
 
 
-def _body(rows: Sequence[TreeRow], view: TreeTableView, theme) -> int | None:
+def _body(rows: Sequence[TreeRow], view: TreeTableView, theme: Any) -> int | None:
     col = imgui.TableColumnFlags_
     imgui.table_setup_scroll_freeze(0, 1)
     for n, (label, _) in enumerate(TREE_HEADERS):
@@ -130,7 +130,7 @@ def _body(rows: Sequence[TreeRow], view: TreeTableView, theme) -> int | None:
     return hovered
 
 
-def _right(text: str, colour=None) -> None:
+def _right(text: str, colour: imgui.ImVec4 | None = None) -> None:
     w = imgui.calc_text_size(text).x
     avail = imgui.get_content_region_avail().x
     if avail > w:
