@@ -282,3 +282,27 @@ def test_export_without_a_worker_refuses_at_once():
                            "no worker to write it on")
     with pytest.raises(TypeError, match="write must be callable, got 3"):
         TraceExport(check_source(ScriptedSource([], FrozenClock())), write=3)
+
+
+def test_plugin_export_trace_toasts_where_it_wrote_or_why_not(controller, tmp_path):
+    from imwarmup.panels import DiagnosticsPlugin
+    from imwarmup.testing import FrozenClock, ScriptedSource, plan
+    from imwarmup.theme import Role
+
+    plugin = DiagnosticsPlugin(controller, palette=False)
+    export = plugin.debug_window.trace_export
+    target = tmp_path / "warmup.trace.json"
+    assert plugin.export_trace(str(target)) == f"Writing the trace to {target}…"
+    command = {c.name: c.run for c in plugin.commands()}["Warmup: Export trace"]
+    assert command.__func__ is DiagnosticsPlugin.export_trace      # the palette runs the same
+    assert "Already writing" in plugin.export_trace(str(target))     # one export at a time
+    export._job.result(30)
+    plugin._trace_exported()                                         # what the frame does
+    toast = plugin.toasts.toasts[-1]
+    assert toast.role is Role.READY and toast.text.startswith(f"Trace written to {target} (")
+    assert target.exists() and export.message == toast.text         # the window's line too
+
+    scripted = DiagnosticsPlugin(ScriptedSource([plan("json")], FrozenClock()), palette=False)
+    scripted.export_trace()
+    toast = scripted.toasts.toasts[-1]
+    assert toast.role is Role.FAILED and "has no worker to write it on" in toast.text
