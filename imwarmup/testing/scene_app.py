@@ -104,7 +104,7 @@ class Probe:
     def _table(self, window: Any) -> None:
         from imgui_bundle import imgui
 
-        from ..widgets.canary_table import HEADERS
+        from ..widgets.canary_table import shown_headers
 
         events, view = window.last_table, window.table_view
         if events is None:
@@ -121,7 +121,7 @@ class Probe:
             header_y = table.outer_rect.min.y + imgui.get_text_line_height() / 2 \
                 + imgui.get_style().cell_padding.y
             headers = {}
-            for n, label in enumerate(HEADERS):
+            for n, label in enumerate(shown_headers(window.rows, view)):
                 cell = imgui.internal.table_get_cell_bg_rect(table, n)
                 headers[label] = [(cell.min.x + cell.max.x) / 2, header_y]
             d["headers"] = headers

@@ -234,6 +234,8 @@ class TableView:
     _cache_key: tuple = field(default=(), repr=False, compare=False)
     _cache_rows: list = field(default_factory=list, repr=False, compare=False)
     _cache_source: Any = field(default=None, repr=False, compare=False)
+    _usual_source: Any = field(default=None, repr=False, compare=False)
+    _usual_shown: bool = field(default=False, repr=False, compare=False)
 
     def visible(self, rows: Sequence[Row]) -> list[Row]:
         """``rows`` filtered by ``filter_text`` and sorted by ``sort_column``/``ascending``.
@@ -248,3 +250,11 @@ class TableView:
             self._cache_source = rows
             self._cache_key = key
         return self._cache_rows
+
+    def shows_usual(self, rows: Sequence[Row]) -> bool:
+        """Whether the "vs usual" column is shown: some row has a usual time (a start-up
+        history knows the module). Cached on the rows list, like ``visible()``."""
+        if rows is not self._usual_source:
+            self._usual_source = rows
+            self._usual_shown = any(r.usual_ms is not None for r in rows)
+        return self._usual_shown

@@ -24,10 +24,12 @@ from ..theme import Role
 from ..theme.palette import STATUS_ROLES, text_role_for_status
 from .canary_rows import COLUMNS, Row, TableView, fmt_ms
 
-__all__ = ["HEADERS", "TableEvents", "draw_canary_table"]
+__all__ = ["HEADERS", "TableEvents", "draw_canary_table", "shown_headers"]
 
 HEADERS = ("#", "module", "thread", "start ms", "elapsed ms", "vs usual", "own ms", "waiting ms",
            "status", "error")  # in order
+_HEADERS_NO_USUAL = tuple(h for h in HEADERS if h != "vs usual")
+_COLUMNS_NO_USUAL = tuple(c for c in COLUMNS if c != "vs usual")
 # Below this width (in em) the table scrolls sideways: room for the fixed columns plus a module
 # name and the start of an error message.
 _MIN_TABLE_EM = 62.0
@@ -81,30 +83,37 @@ def draw_canary_table(rows: Sequence[Row], view: TableView, theme, *,
     outer = ImVec2(0.0, 0.0 if height is None else height)
     # A narrow window scrolls the table sideways instead of squeezing the module and error
     # columns to a few letters while the fixed columns keep their width.
-    needed = imgui.get_font_size() * _MIN_TABLE_EM
+    headers = shown_headers(rows, view)
+    needed = imgui.get_font_size() * (_MIN_TABLE_EM if headers is HEADERS else _MIN_TABLE_EM - 6.0)
     inner_width = 0.0
     if imgui.get_content_region_avail().x < needed:
         flags |= imgui.TableFlags_.scroll_x
         inner_width = needed
     table_id = imgui.get_id("##canaries")  # the ID begin_table uses (same ID stack)
-    if not imgui.begin_table("##canaries", len(HEADERS), flags, outer, inner_width):
+    if not imgui.begin_table("##canaries", len(headers), flags, outer, inner_width):
         return TableEvents(table_id=table_id, filter_rect=filter_rect)
     try:
-        selected, hovered = _table_body(rows, view, theme, highlight_id, now)
+        selected, hovered = _table_body(rows, view, theme, highlight_id, now, headers)
     finally:
         imgui.end_table()
     return TableEvents(selected, hovered, table_id, filter_rect)
 
 
-def _headers_row() -> None:
+def shown_headers(rows: Sequence[Row], view: TableView) -> tuple[str, ...]:
+    """The table's columns for ``rows``: ``HEADERS``, less "vs usual" unless a start-up history
+    knows some module (no column of dashes otherwise)."""
+    return HEADERS if view.shows_usual(rows) else _HEADERS_NO_USUAL
+
+
+def _headers_row(headers: tuple[str, ...]) -> None:
     """The headers row; hovering the own or waiting header says what it means."""
     imgui.table_headers_row()
     # The last header's rect spans the headers row's height (imgui's own row, kept as is).
     top, bottom = imgui.get_item_rect_min().y, imgui.get_item_rect_max().y
     column = imgui.table_get_hovered_column()
-    if 0 <= column < len(HEADERS) and HEADERS[column] in _HEADER_HELP \
+    if 0 <= column < len(headers) and headers[column] in _HEADER_HELP \
             and top <= imgui.get_mouse_pos().y < bottom:
-        imgui.set_tooltip(_HEADER_HELP[HEADERS[column]])
+        imgui.set_tooltip(_HEADER_HELP[headers[column]])
 
 
 # The widest usual content of the fixed columns that start empty or short (see _table_body).
@@ -118,10 +127,13 @@ def _signed_ms(ms: float) -> str:
     return ("-" if ms < 0 and text != fmt_ms(0.0) else "+") + text
 
 
-def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | None, int | None]:
+def _table_body(rows, view: TableView, theme, highlight_id, now,
+                headers: tuple[str, ...]) -> tuple[int | None, int | None]:
     col_flags = imgui.TableColumnFlags_
+    usual_shown = headers is HEADERS
+    keys = COLUMNS if usual_shown else _COLUMNS_NO_USUAL
     imgui.table_setup_scroll_freeze(0, 1)
-    for n, label in enumerate(HEADERS):
+    for n, label in enumerate(headers):
         flags = col_flags.width_stretch if label in ("module", "error") else col_flags.width_fixed
         if label == "#":
             flags |= col_flags.default_sort
@@ -130,15 +142,18 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
         # A fixed column fits what it holds on the first frame, and keeps that width: "running"
         # or "-" then would cut "completed" or "+1790.7 ms" for good, so they start wide enough.
         sample = _WIDEST.get(label)
-        width = max(imgui.calc_text_size(sample).x, imgui.calc_text_size(label).x) if sample else 0.0
+        # The header needs room for its sort arrow too (about one line height).
+        width = (max(imgui.calc_text_size(sample).x,
+                     imgui.calc_text_size(label).x + imgui.get_font_size())
+                 if sample else 0.0)
         imgui.table_setup_column(label, flags, width, n)
-    _headers_row()
+    _headers_row(headers)
 
     specs = imgui.table_get_sort_specs()
     if specs is not None and specs.specs_dirty:
         if specs.specs_count > 0:
             spec = specs.get_specs(0)
-            view.sort_column = COLUMNS[spec.column_index]
+            view.sort_column = keys[spec.column_index]
             view.ascending = spec.get_sort_direction() == imgui.SortDirection.ascending
         specs.specs_dirty = False
 
@@ -188,14 +203,15 @@ def _table_body(rows, view: TableView, theme, highlight_id, now) -> tuple[int | 
             if row.status == "running" and now is not None and row.start_ts is not None:
                 elapsed = (now - row.start_ts) * 1000.0
             text(fmt_ms(elapsed))
-            next_col()
-            if row.vs_usual_ms is None:
-                colored(dim_vec, "-")
-            else:
-                colored(failed_vec if row.regressed else dim_vec, _signed_ms(row.vs_usual_ms))
-                if imgui.is_item_hovered():
-                    imgui.set_tooltip(f"usual {fmt_ms(row.usual_ms)} (median of the last 5 runs)"
-                                      + ("; slower by > 20% and > 20 ms" if row.regressed else ""))
+            if usual_shown:
+                next_col()
+                if row.vs_usual_ms is None:
+                    colored(dim_vec, "-")
+                else:
+                    colored(failed_vec if row.regressed else dim_vec, _signed_ms(row.vs_usual_ms))
+                    if imgui.is_item_hovered():
+                        imgui.set_tooltip(f"usual {fmt_ms(row.usual_ms)} (median of the last 5 runs)"
+                                          + ("; slower by > 20% and > 20 ms" if row.regressed else ""))
             next_col()
             if row.own_ms is None:
                 colored(dim_vec, "-")
