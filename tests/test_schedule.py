@@ -15,7 +15,7 @@ from modgen import HANG, controllers, gen  # noqa: F401 - shared modules and fix
 
 from imwarmup import WarmupController, WarmupManager, make_io_pool
 from imwarmup.core.schedule import (
-    MAX_HOLD_SECONDS, STALL_WINDOW_SECONDS, ImportGate, make_gate,
+    FRAME_PAUSE_SECONDS, MAX_HOLD_SECONDS, STALL_WINDOW_SECONDS, ImportGate, make_gate,
 )
 
 WAIT = 5.0
@@ -383,3 +383,15 @@ def test_no_frame_noted_no_pause(gen, controllers):
     controller.start()
     assert controller.wait_for_warmup(WAIT)
     assert gate.status()["paused_s"] == 0.0
+
+
+def test_controller_note_frame_reaches_its_gate(gen, controllers):
+    inner = gen.module("X = 1\n", "inner")
+    outer = gen.module(f"import {inner}\n", "outer")
+    controller = controllers([outer])  # the default gate pauses FRAME_PAUSE_SECONDS per frame
+    controller.note_frame()
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    assert 0.0 < controller.gate.status()["paused_s"] <= FRAME_PAUSE_SECONDS
+    free = controllers([], concurrency=None)
+    free.note_frame()  # no gate: nothing to tell, and no error

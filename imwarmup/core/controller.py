@@ -56,11 +56,12 @@ class WarmupController:
             the default 10, frames stay smooth while imports compete for the CPU; on a busy
             machine the warmup itself takes longer (see benchmarks/bench_plugin.py).
         concurrency: how many imports execute at once, on any of the workers (the others wait
-            their turn in submit order, without CPU or interpreter-lock turns). 1, the default,
-            is the fastest on the measured SDK set: imports hold the interpreter lock, so more
-            at once only trade it. An import that sleeps or waits on I/O, or runs longer than
-            5 s, lets the next one in (``imwarmup.core.schedule``). ``None`` or 0: every
-            worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
+            their turn in submit order, without CPU or interpreter-lock turns). 1, the default:
+            imports hold the interpreter lock, so more at once mostly trade it (ten times the
+            context switches) and take it from the GUI's frames more often (see
+            benchmarks/bench_frames_warming.py). An import that sleeps or waits on I/O, or runs
+            longer than 5 s, lets the next one in (``imwarmup.core.schedule``). ``None`` or 0:
+            every worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
             ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
         history: where each finished round is remembered (``history.py``): ``None`` (default) is
@@ -203,6 +204,13 @@ class WarmupController:
     def revision(self) -> int:
         """Grows whenever warmup state changes: poll it to skip work when nothing changed."""
         return self.manager.revision
+
+    def note_frame(self) -> None:
+        """A GUI frame starts (``DiagnosticsPlugin`` calls it once per frame; cheap): the import
+        running pauses at its next nested import for a few ms, so the frame's callbacks get the
+        interpreter lock first (``ImportGate(frame_pause=...)``). No gate: nothing."""
+        if self.gate is not None:
+            self.gate.note_frame()
 
     def add_listener(self, listener: Callable[[dict[str, Any]], Any]) -> None:
         """Call ``listener(record)`` on a worker whenever a canary starts or ends."""

@@ -37,7 +37,7 @@ import time
 from typing import Any, Callable
 
 __all__ = ["ImportGate", "make_gate", "DEFAULT_CONCURRENCY", "STALL_CPU", "STALL_WINDOW_SECONDS",
-           "MAX_HOLD_SECONDS"]
+           "MAX_HOLD_SECONDS", "FRAME_PAUSE_SECONDS"]
 
 DEFAULT_CONCURRENCY = 1
 # An import whose thread used less than this share of one CPU over the last STALL_WINDOW_SECONDS
@@ -53,6 +53,11 @@ MAX_HOLD_SECONDS = 5.0
 # the same instant) waits for it this long at most; the manager forgets the tickets it cancels,
 # so only a job lost some other way costs this once.
 LINE_GRACE_SECONDS = 0.1
+# After a GUI frame starts (note_frame()), the import running pauses at its next nested import
+# until this long after the frame's start: the frame's callbacks, which each need the lock, find
+# it free instead of waiting up to a switch interval apiece. Measured in
+# benchmarks/bench_frames_warming.py; the warmup's wall time did not move.
+FRAME_PAUSE_SECONDS = 0.004
 # How often the next import in line looks at the CPU clocks of those running (only while one
 # waits): 20 wake-ups a second, each a few microseconds.
 POLL_SECONDS = 0.05
@@ -152,10 +157,12 @@ class ImportGate:
         stall_window: seconds, ``> 0``.
         max_hold: seconds after which an import no longer keeps the next one out, ``> 0``
             (``math.inf``: never).
-        frame_pause: None (default), or seconds ``> 0``: after each ``note_frame()`` (the GUI
-            calls it when a frame starts), the import running pauses at its next nested import
-            until that many seconds after the frame's start, so the frame's callbacks find the
-            interpreter lock free (a finder first on ``sys.meta_path`` while an import runs).
+        frame_pause: seconds ``> 0`` (default 0.004), or None: after each ``note_frame()`` (the
+            GUI calls it when a frame starts; ``DiagnosticsPlugin`` does), the import running
+            pauses at its next nested import until that many seconds after the frame's start, so
+            the frame's callbacks find the interpreter lock free (a finder first on
+            ``sys.meta_path`` while an import runs). Without ``note_frame()`` calls nothing
+            pauses.
         switch_interval: None (default) leaves ``sys.setswitchinterval`` alone; seconds
             ``> 0``: the interpreter's switch interval while an import runs, the host's value
             back as soon as none does (unless the host changed it meanwhile). A GUI thread that
@@ -174,7 +181,7 @@ class ImportGate:
         stall_window: float = STALL_WINDOW_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
         switch_interval: float | None = None,
-        frame_pause: float | None = None,
+        frame_pause: float | None = FRAME_PAUSE_SECONDS,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise TypeError(

@@ -116,6 +116,7 @@ class DiagnosticsPlugin:
             return frame
         self._frame_seen = frame
         self._now = now = self._clock()
+        if note := getattr(self._source.source, "note_frame", None): note()  # GIL to frame first
         self.theme.refresh()
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing.
