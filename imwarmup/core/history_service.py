@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from .history import (
@@ -54,11 +55,15 @@ class HistoryService:
 
     # ----------------------------------------------------------------------- lifecycle
     def start(self, controller: "WarmupController") -> None:
-        """At ``controller.start()``: read the previous runs, and save this one at round end."""
+        """At ``controller.start()``: read the previous runs, and save this one at round end.
+
+        Nothing here keeps the controller alive: the round's end takes its figures (copies)
+        and hands only those to the service's worker."""
         self._pool = controller.service_pool("history")
         self._saved.clear()
         self._pool.submit(self._load)
-        controller.manager.on_complete(lambda _status: self._round_ended(controller))
+        ref = weakref.ref(controller)
+        controller.manager.on_complete(lambda _status: self._round_ended(ref))
 
     def _load(self) -> None:
         try:
@@ -83,20 +88,30 @@ class HistoryService:
             self._usual_wall = usual_wall
         self._loaded.set()
 
-    def _round_ended(self, controller: "WarmupController") -> None:
-        # On the worker that finished the round: build nothing here, hand it to the service.
+    def _round_ended(self, ref: "weakref.ref[WarmupController]") -> None:
+        # On the worker that finished the round: copy the figures (cheap), write nothing here.
+        controller = ref()
+        if controller is None:
+            self._saved.set()
+            return
         try:
-            self._pool.submit(self._save, controller)
+            figures = (controller.canaries(), controller.profiler.report(),
+                       _frame_stats(controller), _trees(controller))
+        except Exception as exc:  # noqa: BLE001 - the history must never break the app
+            self._fail(exc)
+            return
+        del controller
+        try:
+            self._pool.submit(self._save, *figures)
         except RuntimeError:  # the controller is shutting down: its pools take no more jobs
             self._saved.set()
 
-    def _save(self, controller: "WarmupController") -> None:
+    def _save(self, canaries: list[dict[str, Any]], profile: dict[str, Any],
+              frames: dict[str, Any] | None, trees: dict[int, list[dict[str, Any]]] | None) -> None:
         try:
             self._loaded.wait(5.0)  # the read was queued first on this one-worker pool
-            record = make_record(
-                controller.canaries(), app=self.app, profile=controller.profiler.report(),
-                frames=_frame_stats(controller), trees=_trees(controller),
-            )
+            record = make_record(canaries, app=self.app, profile=profile, frames=frames,
+                                 trees=trees)
             with self._lock:
                 self._runs.append(record)
                 self._last = record
@@ -104,10 +119,14 @@ class HistoryService:
             self.file.append(record)
             self._write_order(usual_own_times(runs))
         except Exception as exc:  # noqa: BLE001 - an unwritable folder or a full disk: one line
-            self._error = f"{type(exc).__name__}: {exc}"
-            self._write_line(f"[imwarmup] history: not saved to {self.path}: {self._error}")
+            self._fail(exc)
         finally:
             self._saved.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        self._error = f"{type(exc).__name__}: {exc}"
+        self._write_line(f"[imwarmup] history: not saved to {self.path}: {self._error}")
+        self._saved.set()
 
     # The next start's order (history_order) comes from a small side file, so ``start()`` reads
     # a few hundred bytes on the app's thread instead of the whole history.
