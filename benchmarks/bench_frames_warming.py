@@ -164,6 +164,7 @@ def child_gui(variant: str) -> None:
                 if switch is not None:
                     sys.setswitchinterval(switch)
                 state["start"] = time.perf_counter()
+                state["offset"] = time.time() - state["start"]  # canaries are on time.time
                 controller.start()
         elif variant == "idle":
             if frame >= SKIP + IDLE_FRAMES:
@@ -190,7 +191,14 @@ def child_gui(variant: str) -> None:
     immapp.run(params)
     lo, hi = state["warm_from"], state["end_index"]
     intervals = [(b - a) * 1000.0 for a, b in zip(marks[lo:hi], marks[lo + 1:hi + 1])]
-    out = {"intervals": intervals,
+    worst_in: list[str] = []
+    if intervals and variant != "idle":
+        i = max(range(len(intervals)), key=intervals.__getitem__)
+        a, b = marks[lo + i] + state["offset"], marks[lo + i + 1] + state["offset"]
+        worst_in = [c["module"] for c in controller.canaries()
+                    if c["start_ts"] is not None and c["start_ts"] < b
+                    and (c["end_ts"] is None or c["end_ts"] > a)]
+    out = {"intervals": intervals, "worst_in": worst_in,
            "wall": (state["end"] - state["start"]) if state["start"] is not None else None,
            "failed": controller.warmup_status()["failed"]}
     print(json.dumps(out))
@@ -301,6 +309,16 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
         if variant != "idle":
             verdicts.append((variant, statistics.median(ratios), statistics.median(worst),
                              max(worst)))
+    for variant in names:
+        if variant in ("idle", "floor"):
+            continue
+        counts: dict[str, int] = {}
+        for r in results[variant]:
+            for module in r.get("worst_in", []):
+                counts[module] = counts.get(module, 0) + 1
+        print(f"  {variant}: importing during each run's worst frame: "
+              + ", ".join(f"{m} {n}/{len(results[variant])}"
+                          for m, n in sorted(counts.items(), key=lambda kv: -kv[1])))
     print("(p50, p99, worst: medians over rounds of each run's figure; p99/idle: median of the "
           "per-round ratio to the idle run of the same round, per-round its range; >100ms: frames "
           "over 100 ms per run, median; warm wall: start() to all imported with the GUI running; "
