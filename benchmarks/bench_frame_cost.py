@@ -45,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SKIP, FRAMES = 60, 600
 WARM_MODULES, WARM_SLEEP = 400, 0.2
+BLOCK = 20  # frames per block in the in-process A/B
 
 CHILD = r"""
 import json, os, sys, time
@@ -74,18 +75,49 @@ def measuring():
     # Steady state: (with the plugin) after its "ready" toast.
     return plugin is None or not plugin.toasts.active
 
+# In-process A/B ("abab"): the process alternates blocks of BLOCK frames between the host's
+# own callbacks ("bare") and the callbacks under test ("alt": the plugin's chains as installed,
+# or one Python no-op added), swapping them in before_imgui_render. The first frame of each
+# block is dropped (it renders the previous block's draw data).
+CALLBACKS = ("show_status", "post_render_dockable_windows", "pre_new_frame", "show_gui",
+             "post_new_frame", "before_imgui_render", "show_menus", "show_app_menu_items")
+abab = {"bare": [], "alt": [], "sets": None, "current": "alt", "left": 0}
+
+def swap(callbacks):
+    which = "bare" if abab["current"] == "alt" else "alt"
+    for name, fn in abab["sets"][which].items():
+        setattr(callbacks, name, fn)
+    abab["current"], abab["left"] = which, BLOCK
+
 def tick():  # once per frame, before the frame is rendered
     state["frames"] += 1
     now = time.thread_time()
     if state["settled"] is None:
         if state["frames"] > SKIP and measuring():
             state["settled"] = state["frames"]
+            if spec["abab"]:
+                callbacks = hello_imgui.get_runner_params().callbacks
+                live = {name: getattr(callbacks, name) for name in CALLBACKS}
+                changed = {n: f for n, f in live.items() if f is not host_callbacks[n]}
+                abab["sets"] = {
+                    "alt": changed,
+                    "bare": {n: (host_callbacks[n] if host_callbacks[n] is not None
+                                 else hello_imgui.empty_void_function) for n in changed}}
+                swap(callbacks)
     elif state["last"] is not None:
         if spec["state"] == "warming" and not measuring():
             state["ended"] = True  # the warmup ended first: keep what was measured
+        elif spec["abab"]:
+            if abab["left"] < BLOCK:  # not the block's first frame
+                abab[abab["current"]].append(now - state["last"])
         else:
             samples.append(now - state["last"])
-        if len(samples) >= FRAMES or state["ended"]:
+        if spec["abab"]:
+            abab["left"] -= 1
+            if abab["left"] <= 0:
+                swap(hello_imgui.get_runner_params().callbacks)
+        done = (min(len(abab["bare"]), len(abab["alt"])) if spec["abab"] else len(samples))
+        if done >= FRAMES or state["ended"]:
             hello_imgui.get_runner_params().app_shall_exit = True
     state["last"] = now
 
@@ -138,24 +170,30 @@ else:
         controller = WarmupController(["json", "decimal", "sqlite3"], log_to_stderr=False)
         controller.start()
         controller.wait_for_warmup(30)
+host_callbacks = {name: getattr(rp.callbacks, name) for name in CALLBACKS}
 if spec["plugin"]:
     from imwarmup.panels import DiagnosticsPlugin
     plugin = DiagnosticsPlugin(controller)
     plugin.install(rp)
+if spec["noop"]:  # the floor: one Python callback more than the host has (an empty one)
+    rp.callbacks.post_render_dockable_windows = noop
 immapp.run(rp)
 if controller is not None:
     controller.shutdown()
-json.dump({"samples_us": [s * 1e6 for s in samples], "ended_early": state["ended"]}, open(out, "w"))
+json.dump({"samples_us": [s * 1e6 for s in samples], "ended_early": state["ended"],
+           "bare_us": [s * 1e6 for s in abab["bare"]], "alt_us": [s * 1e6 for s in abab["alt"]]},
+          open(out, "w"))
 """.replace("SKIP", str(SKIP)).replace("FRAMES", str(FRAMES)).replace(
-    "WARM_MODULES", str(WARM_MODULES)).replace("WARM_SLEEP", str(WARM_SLEEP))
+    "WARM_MODULES", str(WARM_MODULES)).replace("WARM_SLEEP", str(WARM_SLEEP)).replace(
+    "BLOCK", str(BLOCK))
 
 PART_VARIANTS = {"bare+window": ["window"], "bare+chains": ["chains"],
                  "bare+pnf-py": ["pnf-py"], "bare+pnf-cpp": ["pnf-cpp"]}
 
 
-def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[float, int]:
-    """One fresh process; returns its median CPU µs per frame and the frames measured."""
-    spec = {"state": state, "plugin": plugin, "parts": parts}
+def run_child(tree: str, spec: dict) -> dict:
+    """One fresh process running CHILD with ``spec``; returns what it measured."""
+    spec = {"parts": [], "abab": False, "noop": False, **spec}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         env = dict(os.environ, PYTHONPATH=tree)
@@ -164,8 +202,21 @@ def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[
         if proc.returncode != 0:
             raise SystemExit(f"variant {spec} from {tree} failed:\n{proc.stderr[-3000:]}")
         with open(out) as f:
-            samples = json.load(f)["samples_us"]
+            return json.load(f)
+
+
+def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[float, int]:
+    """One fresh process; returns its median CPU µs per frame and the frames measured."""
+    samples = run_child(tree, {"state": state, "plugin": plugin, "parts": parts})["samples_us"]
     return statistics.median(samples), len(samples)
+
+
+def run_abab(tree: str, state: str, plugin: bool, noop: bool) -> tuple[float, float, int]:
+    """One process alternating blocks bare/alt; returns the medians (bare, alt) and the frames
+    measured on each side."""
+    result = run_child(tree, {"state": state, "plugin": plugin, "noop": noop, "abab": True})
+    bare, alt = result["bare_us"], result["alt_us"]
+    return statistics.median(bare), statistics.median(alt), min(len(bare), len(alt))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ an executor that runs jobs inline on the calling thread works too.
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import itertools
 import sys
@@ -587,6 +588,21 @@ class WarmupManager:
     def revision(self) -> int:
         """A number that grows whenever any status or canary changes (cheap change detection)."""
         return self._revision
+
+    def revision_reader(self) -> Callable[[], int]:
+        """``revision`` as a C-level callable (no Python frame to run): for a GUI that polls it
+        on every frame, where each Python call costs µs."""
+        return functools.partial(getattr, self, "_revision")
+
+    def status_counts(self) -> tuple[int, int, int, int]:
+        """``(pending, completed, failed, cancelled)``: the lengths of ``status()``'s lists,
+        without building (and sorting) them."""
+        counts = {"running": 0, "completed": 0, "failed": 0, "cancelled": 0}
+        with self._lock:
+            if self._round is not None:
+                for record in self._round.records:
+                    counts[record.status] += 1
+        return counts["running"], counts["completed"], counts["failed"], counts["cancelled"]
 
     def canary_for(self, module: str) -> dict[str, Any] | None:
         """A copy of the newest canary of ``module``, or None if it was never submitted."""

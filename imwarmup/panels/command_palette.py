@@ -143,6 +143,12 @@ class CommandPalette:
     def draw(self) -> None:
         """Handle Ctrl+Shift+P and draw the palette when open. Call once per frame, after the
         host's windows (hello_imgui's ``post_render_dockable_windows``)."""
+        self.poll_shortcut()
+        self.draw_open()
+
+    def poll_shortcut(self) -> None:
+        """The first half of ``draw()``: handle Ctrl+Shift+P (once per frame; it may open the
+        palette), without drawing anything."""
         # This runs every frame: test the cached io's modifier flags first, the key only when
         # Ctrl is down (a key query is the dearest call here, measured in bench_plugin.py).
         io = self._io
@@ -158,8 +164,11 @@ class CommandPalette:
             # Remember who had the focus on this frame, to tell next frame whether the
             # host's own window took it.
             self._focus_before = _focused_window_id()
-        else:
+        elif self._focus_before is not None:
             self._focus_before = None
+
+    def draw_open(self) -> None:
+        """The second half of ``draw()``: the palette's window, when it is open."""
         if not self.is_open:
             return
         if imgui.is_key_pressed(imgui.Key.escape, False):

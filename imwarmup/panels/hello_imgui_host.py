@@ -63,6 +63,8 @@ class HelloImguiHost:
         self._shown_layout = ""
         self._status_frame = -1
         self._overlay_frame = -1
+        self._overlay_idle_frame = -2  # the status callback's frame when the overlay is idle
+        self._shortcut_frame = -1      # the frame the palette's shortcut was last polled
         self._window_params: Any = None  # the running app's imgui_window_params
 
         runner_params.imgui_window_params.show_status_bar = True
@@ -104,6 +106,11 @@ class HelloImguiHost:
             hello_imgui.add_dockable_window(self._make_dockable_window(visible=True))
 
     # --------------------------------------------------------------------------- callbacks
+    # The two per-frame callbacks. hello_imgui calls show_status after the dockable windows and
+    # just before post_render_dockable_windows. While the status bar shows, the status callback
+    # also does the overlay's per-frame checks (the palette's shortcut, "anything to draw?"), so
+    # the overlay callback returns at once when there is nothing to draw: in the steady state
+    # the plugin's frame is the status segment and little else (bench_frame_cost.py).
     def _status_callback(self) -> None:
         plugin = self._plugin
         frame = plugin.begin_frame()
@@ -116,18 +123,36 @@ class HelloImguiHost:
             # and member access builds a Python object: µs in a frame).
             window_params = self._window_params = hello_imgui.get_runner_params().imgui_window_params
         plugin.status_bar.draw_in_host_status_bar(
-            plugin.theme, plugin.now, window_params.show_status_fps, frame=frame)
+            plugin.theme, plugin._now, window_params.show_status_fps, frame=frame)
+        palette = plugin.palette
+        if palette is not None:
+            palette.poll_shortcut()
+            self._shortcut_frame = frame
+            if palette.is_open:
+                return
+        if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
+            self._overlay_idle_frame = frame
 
     def _overlay_callback(self) -> None:
+        if self._overlay_idle_frame == self._status_frame:
+            # The status callback ran this frame (it runs just before) and found nothing to
+            # draw: no imgui call at all here. (Reset, so a frame without the status bar never
+            # takes this path by mistake.)
+            self._overlay_idle_frame = -2
+            return
         plugin = self._plugin
-        plugin.begin_frame()
-        frame = plugin.frame
+        frame = plugin.begin_frame()
         if self._overlay_frame == frame:
             return
         self._overlay_frame = frame
         if self._shown_frame == frame - 1:
             self._follow_layout_switch()
-        plugin.draw_palette()
+        palette = plugin.palette
+        if palette is not None:
+            if self._shortcut_frame != frame:  # the status bar is hidden: poll here
+                self._shortcut_frame = frame
+                palette.poll_shortcut()
+            palette.draw_open()
         plugin.draw_toasts()
 
     def _follow_layout_switch(self) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from imgui_bundle import hello_imgui, imgui
 
+from ..core.frames import FRAME_LOG_TAIL_S
 from ..core.report import format_text_report
 from ..theme.current import Theme
 from ..theme.palette import Role
@@ -79,7 +80,8 @@ class DiagnosticsPlugin:
         self._clock = clock
         self.theme = Theme(theme)
         self.toasts = ToastStack(toast_timing or ToastTiming())
-        self.status_bar = StatusBar(self._source.canaries, self.show_debug_window)
+        self.status_bar = StatusBar(self._source.canaries, self.show_debug_window,
+                                    self._source.warmup_status)
         if guard is not None and not callable(getattr(guard, "violations", None)):
             raise TypeError(f"DiagnosticsPlugin(): guard must have violations(), got {guard!r}")
         self.debug_window = DebugWindow(self._source, self.copy_report, guard=guard)
@@ -91,6 +93,12 @@ class DiagnosticsPlugin:
         self._last_state: str | None = None
         self._status_revision: object = object()  # never equal to a real revision
         self._first_frame_marked = False
+        self._read_revision = self._source.read_revision
+        # The source's FrameLog, marked once per frame while it records (see _frame_log_window).
+        self._frame_log: Any = self._source.frames
+        self._frame_log_same_clock = (self._frame_log is not None
+                                      and getattr(self._frame_log, "clock", None) is clock)
+        self._frame_log_until: float | None = None
         # Installed into a hello_imgui runner: the host connection owns the window's open/closed
         # state (its DockableWindow's is_visible, which the View menu toggles too).
         self._host: HelloImguiHost | None = None
@@ -111,26 +119,37 @@ class DiagnosticsPlugin:
         Returns:
             The frame's number (``imgui.get_frame_count()``).
         """
+        # Every line here runs on every frame of the host, right after it rendered (cold caches:
+        # each Python call or imgui call costs µs; benchmarks/bench_frame_cost.py). The steady
+        # frame reads the frame count, the clock and the revision, and nothing else.
         frame = imgui.get_frame_count()
         if frame == self._frame_seen:
             return frame
         self._frame_seen = frame
         self._now = now = self._clock()
         if note := getattr(self._source.source, "note_frame", None): note()  # GIL to frame first
+        log = self._frame_log
+        if log is not None:
+            log.mark(now if self._frame_log_same_clock else log.clock())
+            if self._frame_log_until is not None and now >= self._frame_log_until:
+                log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
+                self._frame_log = None
         self.theme.refresh()
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
-        # number moved: the cheapest frame is the one that copies nothing.
+        # number moved: the cheapest frame is the one that copies nothing. Then only the counts.
         try:
-            revision = self._source.revision()
+            revision = self._read_revision()
             if revision is None or revision != self._status_revision:
                 self._status_revision = revision
-                self.status_bar.update(self._source.warmup_status())
+                self.status_bar.update_counts(self._source.status_counts(),
+                                              self._source.stall_note())
         except Exception as exc:  # noqa: BLE001 - the host's source failing must not crash its app
             self._status_revision = object()  # ask again next frame
             self.status_bar.source_failed(exc)
         line = self.status_bar.line
         state = line.state
         if state != self._last_state:
+            self._frame_log_window(state, now)
             if state in ("ready", "failed") and self._last_state not in ("ready", "failed"):
                 if line.failed:
                     self.toasts.push(
@@ -140,7 +159,7 @@ class DiagnosticsPlugin:
                 else:
                     self.toasts.push(f"All providers ready ({line.total} modules).", Role.READY)
             self._last_state = state
-        if state == "warming" or self.toasts.active:
+        if state == "warming" or self.toasts.toasts:
             hello_imgui.request_refresh()  # keep frames coming; the host's idling is untouched
         if not self._first_frame_marked:
             self._first_frame_marked = True
@@ -148,6 +167,19 @@ class DiagnosticsPlugin:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
             self._source.mark_ready("first_frame")
         return frame
+
+    def _frame_log_window(self, state: str, now: float) -> None:
+        """The source's FrameLog is marked from the first frame while warming and for
+        ``FRAME_LOG_TAIL_S`` after (also before a warmup starts, and again when another one
+        starts); then no more, so a long-running app pays nothing for it."""
+        frames = self._source.frames
+        if frames is None:
+            return
+        if state == "warming":
+            self._frame_log_until = None
+            self._frame_log = frames  # marking again from the next frame (a new series)
+        elif self._frame_log is not None and self._frame_log_until is None:
+            self._frame_log_until = now + FRAME_LOG_TAIL_S
 
     def __repr__(self) -> str:
         where = "not installed" if self._host is None else "installed"
@@ -173,6 +205,11 @@ class DiagnosticsPlugin:
             return
         self._status_frame = self._frame_seen
         self.status_bar.draw(self.theme, self._now)
+
+    def overlay_idle(self) -> bool:
+        """True when ``draw_toasts()`` has nothing to do this frame (no toast, nothing to poll
+        for one): an installed plugin then skips its overlay callback's work."""
+        return not self.toasts.toasts and not self.debug_window.trace_export.pending
 
     def draw_toasts(self) -> None:
         """Draw the toasts; call it last in the frame so they sit above the app's windows."""

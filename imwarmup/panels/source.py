@@ -7,7 +7,8 @@ changes: the plugin then reads the status only when it moved), ``profiler`` (the
 tab, the report and the "first frame" mark), ``require_warmed``/``add_modules``/``started``/
 ``submit_job`` (numpy for the chart, through the warmup or one background job),
 ``service_pool`` (a worker for the diagnostics window's snapshots), ``add_listener`` (wake an
-idling window when a canary changes).
+idling window when a canary changes), ``revision_reader()`` and ``status_counts()`` (the
+per-frame poll at its cheapest), ``frames`` (a ``FrameLog`` the plugin marks once per frame).
 
 ``check_source()`` looks each optional member up once and returns a ``SourceAdapter`` whose
 methods have defaults for whatever the source lacks, so the panels never probe with ``getattr``.
@@ -65,11 +66,22 @@ class SourceAdapter:
         self.warmup_status: Callable[[], dict[str, list[str]]] = source.warmup_status
         self.canaries: Callable[[], list[dict[str, Any]]] = source.canaries
         self._has_revision = hasattr(source, "revision")
+        # Polled on every frame: the source's own cheapest way to read its revision when it
+        # has one (``revision_reader()``: no Python frames), else the attribute.
+        reader = _method(source, "revision_reader")
+        read = reader() if reader is not None else None
+        self.read_revision: Callable[[], Any] = read if callable(read) else self.revision
+        self._status_counts = _method(source, "status_counts")
+        # A FrameLog (``mark(now)``, ``clock``) the plugin marks once per frame, or None.
+        frames = getattr(source, "frames", None)
+        self.frames: Any = frames if callable(getattr(frames, "mark", None)) else None
         self.require_warmed = _method(source, "require_warmed")
         self.submit_job = _method(source, "submit_job")
         self._add_modules = _method(source, "add_modules")
         self._service_pool = _method(source, "service_pool")
         self._add_listener = _method(source, "add_listener")
+        self._stall_note = _method(source, "stall_note")
+        self._stalls = _method(source, "stalls")
         self._history = getattr(source, "history", None)  # a HistoryService, or None (off)
         profiler = getattr(source, "profiler", None)
         self._mark_ready = _method(profiler, "mark_ready")
@@ -79,6 +91,15 @@ class SourceAdapter:
     def revision(self) -> Any:
         """The source's change counter, or None when it has none (then: read every time)."""
         return self.source.revision if self._has_revision else None
+
+    def status_counts(self) -> tuple[int, int, int, int]:
+        """``(pending, completed, failed, cancelled)``, from the source's ``status_counts()``
+        when it has one (no lists copied), else from ``warmup_status()``."""
+        if self._status_counts is not None:
+            return self._status_counts()
+        status = self.warmup_status()
+        return (len(status["pending"]), len(status["completed"]), len(status["failed"]),
+                len(status.get("cancelled", ())))
 
     def request_modules(self, modules: list[str]) -> bool:
         """Add ``modules`` to a warmup that has not started yet; True when they were added."""
@@ -102,6 +123,14 @@ class SourceAdapter:
             return False
         self._add_listener(listener)
         return True
+
+    def stall_note(self) -> str | None:
+        """``"sympy stalled 12 s"`` while an import is stalled; None (or no such method)."""
+        return self._stall_note() if self._stall_note is not None else None
+
+    def stalls(self) -> list[dict[str, Any]]:
+        """The source's stalls and GUI freezes (``WarmupController.stalls()``), or []."""
+        return self._stalls() if self._stalls is not None else []
 
     def history_path(self) -> str | None:
         """The source's start-up history file, or None (history off, or no such source)."""

@@ -15,7 +15,8 @@ from imgui_bundle import imgui
 
 from ..theme.current import Theme
 from ..theme.palette import Role
-from ..widgets.status_line import StatusLine, pending_tooltip, status_line
+from ..widgets.status_line import (StatusLine, pending_tooltip, status_line,
+                                   status_line_counts)
 from ..widgets.status_segment import (SegmentAnchors, SegmentLayout, segment_anchors,
                                       segment_layout, status_segment)
 
@@ -50,11 +51,13 @@ class StatusBar:
     canaries) is built only while hovered.
     """
 
-    def __init__(self, canaries: Callable[[], list[dict[str, Any]]], on_click: Callable[[], None]):
+    def __init__(self, canaries: Callable[[], list[dict[str, Any]]], on_click: Callable[[], None],
+                 status: Callable[[], dict[str, list[str]]] | None = None):
         self._canaries = canaries
         self._on_click = on_click
-        self._key: tuple[int, int, int] | None = None
-        self._pending: list[str] = []
+        self._status = status  # read for the tooltip's pending names after update_counts()
+        self._key: tuple[int, int, int, int, str | None] | None = None
+        self._pending: list[str] | None = []
         self.line: StatusLine = status_line({"pending": [], "completed": [], "failed": []})
         self._error: str | None = None
         self._layout: SegmentLayout | None = None
@@ -78,17 +81,33 @@ class StatusBar:
         if self.line.state == "error":
             return [f"The warmup source failed: {self._error}", "The app goes on; see stderr."]
         try:
-            return pending_tooltip(self._canaries(), self._pending, now)
+            pending = self._pending
+            if pending is None:  # counts only this frame: the names, now that they are shown
+                pending = self._status()["pending"] if self._status is not None else []
+            return pending_tooltip(self._canaries(), pending, now)
         except Exception as exc:  # noqa: BLE001 - a failing source shows as text, never a crash
             return [f"The warmup source failed: {type(exc).__name__}: {exc}"]
 
-    def update(self, status: dict[str, list[str]]) -> StatusLine:
-        """Take this frame's status; returns the (possibly cached) status line."""
-        key = (len(status["pending"]), len(status["completed"]), len(status["failed"]))
+    def update(self, status: dict[str, list[str]], stalled: str | None = None) -> StatusLine:
+        """Take this frame's status (and the source's ``stall_note()``); returns the (possibly
+        cached) status line."""
+        key = (len(status["pending"]), len(status["completed"]), len(status["failed"]),
+               len(status.get("cancelled", ())), stalled)
         if key != self._key:
             self._key = key
-            self.line = status_line(status)
+            self.line = status_line(status, stalled)
         self._pending = status["pending"]
+        return self.line
+
+    def update_counts(self, counts: tuple[int, int, int, int],
+                      stalled: str | None = None) -> StatusLine:
+        """``update()`` from ``(pending, completed, failed, cancelled)`` (``status_counts()``):
+        nothing is copied per frame; the tooltip asks for the pending names when shown."""
+        key = (*counts, stalled)
+        if key != self._key:
+            self._key = key
+            self.line = status_line_counts(*counts, stalled)
+        self._pending = None
         return self.line
 
     def source_failed(self, exc: BaseException) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 from ..theme.palette import Role
 from ..core.profiler import format_duration
 
-__all__ = ["StatusLine", "status_line", "pending_tooltip"]
+__all__ = ["StatusLine", "status_line", "status_line_counts", "pending_tooltip"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,13 @@ class StatusLine:
     failed: int
     fraction: float   # finished / total, 0 when nothing was submitted
     cancelled: int = 0  # still queued when the pool shut down: never imported
+    stalled: str | None = None  # "sympy stalled 12 s" while an import is stalled
 
 
-def status_line(status: Mapping[str, Any]) -> StatusLine:
+def status_line(status: Mapping[str, Any], stalled: str | None = None) -> StatusLine:
     """The status bar line for ``{"pending": [...], "completed": [...], "failed": [...],
-    "cancelled": [...]}`` (a status without "cancelled" counts none).
+    "cancelled": [...]}`` (a status without "cancelled" counts none). ``stalled`` is the
+    controller's ``stall_note()`` ("sympy stalled 12 s"), added while warming.
 
     Every submitted module is counted: cancelled ones end the warmup like finished ones and the
     text says how many there are ("Imports ready, 6 cancelled"), so none vanishes from the bar.
@@ -49,15 +51,29 @@ def status_line(status: Mapping[str, Any]) -> StatusLine:
             f"status_line(): expected a warmup status mapping with 'pending', 'completed' and "
             f"'failed' lists (and optionally 'cancelled'), got {status!r} ({exc})"
         ) from None
+    return status_line_counts(pending, completed, failed, cancelled, stalled)
+
+
+def status_line_counts(pending: int, completed: int, failed: int, cancelled: int = 0,
+                       stalled: str | None = None) -> StatusLine:
+    """``status_line()`` from the sizes of the status lists (``status_counts()``).
+
+    Raises:
+        TypeError: a count is not an int.
+    """
+    for count in (pending, completed, failed, cancelled):
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise TypeError(f"status_line_counts(): counts must be ints, got {count!r}")
     finished = completed + failed + cancelled
     total = finished + pending
     if total == 0:
         return StatusLine("idle", "Warmup idle", Role.IDLE, 0, 0, 0, 0.0)
     tail = f", {cancelled} cancelled" if cancelled else ""
     if pending:
+        note = f" \u00b7 {stalled}" if stalled else ""
         return StatusLine(
-            "warming", f"Warming up... ({finished}/{total}){tail}", Role.WARMING,
-            finished, total, failed, finished / total, cancelled,
+            "warming", f"Warming up... ({finished}/{total}){tail}{note}", Role.WARMING,
+            finished, total, failed, finished / total, cancelled, stalled or None,
         )
     if failed:
         return StatusLine(

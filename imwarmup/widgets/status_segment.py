@@ -78,7 +78,8 @@ class SegmentLayout:
 def short_text(line: StatusLine) -> str:
     """The few characters the segment keeps when the status bar is crowded."""
     if line.state == "warming":
-        return f"{line.finished}/{line.total}"
+        # A stalled import is what a user must not miss: the short form keeps the word.
+        return f"{line.finished}/{line.total}" + (" stalled" if line.stalled else "")
     if line.state == "failed":
         return f"{line.failed} failed"
     if line.state == "ready":
