@@ -7,6 +7,7 @@ diagnostics plugin installed in three lines (see ``run_window``).
     python -m imwarmup                         # the window
     python -m imwarmup --demo-failures         # adds slow and failing modules: every state shows
     python -m imwarmup text                    # no window: warm, then print the canary table
+    python -m imwarmup text --trace warmup.json   # ... and write a trace Perfetto opens
     python -m imwarmup --screenshot out.png --exit-after 3   # headless: save the last frame
     python -m imwarmup history | compare       # start-up history (see imwarmup/core/history_cli.py)
 
@@ -121,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve the HTTP hook API on this loopback port (0: any free port)")
     parser.add_argument("--hook-port-file", metavar="PATH", help="write the bound hook port here")
     parser.add_argument("--quiet", action="store_true", help="no per-module warmup log on stderr")
+    parser.add_argument("--trace", metavar="PATH",
+                        help="text mode: write the warmup (canaries and their nested imports, "
+                             "per thread) as Chrome trace-event JSON here (ui.perfetto.dev, "
+                             "speedscope open it)")
     parser.add_argument("--profile-out", metavar="PATH",
                         help="write the startup profile (JSON) here when the app exits")
     return parser
@@ -149,6 +154,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(f"--screenshot: folder {folder!r} does not exist")
         if args.mode == "text":
             parser.error("--screenshot works in window mode only")
+    if args.trace is not None:
+        if args.mode != "text":
+            parser.error("--trace works in text mode only: python -m imwarmup text --trace PATH "
+                         "(in the window: the diagnostics window's \"Export trace\")")
+        folder = os.path.dirname(os.path.abspath(args.trace))
+        if not os.path.isdir(folder):
+            parser.error(f"--trace: folder {folder!r} does not exist")
+        if os.path.isdir(args.trace):
+            parser.error(f"--trace: {args.trace!r} is a folder; give a file name, e.g. "
+                         f"{os.path.join(args.trace, 'warmup.trace.json')}")
     if args.hook_port_file and args.hook_port is None:
         parser.error("--hook-port-file needs --hook-port")
     return args
@@ -183,7 +198,19 @@ def run_text(args: argparse.Namespace) -> int:
         with controller.profiler.phase("warmup.wait"):
             controller.wait_for_warmup(timeout=120)
         controller.profiler.mark_ready("warm")
-        print(format_text_report(controller.canaries(), time.time(), controller.profiler.format_report()))
+        print(format_text_report(controller.canaries(), time.time(),
+                                 controller.profiler.format_report(),
+                                 trees=controller.import_trees()))
+        if args.trace is not None:
+            from imwarmup.core.trace import write_trace
+
+            try:
+                events = write_trace(controller, args.trace)
+            except OSError as exc:
+                print(f"python -m imwarmup: --trace {args.trace}: {exc}", file=sys.stderr)
+                return 1
+            print(f"Trace: {events} events written to {os.path.abspath(args.trace)} "
+                  f"(open it in https://ui.perfetto.dev or https://www.speedscope.app)")
         return 1 if controller.warmup_status()["failed"] and not args.demo_failures else 0
 
 

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 
 from .errors import NotWarmedError
 from .frames import FrameLog
+from .import_tree import ImportRecorder
 from .manager import WarmupManager, _counts, validate_modules
 from .pool import IOPool, job_name, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
@@ -64,6 +65,9 @@ class WarmupController:
             every worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
             ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
+        record_imports: record each canary's nested import tree while warmup runs
+            (``import_tree()``; see benchmarks/bench_import_tree.py for its cost). The
+            recorder is gone once warmup is done: later imports pay nothing.
         history: where each finished round is remembered (``history.py``): ``None`` (default) is
             ``<user cache>/imwarmup/<app_name>.jsonl``, a path another file, ``False`` off; the
             ``IMWARMUP_HISTORY`` environment variable (a path, or ``off``) overrides it. Read
@@ -90,7 +94,11 @@ class WarmupController:
         history: "str | os.PathLike[str] | bool | None" = None,
         app_name: str | None = None,
         order: str = "history",
+        record_imports: bool = True,
     ) -> None:
+        if not isinstance(record_imports, bool):
+            raise TypeError(f"WarmupController(): record_imports must be True or False, got "
+                            f"{record_imports!r}")
         self._modules = validate_modules(modules, where="WarmupController()")
         self.history = _history_service(history, app_name, log_to_stderr)
         self._order = _check_order(order)
@@ -104,6 +112,10 @@ class WarmupController:
                                      gate=self.gate)
         self._log = bool(log_to_stderr)
         self.manager.add_listener(self._record_phase)
+        # Import trees (issue 14): recorded from the first canary start to the round's end.
+        self._imports = ImportRecorder(clock) if record_imports else None
+        if self._imports is not None:
+            self.manager.add_listener(self._record_imports)
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
@@ -148,6 +160,9 @@ class WarmupController:
                 raise RuntimeError("start(): warmup was already started; call it once")
             self._started = True
         atexit.register(self._exit_report)
+        if self._imports is not None:
+            # For a round that ends with no canary ending (all cancelled).
+            self.manager.on_complete(lambda _status: self._close_recorder())
         modules = self._modules
         if self.history is not None:
             if self._order == "history":  # least usual own work first (history_order)
@@ -267,6 +282,63 @@ class WarmupController:
             kind="async", thread=record["thread_name"], error=record["error"],
         )
 
+    def _record_imports(self, record: dict[str, Any]) -> None:
+        """Listener: begin a canary's import tree on its worker, end it after; the last canary
+        to end takes the recorder's hooks out (before ``wait_for_warmup()`` returns)."""
+        recorder = self._imports
+        if recorder is None or record["start_ts"] is None:
+            return
+        if record["end_ts"] is None:
+            if record["thread_id"] == threading.get_ident():
+                recorder.begin(record["canary_id"])
+            return
+        recorder.end(record["canary_id"])
+        if not self.manager.status()["pending"]:
+            recorder.close()
+
+    def _close_recorder(self) -> None:
+        if self._imports is not None:
+            self._imports.close()
+
+    @property
+    def records_imports(self) -> bool:
+        """Whether this controller records import trees (``record_imports``)."""
+        return self._imports is not None
+
+    def import_tree(self, canary_id: int) -> list[dict[str, Any]] | None:
+        """Canary ``canary_id``'s nested import tree, or None when ``record_imports`` is off.
+
+        A flat list in pre-order (a parent before its children, children in start order); node
+        0 is the canary's own module. Each node: ``module``, ``parent`` (index in the list, None
+        for node 0), ``depth``, ``start_ts``/``end_ts`` (the canaries' clock; ``end_ts`` None
+        while it runs), ``self_ms`` and ``cum_ms`` (as ``-X importtime``), ``cpu_ms`` (thread
+        CPU incl. children), ``thread_name``, ``lock_waits`` (``[{"module", "holder",
+        "wait_ms", "start_ts", "end_ts"}]``: waits for a module lock another thread held) and
+        ``error`` (an import that raised). ``[]`` for a canary that never started.
+
+        Raises:
+            TypeError: ``canary_id`` is not an int.
+            ValueError: no canary has that id.
+        """
+        if not isinstance(canary_id, int) or isinstance(canary_id, bool):
+            raise TypeError(f"import_tree(): canary_id must be an int (a canary's "
+                            f"'canary_id'), got {canary_id!r}")
+        ids = [c["canary_id"] for c in self.manager.canaries()]
+        if canary_id not in ids:
+            known = f"ids {ids[0]}..{ids[-1]}" if ids else "no canaries yet: call start()"
+            raise ValueError(f"import_tree(): no canary with id {canary_id} ({known})")
+        if self._imports is None:
+            return None
+        return self._imports.tree(canary_id)
+
+    def import_trees(self) -> dict[int, list[dict[str, Any]]]:
+        """``{canary_id: import_tree(canary_id)}`` for every canary; ``{}`` when
+        ``record_imports`` is off."""
+        if self._imports is None:
+            return {}
+        return {c["canary_id"]: self._imports.tree(c["canary_id"])
+                for c in self.manager.canaries()}
+
     # -------------------------------------------------------------------- background work
     def submit_job(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any):
         """Run ``fn(*args, **kwargs)`` on the controller's pool; returns its ``Future``.
@@ -361,6 +433,7 @@ class WarmupController:
             for pool in pools:
                 pool.shutdown(wait=False, cancel_futures=pool is not self._pool)
             self.manager.cancel_queued()
+            self._close_recorder()  # an import still running stops being recorded
         if not wait:
             self._report_dropped(self._pool.drop_queued())
         # Real elapsed time, not the injected clock: this bounds how long the caller blocks.

@@ -145,11 +145,14 @@ def _compile_hooks() -> dict[str, Any]:
         "_thread_time": time.thread_time,
         "_describe": _describe,
         "getattr": getattr,
-        "_original_find_and_load": _bootstrap._find_and_load,
-        "_original_acquire": _bootstrap._ModuleLock.acquire,
     }
     exec(compile(_HOOK_SOURCE, "<imwarmup import recorder>", "exec"), namespace)
     return namespace
+
+
+# Compiled once, at import (a fraction of a millisecond): the first canary's install costs
+# two attribute stores, not a compile that would delay that canary.
+_HOOKS = _compile_hooks()
 
 
 def _install_locked() -> None:
@@ -157,7 +160,10 @@ def _install_locked() -> None:
     _users += 1
     if _users > 1:
         return
-    hooks = _compile_hooks()
+    hooks = _HOOKS
+    # The hooks call whatever was in place when they went in (looked up at each call).
+    hooks["_original_find_and_load"] = _bootstrap._find_and_load
+    hooks["_original_acquire"] = _bootstrap._ModuleLock.__dict__["acquire"]
     _originals["find_and_load"] = _bootstrap._find_and_load
     _originals["acquire"] = _bootstrap._ModuleLock.__dict__["acquire"]
     _originals["hook_find_and_load"] = hooks["_find_and_load"]

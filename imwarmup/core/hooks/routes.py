@@ -50,6 +50,13 @@ def _no_query(answer: Callable[[WarmupSource], Any]) -> Route:
     return route
 
 
+def _trace(controller: WarmupSource) -> Any:
+    """The warmup as Chrome trace-event JSON (``imwarmup.core.trace``; Perfetto opens it)."""
+    from ..trace import build_trace  # stdlib only, like this package; loaded on first ask
+
+    return build_trace(controller)
+
+
 def _warmup_wait(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
     unknown = sorted(set(query) - {"timeout"})
     if unknown:
@@ -79,6 +86,7 @@ ROUTES: dict[str, Route] = {
     "/api/canaries": _no_query(lambda controller: controller.canaries()),
     "/api/io_pool_status": _no_query(lambda controller: controller.io_pool_status()),
     "/api/startup_profile": _no_query(lambda controller: controller.profiler.report()),
+    "/api/trace": _no_query(_trace),
 }
 
 
