@@ -1,0 +1,93 @@
+"""What recording the import trees costs (issue 14: <= 5% of the warmup wall time of the real
+SDK set): the default WarmupController with ``record_imports=True`` against ``False``.
+
+    .venv/bin/pip install -e '.[bench]'              # the SDK set
+    .venv/bin/python benchmarks/bench_import_tree.py [--rounds N]
+
+Every run is a fresh process; rounds interleave the two variants (the order alternates each
+round), so drift in the machine's load hits both alike. Printed: per variant the median wall
+time (start() to wait_for_warmup() returning) and process CPU, and the median of the per-round
+ratio recorded / unrecorded, with its spread. It asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench_warmup import SDK_SET  # noqa: E402 - the same set as the warmup benchmark
+
+VARIANTS = ("unrecorded", "recorded")
+
+
+def child(variant: str) -> None:
+    sys.path.insert(0, ROOT)
+    from imwarmup import WarmupController
+
+    controller = WarmupController(SDK_SET, log_to_stderr=False, history=False,
+                                  record_imports=(variant == "recorded"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    controller.start()
+    done = controller.wait_for_warmup(600)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    trees = controller.import_trees()
+    print(json.dumps({"wall": wall, "cpu": cpu, "done": done,
+                      "nodes": sum(len(t) for t in trees.values()),
+                      "failed": [c["module"] for c in controller.canaries()
+                                 if c["status"] != "completed"]}))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    print(f"SDK set: {', '.join(SDK_SET)}; {args.rounds} rounds, fresh process per run, "
+          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    results: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    ratios = []
+    for i in range(args.rounds):
+        order = VARIANTS if i % 2 == 0 else VARIANTS[::-1]
+        this_round = {}
+        for variant in order:
+            out = subprocess.run([sys.executable, __file__, "--child", variant],
+                                 capture_output=True, text=True, timeout=900)
+            if out.returncode != 0:
+                raise SystemExit(f"{variant} failed:\n{out.stderr[-2000:]}")
+            data = json.loads(out.stdout.strip().splitlines()[-1])
+            if data["failed"]:
+                raise SystemExit(f"{variant}: modules failed to import: {data['failed']}")
+            results[variant].append(data)
+            this_round[variant] = data
+        ratios.append(this_round["recorded"]["wall"] / this_round["unrecorded"]["wall"])
+        print(f"round {i + 1}: unrecorded {this_round['unrecorded']['wall']:.3f} s, recorded "
+              f"{this_round['recorded']['wall']:.3f} s ({ratios[-1]:.3f}x, "
+              f"{this_round['recorded']['nodes']} modules recorded)", flush=True)
+    print()
+    print(f"{'variant':<12} {'wall median':>12} {'cpu median':>11}")
+    for variant in VARIANTS:
+        rows = results[variant]
+        print(f"{variant:<12} {statistics.median(r['wall'] for r in rows):>10.3f} s "
+              f"{statistics.median(r['cpu'] for r in rows):>9.3f} s")
+    ratios.sort()
+    q = len(ratios) // 4
+    print(f"recorded / unrecorded wall, median of per-round ratios: {statistics.median(ratios):.3f}x "
+          f"(middle half {ratios[q]:.3f}-{ratios[-q - 1]:.3f}x, all {ratios[0]:.3f}-{ratios[-1]:.3f}x)")
+    print(f"load after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
