@@ -29,6 +29,7 @@ from .manager import WarmupManager, _counts, validate_modules
 from .pool import IOPool, job_name, make_io_pool, validate_timeout
 from .profiler import StartupProfiler
 from .schedule import DEFAULT_CONCURRENCY, ImportGate, make_gate
+from .stalls import StallWatcher, validate_after
 
 __all__ = ["WarmupController", "NotWarmedError"]
 
@@ -65,9 +66,11 @@ class WarmupController:
             every worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
             ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
-        record_imports: record each canary's nested import tree while warmup runs
-            (``import_tree()``; see benchmarks/bench_import_tree.py for its cost). The
-            recorder is gone once warmup is done: later imports pay nothing.
+        stall_after: seconds an import may run before it is *stalled* (one stderr line, its live
+            stack in ``stalls()``, the status bar says so); ``math.inf`` never.
+        freeze_after: seconds the GUI thread may go without a new frame (``frames``) before it
+            is *frozen* (its stack, and the worker holding the module lock it waits for, in
+            ``stalls()``); ``math.inf`` never. See ``imwarmup.core.stalls``.
         history: where each finished round is remembered (``history.py``): ``None`` (default) is
             ``<user cache>/imwarmup/<app_name>.jsonl``, a path another file, ``False`` off; the
             ``IMWARMUP_HISTORY`` environment variable (a path, or ``off``) overrides it. Read
@@ -76,6 +79,9 @@ class WarmupController:
         order: ``"history"`` (default): with a history, start the modules never seen first,
             then the others by their usual own work, least first (``history_order``: the same
             round end, modules ready sooner on average); ``"submit"``: always as given.
+        record_imports: record each canary's nested import tree while warmup runs
+            (``import_tree()``; see benchmarks/bench_import_tree.py for its cost). The
+            recorder is gone once warmup is done: later imports pay nothing.
 
     Raises:
         TypeError, ValueError: bad module names or pool settings (checked here, not at start()).
@@ -91,6 +97,8 @@ class WarmupController:
         worker_nice: int = 10,
         concurrency: "int | ImportGate | None" = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.time,
+        stall_after: float = 10.0,
+        freeze_after: float = 1.0,
         history: "str | os.PathLike[str] | bool | None" = None,
         app_name: str | None = None,
         order: str = "history",
@@ -100,6 +108,8 @@ class WarmupController:
             raise TypeError(f"WarmupController(): record_imports must be True or False, got "
                             f"{record_imports!r}")
         self._modules = validate_modules(modules, where="WarmupController()")
+        stall_after = validate_after(stall_after, "stall_after")
+        freeze_after = validate_after(freeze_after, "freeze_after")
         self.history = _history_service(history, app_name, log_to_stderr)
         self._order = _check_order(order)
         self._pool: IOPool = make_io_pool(max_workers, thread_name_prefix, nice=worker_nice)
@@ -116,6 +126,10 @@ class WarmupController:
         self._imports = ImportRecorder(clock) if record_imports else None
         if self._imports is not None:
             self.manager.add_listener(self._record_imports)
+        self_ref = weakref.ref(self)  # the watcher's loop must not keep the controller alive
+        self._watcher = StallWatcher(
+            self.manager, clock=clock, stall_after=stall_after, freeze_after=freeze_after,
+            frames=lambda: getattr(self_ref(), "frames", None), log=bool(log_to_stderr))
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
@@ -169,6 +183,11 @@ class WarmupController:
                 modules = self.history.start_order(modules)
             self.history.start(self)
         self.manager.submit(modules)
+        if self._watcher.enabled and not self.manager.is_done():
+            try:
+                self._watcher.start(self.service_pool("watch"))  # controller-watch-0
+            except RuntimeError:  # shut down meanwhile: nothing left to watch
+                pass
         return self
 
     @property
@@ -217,8 +236,35 @@ class WarmupController:
 
     @property
     def revision(self) -> int:
-        """Grows whenever warmup state changes: poll it to skip work when nothing changed."""
-        return self.manager.revision
+        """Grows whenever warmup state (or ``stalls()``) changes: poll it to skip work when
+        nothing changed."""
+        return self.manager.revision + self._watcher.revision
+
+    def revision_reader(self) -> Callable[[], int]:
+        """A callable returning ``revision`` with as little Python as can be: a GUI polls it on
+        every frame, where each Python call costs µs."""
+        manager_revision, watcher = self.manager.revision_reader(), self._watcher
+        return lambda: manager_revision() + watcher.revision
+
+    def status_counts(self) -> tuple[int, int, int, int]:
+        """``(pending, completed, failed, cancelled)``: the sizes of ``warmup_status()``'s
+        lists, without building them."""
+        return self.manager.status_counts()
+
+    def stalls(self) -> list[dict[str, Any]]:
+        """Imports stalled now (running longer than ``stall_after``), longest first, then the
+        GUI freezes seen: ``[{"kind", "module", "canary_id", "thread_name", "running_s",
+        "stack": ["file:line in func", ...], ...}]`` (see ``StallWatcher.stalls``). A copy."""
+        return self._watcher.stalls()
+
+    def stall_note(self) -> str | None:
+        """``"sympy stalled 12 s"`` while an import is stalled, else None (cheap: per frame)."""
+        return self._watcher.stall_note()
+
+    @property
+    def stall_watcher(self) -> StallWatcher:
+        """The watcher of stalls and freezes (``controller-watch-0`` while warming)."""
+        return self._watcher
 
     def note_frame(self) -> None:
         """A GUI frame starts (``DiagnosticsPlugin`` calls it once per frame; cheap): the import
@@ -422,6 +468,7 @@ class WarmupController:
             # HISTORY_WAIT_SECONDS, and never past the caller's timeout).
             limit = HISTORY_WAIT_SECONDS if timeout is None else min(timeout, HISTORY_WAIT_SECONDS)
             self.history.wait_saved(limit)
+        self._watcher.stop()  # before the pools wait: its loop ends at once
         with self._lock:
             first = not self._closed
             self._closed = True

@@ -8,7 +8,8 @@ of it; the canary and the text report keep the whole text.
 
 from __future__ import annotations
 
-__all__ = ["NotWarmedError", "describe_exception", "short_error", "SHORT_ERROR_CHARS"]
+__all__ = ["NotWarmedError", "describe_exception", "describe_import_error", "main_thread_only",
+           "short_error", "SHORT_ERROR_CHARS"]
 
 # A log line or a table cell shows at most this many characters of an error (its first line);
 # a 5 MB message would otherwise be written whole into one stderr line.
@@ -51,6 +52,47 @@ def describe_exception(exc: BaseException) -> str:
             return f"{name} (str() raised {failure_name}; repr: {text})"
         return f"{name}: {text}" if text else name
     return f"{name} (its str() and repr() raised {failure_name}; no message)"
+
+
+# What Python and common libraries say when code that must run on the main thread runs on
+# another one: signal handlers (signal.signal, set_wakeup_fd), tkinter's "main thread is not in
+# main loop", asyncio's "no current event loop in thread", macOS's "must be used from main thread
+# only" / "only be instantiated on the main thread".
+_MAIN_THREAD_ONLY = (
+    "only works in main thread",
+    "main thread is not in main loop",
+    "no current event loop in thread",
+    "must be called from the main thread",
+    "must be used from main thread",
+    "only be instantiated on the main thread",
+    "only be called from the main thread",
+    "only from the main thread",
+    "not the main thread",
+)
+
+
+def main_thread_only(text: str) -> bool:
+    """Whether an error text says the code must run on the main thread (see
+    ``_MAIN_THREAD_ONLY``)."""
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in _MAIN_THREAD_ONLY)
+
+
+def describe_import_error(exc: BaseException, module: str) -> str:
+    """``describe_exception(exc)`` for a failed import of ``module`` on a warmup worker; when the
+    error says the code must run on the main thread (``ValueError: signal only works in main
+    thread of the main interpreter``, tkinter, asyncio, macOS GUI toolkits), its first line goes
+    on to say so and what to do: import it on the main thread before ``start()``, or leave it
+    out of the warmup. Never raises."""
+    text = describe_exception(exc)
+    if not main_thread_only(text):
+        return text
+    first, sep, rest = text.partition("\n")
+    return (
+        f"{first} -- {module!r} must be imported on the main thread (it does main-thread-only "
+        f"work at import time); import it on the main thread before controller.start(), or "
+        f"leave it out of the warmup{sep}{rest}"
+    )
 
 
 def _type_name(exc: BaseException) -> str:

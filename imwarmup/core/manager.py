@@ -32,7 +32,7 @@ import time
 from dataclasses import KW_ONLY, dataclass, fields
 from typing import Any, Callable, Iterable
 
-from .errors import describe_exception, short_error
+from .errors import describe_exception, describe_import_error, short_error
 from .pool import validate_timeout
 from .purity import check_module_names
 
@@ -112,7 +112,11 @@ class _Canary:
     error: str | None = None
     main_thread: bool = False
     retried: str | None = None
+    # Seconds from the moment it became stalled (start + stall_after) to its end, for an import
+    # the controller's watcher saw stalled (imwarmup.core.stalls); None otherwise.
+    stalled_s: float | None = None
     _ended: int = -1  # its place in _END_ORDER once it has ended; not a canary field
+    _stalled_since: float | None = None  # set by WarmupManager.mark_stalled; not a canary field
 
     @property
     def queued(self) -> bool:
@@ -125,6 +129,8 @@ class _Canary:
         self.end_ts = end
         if self.start_ts is not None:
             self.elapsed_ms = (end - self.start_ts) * 1000.0
+        if self._stalled_since is not None:
+            self.stalled_s = max(0.0, end - self._stalled_since)
         self._ended = next(_END_ORDER)
 
     def as_dict(self) -> dict[str, Any]:
@@ -324,7 +330,7 @@ class WarmupManager:
                 # Module code owns this exception: its __str__ may raise, and the canary must
                 # still end (a raise here used to leave it "running" for ever, with no line, no
                 # callback).
-                error = describe_exception(exc)
+                error = describe_import_error(exc, record.module)
                 retryable = _may_be_concurrency(exc, error)
         finally:
             with self._lock:
@@ -409,7 +415,7 @@ class WarmupManager:
             importlib.import_module(record.module)
             return None
         except BaseException as exc:  # noqa: BLE001 - as in _run
-            return describe_exception(exc)
+            return describe_import_error(exc, record.module)
         finally:
             with self._lock:
                 self._retrying -= 1
@@ -583,6 +589,22 @@ class WarmupManager:
         """A copy of every canary record, all rounds, ordered by ``canary_id``."""
         with self._lock:
             return [r.as_dict() for r in self._records]
+
+    def importing(self) -> list[dict[str, Any]]:
+        """Copies of the canaries importing now (O(imports in flight), for the stall watcher)."""
+        with self._lock:
+            return [record.as_dict() for record, _overlap in self._importing.values()]
+
+    def mark_stalled(self, canary_id: int, since: float) -> bool:
+        """Note that an import in flight is stalled since ``since``: when it ends its canary
+        keeps ``stalled_s``. Returns False when it is no longer importing."""
+        with self._lock:
+            entry = self._importing.get(canary_id)
+            if entry is None:
+                return False
+            if entry[0]._stalled_since is None:
+                entry[0]._stalled_since = since
+            return True
 
     @property
     def revision(self) -> int:

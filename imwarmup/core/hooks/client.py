@@ -106,6 +106,15 @@ class HookClient:
         """The app's ``StartupProfiler.report()``. Raises as ``health()``."""
         return self._get_object("/api/startup_profile")
 
+    def stalls(self) -> list[dict[str, Any]]:
+        """The app's stalled imports and GUI freezes (``WarmupController.stalls()``), each
+        with its stack. Raises as ``health()``."""
+        stalls = self._get("/api/stalls")
+        if not isinstance(stalls, list):
+            raise HookConnectionError(f"{self.url}/api/stalls did not answer a JSON list: "
+                                      f"{stalls!r:.200}")
+        return stalls
+
     def wait_for_server(self, timeout: float = 15.0) -> dict[str, Any]:
         """Poll ``/api/health`` until the server answers or ``timeout`` seconds pass.
 

@@ -50,6 +50,17 @@ def _no_query(answer: Callable[[WarmupSource], Any]) -> Route:
     return route
 
 
+def _optional(name: str) -> Callable[[WarmupSource], Any]:
+    """``controller.<name>()``, for members a duck-typed source may lack: it then has none of
+    what they list (an empty list)."""
+
+    def answer(controller: WarmupSource) -> Any:
+        method = getattr(controller, name, None)
+        return method() if callable(method) else []
+
+    return answer
+
+
 def _trace(controller: WarmupSource) -> Any:
     """The warmup as Chrome trace-event JSON (``imwarmup.core.trace``; Perfetto opens it)."""
     from ..trace import build_trace  # stdlib only, like this package; loaded on first ask
@@ -87,6 +98,7 @@ ROUTES: dict[str, Route] = {
     "/api/io_pool_status": _no_query(lambda controller: controller.io_pool_status()),
     "/api/startup_profile": _no_query(lambda controller: controller.profiler.report()),
     "/api/trace": _no_query(_trace),
+    "/api/stalls": _no_query(_optional("stalls")),
 }
 
 

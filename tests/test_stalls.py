@@ -1,0 +1,295 @@
+"""Stalled imports, GUI freezes and main-thread-only imports (issue 15, parts 2-4): a module that
+hangs on a worker, a main thread that waits for a worker's module lock, the watcher's thread,
+its stderr lines, the API, and the thresholds' validation. Gates (modgen) instead of sleeps:
+a "sleeping" module waits on an event the test sets."""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+
+import pytest
+
+from modgen import HANG, controllers, gen  # noqa: F401 - fixtures
+
+from imwarmup import WarmupController
+from imwarmup.core.hooks import HookClient, HookServer
+from imwarmup.core.stalls import StallWatcher, format_seconds
+from imwarmup.widgets.status_line import status_line
+from imwarmup.widgets.status_segment import short_text
+
+STALL_KEYS = {"module", "canary_id", "thread_name", "running_s", "stack"}
+
+
+def _line_of(path, text: str) -> int:
+    """The 1-based line number of the first line of the file containing ``text``."""
+    for number, line in enumerate(open(path).read().splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+# ------------------------------------------------------------------------------ stalls
+def test_a_sleeping_import_is_stalled_with_its_live_stack(controllers, gen, capsys):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    quick = gen.module("X = 1")
+    controller = controllers([slow, quick], stall_after=0.3, log_to_stderr=True)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert gate.started.wait(HANG)
+    assert watcher.wait_for(lambda: watcher.stall_note() is not None, HANG)
+
+    [stall] = controller.stalls()
+    assert STALL_KEYS <= set(stall)
+    assert stall["kind"] == "stall" and stall["module"] == slow
+    assert stall["thread_name"].startswith("controller-io-")
+    assert stall["running_s"] >= 0.3
+    canary = controller.manager.canary_for(slow)
+    assert stall["canary_id"] == canary["canary_id"]
+    # The stack starts in the module (the pool's and importlib's frames left out) and the
+    # module's own line where it waits is the marked one; below it, threading's wait.
+    stack = stall["stack"]
+    path = gen.root / f"{slow}.py"
+    marked = stack[stall["marked"]]
+    assert marked == f"{path}:{_line_of(path, '_gate.release.wait')} in <module>"
+    assert stack[0] == marked  # nothing of the plumbing above the module
+    assert any("threading.py" in entry and entry.endswith(" in wait") for entry in stack[1:])
+    assert not any("<frozen" in entry for entry in stack)
+
+    # The status bar's text, from the snapshot the watcher keeps (no stack walk per frame).
+    note = controller.stall_note()
+    assert note.startswith(f"{slow} stalled ") and note.endswith(" s")
+    line = status_line(controller.warmup_status(), note)
+    assert line.text == f"Warming up... (1/2) \u00b7 {note}"
+    assert short_text(line) == "1/2 stalled"
+    assert short_text(status_line(controller.warmup_status())) == "1/2"
+
+    # One stderr line when it became stalled, however many ticks saw it.
+    rev = watcher.revision
+    assert watcher.wait_for(lambda: watcher.revision > rev, HANG)
+    err = capsys.readouterr().err
+    stalled_lines = [ln for ln in err.splitlines() if ln.startswith("[imwarmup] stalled:")]
+    assert len(stalled_lines) == 1, err
+    assert f"{slow!r} has been importing for" in stalled_lines[0]
+    assert "on controller-io-" in stalled_lines[0] and "(stall_after=0.3 s)" in stalled_lines[0]
+    assert f"{slow}.py:{_line_of(path, '_gate.release.wait')}" in stalled_lines[0]
+
+    # It finishes after all: no stall any more, and its canary keeps how long it was stalled.
+    gate.release.set()
+    assert controller.wait_for_warmup(HANG)
+    assert watcher.wait_for(lambda: not watcher.running, HANG)  # the watcher ends with warmup
+    assert controller.stalls() == [] and controller.stall_note() is None
+    done = controller.manager.canary_for(slow)
+    expected = done["end_ts"] - (done["start_ts"] + 0.3)
+    assert done["stalled_s"] == pytest.approx(expected, abs=1e-6)
+    assert done["stalled_s"] > 0
+    assert controller.manager.canary_for(quick)["stalled_s"] is None
+
+
+def test_stalls_over_the_hook_api(controllers, gen):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], stall_after=0.2)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert watcher.wait_for(lambda: watcher.stall_note() is not None, HANG)
+    with HookServer(controller) as server:
+        client = HookClient(server.url)
+        [stall] = client.stalls()
+        assert STALL_KEYS <= set(stall)
+        assert stall["module"] == slow and isinstance(stall["stack"], list)
+        assert all(isinstance(entry, str) and ":" in entry for entry in stall["stack"])
+        gate.release.set()
+        assert controller.wait_for_warmup(HANG)
+        assert watcher.wait_for(lambda: not watcher.running, HANG)
+        assert client.stalls() == []
+
+
+def test_the_watcher_runs_on_its_own_service_thread_and_never_delays_shutdown(controllers, gen):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], stall_after=0.2)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert gate.started.wait(HANG)
+    names = {t.name for t in threading.enumerate()}
+    assert "controller-watch-0" in names
+    assert watcher.running
+    # The warmup pool's workers stay the warmup's: the watcher is not one of them.
+    assert "controller-watch-0" not in controller.io_pool_status()["workers"]
+    started = time.monotonic()
+    controller.shutdown(wait=False)
+    assert watcher.wait_for(lambda: not watcher.running, HANG)
+    assert time.monotonic() - started < 1.0  # woken by shutdown, not by its next tick
+    gate.release.set()
+
+
+def test_no_watcher_thread_when_both_thresholds_are_never(controllers, gen):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], stall_after=math.inf, freeze_after=math.inf)
+    controller.start()
+    assert gate.started.wait(HANG)
+    assert not controller.stall_watcher.running
+    assert "controller-watch-0" not in {t.name for t in threading.enumerate()}
+    gate.release.set()
+
+
+@pytest.mark.parametrize("name", ["stall_after", "freeze_after"])
+@pytest.mark.parametrize("value, error", [
+    ("10", TypeError), (True, TypeError), (None, TypeError), ([1], TypeError),
+    (0, ValueError), (-1.0, ValueError), (math.nan, ValueError),
+])
+def test_bad_thresholds_are_refused_naming_the_value(name, value, error):
+    with pytest.raises(error) as info:
+        WarmupController([], **{name: value})
+    message = str(info.value)
+    assert message.startswith("WarmupController(): ")
+    assert f"{name} must be a number of seconds > 0" in message
+    assert repr(value) in message
+
+
+def test_format_seconds():
+    assert format_seconds(12.9) == "12 s"
+    assert format_seconds(125) == "2 min 5 s"
+
+
+# ------------------------------------------------------------------------------ freezes
+class _Frames:
+    """A frame log as the watcher sees it: only ``last``."""
+
+    def __init__(self, last=None):
+        self.last = last
+
+
+def test_no_frames_means_no_freeze_detection():
+    class Manager:
+        def importing(self):
+            return []
+
+        def is_done(self):
+            return False
+
+    frames = _Frames()
+    watcher = StallWatcher(Manager(), clock=time.time, stall_after=10.0, freeze_after=1.0,
+                           frames=lambda: frames, log=False)
+    assert watcher.check(1000.0) is False and watcher.stalls() == []
+    frames.last = 1000.0
+    assert watcher.check(1000.5) is False          # a frame 0.5 s old: not frozen
+    assert watcher.check(1002.0) is True           # 2 s without a frame: frozen
+    [freeze] = watcher.stalls()
+    assert freeze["kind"] == "freeze" and freeze["ongoing"]
+    assert freeze["running_s"] == pytest.approx(2.0)
+    frames.last = 1002.5                            # the next frame started: it is over
+    assert watcher.check(1002.6) is False
+    [freeze] = watcher.stalls()
+    assert not freeze["ongoing"] and freeze["running_s"] == pytest.approx(2.5)
+    assert freeze["text"].startswith("GUI froze 2.5 s at ")
+
+
+def _release_when(watcher, predicate, gate, seen):
+    """Test helper thread: once the watcher's snapshot satisfies ``predicate``, keep a copy and
+    let the blocked import go on."""
+    try:
+        if watcher.wait_for(lambda: predicate(watcher._freezes), HANG):
+            seen.extend(dict(f) for f in watcher._freezes)
+    finally:
+        gate.release.set()
+
+
+def test_a_gui_thread_waiting_for_a_workers_module_lock_is_a_freeze_blamed_on_that_worker(
+        controllers, gen, capsys):
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], freeze_after=0.2, log_to_stderr=True)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert gate.started.wait(HANG)  # the worker holds the module's import lock now
+    seen: list = []
+    helper = threading.Thread(target=_release_when, args=(
+        watcher, lambda freezes: freezes and freezes[-1].get("blame"), gate, seen))
+    helper.start()
+    frames = controller.frames
+    frames.mark(frames.clock())
+    __import__(slow)  # the GUI thread needs the module: it waits for the worker's lock
+    frames.mark(frames.clock())
+    helper.join(HANG)
+    assert seen, "the watcher never blamed the freeze"
+    assert seen[-1]["ongoing"]
+    assert controller.wait_for_warmup(HANG)
+    assert watcher.wait_for(lambda: not watcher.running, HANG)
+
+    [freeze] = controller.stalls()
+    worker = controller.manager.canary_for(slow)
+    assert freeze["kind"] == "freeze" and not freeze["ongoing"]
+    assert freeze["blame"] == {"reason": "lock", "lock": slow, "module": slow,
+                               "canary_id": worker["canary_id"],
+                               "thread_name": worker["thread_name"]}
+    assert freeze["module"] == slow and freeze["thread_name"] == "MainThread"
+    here = _line_of(__file__, "__import__(slow)  # the GUI thread")
+    assert freeze["at"] == f"{__file__}:{here} in {sys._getframe().f_code.co_name}"
+    assert freeze["running_s"] >= 0.2
+    assert freeze["text"] == (
+        f"GUI froze {freeze['running_s']:.1f} s at tests/test_stalls.py:{here}: waiting for "
+        f"the import lock of {slow!r}, held by {worker['thread_name']} (importing {slow})")
+    assert f"[imwarmup] {freeze['text']}" in capsys.readouterr().err.splitlines()
+
+
+def test_a_gui_thread_importing_a_slow_module_itself_is_a_freeze_blamed_on_that_import(
+        controllers, gen):
+    gate = gen.gate()
+    hang = gen.blocking(gate, stem="self")
+    other_gate = gen.gate()
+    keep_warming = gen.blocking(other_gate)  # the watcher runs while warmup runs
+    controller = controllers([keep_warming], freeze_after=0.2)
+    watcher = controller.stall_watcher
+    controller.start()
+    seen: list = []
+    helper = threading.Thread(target=_release_when, args=(
+        watcher, lambda freezes: freezes and freezes[-1].get("blame"), gate, seen))
+    helper.start()
+    frames = controller.frames
+    frames.mark(frames.clock())
+    __import__(hang)  # a heavy import on the GUI thread itself
+    frames.mark(frames.clock())
+    helper.join(HANG)
+    other_gate.release.set()
+    assert seen
+    blame = seen[-1]["blame"]
+    assert blame["reason"] == "import" and blame["module"] == hang
+    assert blame["thread_name"] == "MainThread" and blame["canary_id"] is None
+    assert controller.wait_for_warmup(HANG)
+    assert watcher.wait_for(lambda: not watcher.running, HANG)
+    [freeze] = controller.stalls()
+    assert freeze["text"].endswith(f": importing {hang!r} on the GUI thread itself")
+
+
+# --------------------------------------------------------------------- main-thread-only
+def test_a_module_that_must_be_imported_on_the_main_thread_says_so_and_what_to_do(
+        controllers, gen):
+    name = gen.module("""
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    """, stem="sig")
+    controller = controllers([name])
+    controller.start()
+    assert controller.wait_for_warmup(HANG)
+    error = controller.manager.canary_for(name)["error"]
+    first = error.splitlines()[0]
+    assert first.startswith("ValueError: signal only works in main thread")
+    assert f"{name!r} must be imported on the main thread" in first
+    assert "before controller.start()" in first and "leave it out of the warmup" in first
+    with pytest.raises(Exception) as info:
+        controller.require_warmed(name)
+    assert "must be imported on the main thread" in str(info.value)
+
+
+def test_other_failures_get_no_main_thread_advice(controllers, gen):
+    name = gen.module("raise ImportError('no provider SDK')", stem="plain")
+    controller = controllers([name])
+    controller.start()
+    assert controller.wait_for_warmup(HANG)
+    assert controller.manager.canary_for(name)["error"] == "ImportError: no provider SDK"
