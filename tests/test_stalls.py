@@ -293,3 +293,43 @@ def test_other_failures_get_no_main_thread_advice(controllers, gen):
     controller.start()
     assert controller.wait_for_warmup(HANG)
     assert controller.manager.canary_for(name)["error"] == "ImportError: no provider SDK"
+
+
+# ------------------------------------------------------------------------------ frames
+def test_frames_summary_blames_each_hitch_on_the_imports_running_then(controllers):
+    from imwarmup.core.frame_summary import frame_summary
+    from imwarmup.core.frames import FrameLog
+
+    log = FrameLog(clock=time.time)
+    t = 100.0
+    for interval in [0.016] * 20 + [0.216] + [0.016] * 5:
+        log.mark(t)
+        t += interval
+    log.mark(t)
+    hitch_start = 100.0 + 20 * 0.016
+    canaries = [
+        {"canary_id": 1, "module": "pandas", "thread_name": "controller-io-3",
+         "start_ts": hitch_start - 0.1, "end_ts": hitch_start + 0.3, "main_thread": False},
+        {"canary_id": 2, "module": "early", "thread_name": "controller-io-0",
+         "start_ts": 99.0, "end_ts": 99.5, "main_thread": False},
+    ]
+    summary = frame_summary(log, canaries)
+    assert summary["count"] == 26
+    assert summary["p50_ms"] == pytest.approx(16.0)
+    assert summary["worst_ms"] == pytest.approx(216.0)
+    assert [c["module"] for c in summary["worst_culprits"]] == ["pandas"]
+    [hitch] = summary["hitches"]
+    assert hitch["frame"] == 21
+    assert hitch["text"] == "frame 21: 216 ms while pandas was importing on controller-io-3"
+
+
+def test_frames_over_the_hook_api(controllers):
+    controller = controllers([])
+    frames = controller.frames
+    for t in (10.0, 10.016, 10.032, 10.3, 10.316):
+        frames.mark(t)
+    with HookServer(controller) as server:
+        body = HookClient(server.url).frames()
+    assert body["count"] == 4
+    assert [h["frame"] for h in body["hitches"]] == [3]
+    assert body["hitches"][0]["text"] == "frame 3: 268 ms (no import was running)"

@@ -115,6 +115,11 @@ class HookClient:
                                       f"{stalls!r:.200}")
         return stalls
 
+    def frames(self) -> dict[str, Any]:
+        """The app's GUI frames: count, p50/p99/worst ms, hitches with the imports running
+        then (``core.frame_summary``). Raises as ``health()``."""
+        return self._get_object("/api/frames")
+
     def wait_for_server(self, timeout: float = 15.0) -> dict[str, Any]:
         """Poll ``/api/health`` until the server answers or ``timeout`` seconds pass.
 

@@ -68,6 +68,14 @@ def _trace(controller: WarmupSource) -> Any:
     return build_trace(controller)
 
 
+def _frames(controller: WarmupSource) -> Any:
+    """The GUI frames the source's ``frames`` log holds, with p50/p99/worst and each hitch
+    blamed on the imports that ran then (``core.frame_summary``); no log: no frames."""
+    from ..frame_summary import frame_summary
+
+    return frame_summary(getattr(controller, "frames", None), controller.canaries())
+
+
 def _warmup_wait(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
     unknown = sorted(set(query) - {"timeout"})
     if unknown:
@@ -99,6 +107,7 @@ ROUTES: dict[str, Route] = {
     "/api/startup_profile": _no_query(lambda controller: controller.profiler.report()),
     "/api/trace": _no_query(_trace),
     "/api/stalls": _no_query(_optional("stalls")),
+    "/api/frames": _no_query(lambda controller: _frames(controller)),
 }
 
 

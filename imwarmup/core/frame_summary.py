@@ -1,0 +1,90 @@
+"""The GUI frames during warmup as figures: p50, p99, the worst frame and what ran on the workers
+then, and every hitch (over 2x the median or over 50 ms). What ``GET /api/frames`` answers and
+the frames lane's tooltips say. Pure Python, no GUI import.
+
+Quick start::
+
+    frame_summary(controller.frames, controller.canaries())
+    # {"count": 412, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 216.0, "worst_start": ...,
+    #  "worst_culprits": [{"module": "pandas", "thread_name": "controller-io-3", ...}],
+    #  "hitches": [{"frame": 213, "start": ..., "ms": 216.0, "culprits": [...], "text": ...}]}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+__all__ = ["HITCH_MS", "HITCH_FACTOR", "frame_summary", "culprits", "hitch_text", "is_hitch"]
+
+#: A frame longer than this is a hitch, whatever the median.
+HITCH_MS = 50.0
+#: A frame longer than this many medians is a hitch.
+HITCH_FACTOR = 2.0
+
+
+def is_hitch(ms: float, p50_ms: float) -> bool:
+    """Over ``HITCH_FACTOR`` times the median or over ``HITCH_MS``."""
+    return ms > HITCH_MS or ms > HITCH_FACTOR * p50_ms
+
+
+def culprits(canaries: Iterable[dict[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
+    """The imports that ran on a worker during ``[start, end)`` (canary clock), longest overlap
+    first: ``[{"module", "thread_name", "canary_id"}]``. Imports on the main thread are left
+    out (they are in the frame, not beside it)."""
+    found = []
+    for c in canaries:
+        s, e = c.get("start_ts"), c.get("end_ts")
+        if s is None or c.get("main_thread"):
+            continue
+        e = end if e is None else e
+        overlap = min(e, end) - max(s, start)
+        if overlap > 0:
+            found.append((overlap, {"module": c["module"], "thread_name": c.get("thread_name"),
+                                    "canary_id": c["canary_id"]}))
+    found.sort(key=lambda pair: -pair[0])
+    return [entry for _overlap, entry in found]
+
+
+def hitch_text(number: int, ms: float, blamed: Sequence[dict[str, Any]]) -> str:
+    """``"frame 213: 216 ms while pandas was importing on controller-io-3"``."""
+    text = f"frame {number}: {ms:.0f} ms"
+    if not blamed:
+        return text + " (no import was running)"
+    first = blamed[0]
+    text += f" while {first['module']} was importing on {first['thread_name']}"
+    if len(blamed) > 1:
+        others = ", ".join(b["module"] for b in blamed[1:4])
+        more = len(blamed) - 4
+        text += f" (and {others}{f' and {more} more' if more > 0 else ''})"
+    return text
+
+
+def frame_summary(frames: Any, canaries: Sequence[dict[str, Any]],
+                  start: float | None = None, end: float | None = None) -> dict[str, Any]:
+    """Frame figures from ``frames`` (a ``FrameLog``) between ``start`` and ``end`` (canary
+    clock; default: the frames the log holds), each hitch blamed on the imports running then.
+
+    Returns:
+        ``{"count": 0, "hitches": []}`` when there is no frame; else ``FrameLog.stats()``'s
+        ``count, p50_ms, p99_ms, worst_ms, worst_start`` plus ``worst_culprits`` and
+        ``hitches``: ``[{"frame", "start", "ms", "culprits", "text"}]`` (``frame`` counts from 1
+        in the log).
+    """
+    stats = frames.stats(start, end) if frames is not None else None
+    if stats is None:
+        return {"count": 0, "hitches": []}
+    all_frames = frames.frames(start, end)
+    p50 = stats["p50_ms"]
+    hitches = []
+    for number, (frame_start, interval) in enumerate(all_frames, 1):
+        ms = interval * 1000.0
+        if is_hitch(ms, p50):
+            blamed = culprits(canaries, frame_start, frame_start + interval)
+            hitches.append({"frame": number, "start": frame_start, "ms": ms,
+                            "culprits": blamed, "text": hitch_text(number, ms, blamed)})
+    worst_start = stats["worst_start"]
+    summary = dict(stats)
+    summary["worst_culprits"] = culprits(canaries, worst_start,
+                                         worst_start + stats["worst_ms"] / 1000.0)
+    summary["hitches"] = hitches
+    return summary
