@@ -175,6 +175,8 @@ class DebugWindow:
         self._fresh = False  # a new snapshot arrived this frame
         self.error: str | None = None  # the source's last failure, shown in the window
         self.plot = PlotEngine(self._source)
+        self.stalls: list[dict[str, Any]] = []  # the source's stalls() as last read
+        self._stalls_revision: Any = object()
         self._fit = False
         self._follow = True
         self.table_view = TableView()
@@ -291,6 +293,7 @@ class DebugWindow:
                 f"main-thread purity. Warm them on the pool instead."
             )
             imgui.pop_style_color()
+        self._draw_stalls(theme)
         if imgui.button("Copy report"):
             self._copy_report()
         imgui.same_line()
@@ -320,6 +323,22 @@ class DebugWindow:
                     draw_violations(violations, theme)
                     imgui.end_tab_item()
             imgui.end_tab_bar()
+
+    def _draw_stalls(self, theme: Theme) -> None:
+        """Stalled imports and GUI freezes with their stacks. Re-read only when the source's
+        revision moved (the watcher bumps it when a stack is refreshed, about once a second)."""
+        revision = self._source.revision()
+        if revision is None or revision != self._stalls_revision:
+            self._stalls_revision = revision
+            try:
+                self.stalls = self._source.stalls()
+            except Exception as exc:  # noqa: BLE001 - a failing source shows as text
+                self.stalls = []
+                self.error = f"{type(exc).__name__}: {exc}"
+        if self.stalls:
+            from ..widgets.stall_list import draw_stalls
+
+            draw_stalls(self.stalls, theme)
 
     def _draw_timeline(self, theme: Theme, now: float) -> None:
         highlight_bar = self._hovered_row if self._hovered_row is not None else self.selected_id
