@@ -175,8 +175,9 @@ class WarmupController:
             self._started = True
         atexit.register(self._exit_report)
         if self._imports is not None:
-            # For a round that ends with no canary ending (all cancelled).
-            self.manager.on_complete(lambda _status: self._close_recorder())
+            # For a round that ends with no canary ending (all cancelled). It holds the
+            # recorder, not the controller: a callback never keeps a controller alive.
+            self.manager.on_complete(lambda _status, recorder=self._imports: recorder.close())
         modules = self._modules
         if self.history is not None:
             if self._order == "history":  # least usual own work first (history_order)
