@@ -177,6 +177,15 @@ class DebugWindow:
         self.plot = PlotEngine(self._source)
         self.stalls: list[dict[str, Any]] = []  # the source's stalls() as last read
         self._stalls_revision: Any = object()
+        # The source's FrameLog (controller.frames) for the "GUI frames" lane, else None.
+        lane_frames = getattr(self._source.source, "frames", None)
+        self._lane_frames = lane_frames if callable(getattr(lane_frames, "frames", None)) else None
+        self._frame_lane: Any = None  # FrameLane, rebuilt with the snapshot
+        self._frame_lane_version = -1
+        self._frame_lane_last: float | None = None
+        self._frame_lane_at = float("-inf")
+        self.frames_lane_rect: tuple[float, float, float, float] | None = None
+        self.hovered_frame: int | None = None
         self._fit = False
         self._follow = True
         self.table_view = TableView()
@@ -324,6 +333,38 @@ class DebugWindow:
                     imgui.end_tab_item()
             imgui.end_tab_bar()
 
+    def _reserve_frames_lane(self, theme: Theme) -> tuple[float, float] | None:
+        """Room for the "GUI frames" lane above the chart, when the source logs frames:
+        ``(top y, height)`` in screen pixels, or None."""
+        if self._lane_frames is None or self._snapshot is None or self._snapshot.model is None:
+            return None
+        height = theme.px(theme.sizes.gantt_lane_height)
+        top = imgui.get_cursor_screen_pos().y
+        imgui.dummy(imgui.ImVec2(1.0, height))
+        return top, height
+
+    def _draw_frames_lane(self, theme: Theme, strip: tuple[float, float] | None,
+                          events: Any, now: float) -> None:
+        """The frames lane on the chart's x axis, rebuilt with each snapshot and while frames
+        are logged at most every ``_REFRESH_INTERVAL`` s (a copy of the log), not per frame."""
+        if strip is None or events.plot_rect is None or events.x_range is None:
+            return
+        from ..widgets.frames_lane import draw_frames_lane, frame_lane
+
+        snapshot = self._snapshot
+        last = self._lane_frames.last
+        if (self._frame_lane is None or self._frame_lane_version != snapshot.version
+                or (last != self._frame_lane_last
+                    and now - self._frame_lane_at >= _REFRESH_INTERVAL)):
+            self._frame_lane_version, self._frame_lane_last = snapshot.version, last
+            self._frame_lane_at = now
+            self._frame_lane = frame_lane(self._lane_frames.frames(), snapshot.canaries,
+                                          snapshot.model.origin)
+        x, _y, w, _h = events.plot_rect
+        self.frames_lane_rect = (x, strip[0], w, strip[1])
+        self.hovered_frame = draw_frames_lane(self._frame_lane, theme, self.frames_lane_rect,
+                                              events.x_range, x - theme.px(0.5))
+
     def _draw_stalls(self, theme: Theme) -> None:
         """Stalled imports and GUI freezes with their stacks. Re-read only when the source's
         revision moved (the watcher bumps it when a stack is refreshed, about once a second)."""
@@ -343,7 +384,9 @@ class DebugWindow:
     def _draw_timeline(self, theme: Theme, now: float) -> None:
         highlight_bar = self._hovered_row if self._hovered_row is not None else self.selected_id
         if self.plot.poll():
+            strip = self._reserve_frames_lane(theme)
             events = self._draw_chart(theme, now, highlight_bar)
+            self._draw_frames_lane(theme, strip, events, now)
             self._hovered_bar = events.hovered_id
             if events.clicked_id is not None:
                 self.selected_id = events.clicked_id
