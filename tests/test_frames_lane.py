@@ -17,7 +17,9 @@ from imwarmup.theme import PALETTES, Role
 from imwarmup.widgets.frames_lane import frame_lane
 
 APP = Path(__file__).parent / "apps" / "frames_lane_app.py"
-ARTIFACTS = Path(__file__).parent / "screenshots" / "artifacts"
+# Where the screenshot is kept for a person to look at (as test_e2e_demo does).
+ARTIFACTS = Path(os.environ.get("IMWARMUP_ARTIFACTS",
+                                Path(__file__).parent.parent / "artifacts")) / "screenshots"
 
 
 def test_lane_data_marks_hitches_and_names_what_ran_then():
