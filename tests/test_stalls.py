@@ -174,7 +174,8 @@ def test_no_frames_means_no_freeze_detection():
             return False
 
     frames = _Frames()
-    watcher = StallWatcher(Manager(), clock=time.time, stall_after=10.0, freeze_after=1.0,
+    manager = Manager()  # the watcher holds it weakly, as it does the controller's
+    watcher = StallWatcher(manager, clock=time.time, stall_after=10.0, freeze_after=1.0,
                            frames=lambda: frames, log=False)
     assert watcher.check(1000.0) is False and watcher.stalls() == []
     frames.last = 1000.0

@@ -187,6 +187,7 @@ class WarmupController:
         if self._watcher.enabled and not self.manager.is_done():
             try:
                 self._watcher.start(self.service_pool("watch"))  # controller-watch-0
+                self.manager.on_complete(_waker(self._watcher))  # it ends with the warmup
             except RuntimeError:  # shut down meanwhile: nothing left to watch
                 pass
         return self
@@ -604,6 +605,11 @@ def _history_service(history: Any, app_name: str | None, log: bool) -> Any:
     from .history_service import HistoryService
 
     return HistoryService(path, app, write=_write_stderr if log else (lambda _line: None))
+
+
+def _waker(watcher: StallWatcher) -> Callable[[Any], None]:
+    """A completion callback that wakes the watcher (and holds no controller)."""
+    return lambda _status: watcher.wake()
 
 
 def _write_stderr(line: str) -> None:

@@ -28,6 +28,7 @@ import numbers
 import os
 import sys
 import threading
+import weakref
 from typing import Any, Callable
 
 __all__ = ["StallWatcher", "validate_after", "STACK_REFRESH_SECONDS", "MAX_FREEZES",
@@ -186,7 +187,9 @@ class StallWatcher:
                  stall_after: float | None, freeze_after: float | None,
                  frames: Callable[[], Any] = lambda: None, log: bool = True,
                  stream: Any = None) -> None:
-        self._manager = manager
+        # Weakly: the loop's thread must not keep a controller (its manager's listeners hold it)
+        # alive between ticks; a manager that is gone ends the loop.
+        self._manager_ref = weakref.ref(manager)
         self._clock = clock
         self.stall_after = stall_after
         self.freeze_after = freeze_after
@@ -196,6 +199,7 @@ class StallWatcher:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and wake(): the loop looks at once
         self._stalls: dict[int, dict[str, Any]] = {}   # canary_id -> its stall (snapshot)
         self._stack_at: dict[int, float] = {}          # canary_id -> when its stack was read
         self._freezes: list[dict[str, Any]] = []       # oldest first; the last may be ongoing
@@ -218,9 +222,18 @@ class StallWatcher:
             self._running = True
         return pool.submit(self._loop)
 
+    @property
+    def _manager(self) -> Any:
+        return self._manager_ref()
+
     def stop(self) -> None:
-        """End the loop at its next wake-up (at once: it waits on this event)."""
+        """End the loop now (it waits on an event this sets)."""
         self._stop.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Look now (e.g. the warmup just completed: the loop then ends)."""
+        self._wake.set()
 
     @property
     def running(self) -> bool:
@@ -237,9 +250,12 @@ class StallWatcher:
                     if not self._error_logged:
                         self._error_logged = True
                         self._write(f"[imwarmup] stall watcher: {type(exc).__name__}: {exc}")
-                if self._manager.is_done() and not ongoing:
+                manager = self._manager
+                if (manager is None or manager.is_done()) and not ongoing:
                     break
-                self._stop.wait(self.tick)
+                del manager
+                self._wake.wait(self.tick)
+                self._wake.clear()
         finally:
             with self._lock:
                 self._running = False
@@ -254,11 +270,14 @@ class StallWatcher:
         Returns:
             True while a GUI freeze is ongoing (the loop keeps watching until it ends).
         """
-        current = sys._current_frames()
-        self._check_stalls(now, current)
-        return self._check_freeze(now, current)
+        # Every thread's frames are read only when a stack is needed: a dict of frames holds
+        # their locals (the app's objects) alive for as long as it lives.
+        if self._manager is None:
+            return False
+        self._check_stalls(now)
+        return self._check_freeze(now)
 
-    def _check_stalls(self, now: float, current: dict[int, Any]) -> None:
+    def _check_stalls(self, now: float) -> None:
         stall_after = self.stall_after
         running = self._manager.importing() if stall_after is not None else []
         new_lines = []
@@ -272,8 +291,9 @@ class StallWatcher:
                 alive.add(cid)
                 stall = self._stalls.get(cid)
                 if stall is None or now - self._stack_at.get(cid, -math.inf) >= STACK_REFRESH_SECONDS:
-                    frame = current.get(canary["thread_id"])
+                    frame = sys._current_frames().get(canary["thread_id"])
                     stack, marked = import_stack(frame, canary["module"]) if frame else ([], None)
+                    del frame
                     self._stack_at[cid] = now
                     stall = {
                         "kind": "stall", "module": canary["module"], "canary_id": cid,
@@ -315,7 +335,7 @@ class StallWatcher:
         return (f"{worst['module']} stalled {format_seconds(worst['running_s'])}"
                 + (f" (+{more} more)" if more else ""))
 
-    def _check_freeze(self, now: float, current: dict[int, Any]) -> bool:
+    def _check_freeze(self, now: float) -> bool:
         freeze_after = self.freeze_after
         frames = self._frames() if freeze_after is not None else None
         last = getattr(frames, "last", None) if frames is not None else None
@@ -341,7 +361,7 @@ class StallWatcher:
                 ongoing["running_s"] = now - last
                 if now - self._freeze_stack_at >= STACK_REFRESH_SECONDS:
                     self._freeze_stack_at = now
-                    self._capture_main_locked(ongoing, current)
+                    self._capture_main_locked(ongoing)
                 ongoing["text"] = _freeze_text(ongoing)
                 self._revision += 1
             self._changed.notify_all()
@@ -349,12 +369,13 @@ class StallWatcher:
             self._write(f"[imwarmup] {ended['text']}")
         return ongoing is not None
 
-    def _capture_main_locked(self, freeze: dict[str, Any], current: dict[int, Any]) -> None:
+    def _capture_main_locked(self, freeze: dict[str, Any]) -> None:
         main_id = threading.main_thread().ident
-        frame = current.get(main_id) if main_id is not None else None
+        frame = sys._current_frames().get(main_id) if main_id is not None else None
         if frame is None:
             return
         stack, marked, importing = main_stack(frame)
+        del frame
         freeze["stack"], freeze["marked"] = stack, marked
         freeze["at"] = stack[marked] if marked is not None else None
         blame = self._blame(main_id, importing)
