@@ -220,7 +220,16 @@ class StallWatcher:
         """Run the watch loop on ``pool`` (a service pool); returns its future."""
         with self._lock:
             self._running = True
-        return pool.submit(self._loop)
+        future = pool.submit(self._loop)
+        # A loop cancelled before it ran (shutdown right after start) has ended too.
+        future.add_done_callback(lambda _future: self._ended())
+        return future
+
+    def _ended(self) -> None:
+        with self._lock:
+            self._running = False
+            self._revision += 1
+            self._changed.notify_all()
 
     @property
     def _manager(self) -> Any:
@@ -257,10 +266,7 @@ class StallWatcher:
                 self._wake.wait(self.tick)
                 self._wake.clear()
         finally:
-            with self._lock:
-                self._running = False
-                self._revision += 1
-                self._changed.notify_all()
+            self._ended()
 
     # ------------------------------------------------------------------------------ a tick
     def check(self, now: float) -> bool:
