@@ -27,8 +27,12 @@ runs loads all variants alike). Printed per state and variant: the median over r
 run's median CPU µs per frame, and the added cost over the bare host, in µs and as a share of
 it. Target (issue "Performance"): steady <= 5% and <= 30 µs; warming <= 10%.
 
+``--mode inproc`` (part of the default ``both``): one process per run alternates blocks of
+BLOCK frames with and without the callbacks under test (see ``inproc``); and ``floor``, the same
+with one empty Python callback instead of the plugin: what any Python guest costs at least.
+
 Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5] [--before DIR] [--after DIR]
-[--states steady,warming] [--parts]`` (starts its own Xvfb when DISPLAY is unset).
+[--states steady,warming] [--parts] [--mode fresh|inproc|both]`` (starts its own Xvfb when DISPLAY is unset).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SKIP, FRAMES = 60, 600
 WARM_MODULES, WARM_SLEEP = 400, 0.2
-BLOCK = 20  # frames per block in the in-process A/B
+BLOCK = 5  # frames per block in the in-process A/B (short: load changes hit both sides alike)
 
 CHILD = r"""
 import json, os, sys, time
@@ -226,7 +230,70 @@ def main() -> None:
     parser.add_argument("--after", default=ROOT, help="the code tree measured (default: here)")
     parser.add_argument("--states", default="steady,warming")
     parser.add_argument("--parts", action="store_true", help="also bare + one part each")
+    parser.add_argument("--mode", choices=("fresh", "inproc", "both"), default="both",
+                        help="fresh processes per variant, in-process A/B, or both")
     args = parser.parse_args()
+    if args.mode in ("inproc", "both"):
+        inproc(args)
+    if args.mode in ("fresh", "both"):
+        fresh(args)
+
+
+def inproc(args: argparse.Namespace) -> None:
+    """In-process A/B: each process alternates BLOCK-frame blocks with and without the callbacks
+    under test, so both sides share the process, its memory layout and the machine's load of
+    the moment (fresh-process medians of one variant spread by ±50 µs on a loaded machine).
+    The bare side cannot unset a callback the plugin set (the binding refuses None): it gets
+    hello_imgui's C++ no-op there, itself a call through the binding; the ``floor`` variant
+    measures one empty Python callback against that no-op."""
+    states = args.states.split(",")
+    trees = {"after": os.path.abspath(args.after)}
+    if args.before:
+        trees = {"before": os.path.abspath(args.before), **trees}
+    display = _display()
+    runs = [(state, name) for state in states for name in [*trees, "floor"]]
+    added: dict[tuple[str, str], list[tuple[float, float]]] = {run: [] for run in runs}
+    try:
+        for n in range(args.rounds):
+            shift = n % len(runs)
+            for state, name in runs[shift:] + runs[:shift]:
+                tree = trees.get(name, trees["after"])
+                bare, alt, _count = run_abab(tree, state, plugin=name != "floor",
+                                             noop=name == "floor")
+                added[state, name].append((alt - bare, alt / bare - 1.0))
+            print(f"inproc round {n + 1}: " + "  ".join(
+                f"{state[:4]}/{name} {added[state, name][-1][0]:+6.1f}" for state, name in runs),
+                flush=True)
+    finally:
+        if display is not None:
+            display.stop()
+    print()
+    print(f"in-process A/B, added main-thread CPU per frame: median over {args.rounds} processes "
+          f"of (median with - median without), {FRAMES} frames each side in blocks of {BLOCK}")
+    for state in states:
+        target = "<= 30 µs and <= 5%" if state == "steady" else "<= 10%"
+        print(f"{state} (target {target}):")
+        for name in [*trees, "floor"]:
+            values = added[state, name]
+            us = statistics.median(v[0] for v in values)
+            share = statistics.median(v[1] for v in values)
+            what = ("one empty Python callback (post_render_dockable_windows)" if name == "floor"
+                    else "plugin")
+            print(f"  {name:7s} adds {us:+6.1f} µs ({share:+.1%}) "
+                  f"[{min(v[0] for v in values):+6.1f} .. {max(v[0] for v in values):+6.1f}]"
+                  f"  {what}")
+
+
+def _display() -> object:
+    if os.environ.get("DISPLAY"):
+        return None
+    sys.path.insert(0, ROOT)
+    from imwarmup.testing.display import VirtualDisplay
+
+    return VirtualDisplay().start()
+
+
+def fresh(args: argparse.Namespace) -> None:
     states = args.states.split(",")
     variants: dict[str, tuple[str, bool, list[str]]] = {"bare": (args.after, False, [])}
     if args.before:
@@ -234,12 +301,7 @@ def main() -> None:
     variants["after"] = (os.path.abspath(args.after), True, [])
     if args.parts:
         variants.update({name: (args.after, False, parts) for name, parts in PART_VARIANTS.items()})
-    display = None
-    if not os.environ.get("DISPLAY"):
-        sys.path.insert(0, ROOT)
-        from imwarmup.testing.display import VirtualDisplay
-
-        display = VirtualDisplay().start()
+    display = _display()
     runs = [(state, name) for state in states for name in variants]
     results: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
     frames: dict[tuple[str, str], list[int]] = {run: [] for run in runs}

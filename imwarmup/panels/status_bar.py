@@ -211,15 +211,25 @@ class StatusBar:
             # convention for status items), instead of a second line the bar clips.
             if cursor_y > start_y + 0.5:
                 imgui.same_line()
-            host_right = imgui.get_item_rect_max().x
-            cursor_x = imgui.get_cursor_pos_x()
-        cursor = imgui.get_cursor_screen_pos()
-        x = cursor.x
+                cursor_x = imgui.get_cursor_pos_x()
+                cursor = imgui.get_cursor_screen_pos()
+                x = cursor.x
+                # SameLine() puts the cursor one item spacing after the last item's right edge:
+                # that edge without building an ImVec2 (µs per frame).
+                host_right = x - spacing_x
+            else:
+                host_right = imgui.get_item_rect_max().x
+                cursor = imgui.get_cursor_screen_pos()
+                x = cursor.x
+        else:
+            cursor = imgui.get_cursor_screen_pos()
+            x = cursor.x
         window_x = x - cursor_x + scroll_x  # window coordinates = screen - window pos + scroll
         width = imgui.get_window_width()
         if fps_block:
-            limit = (window_x + width + display_extra - FPS_BLOCK_EM * imgui.get_font_size()
-                     - spacing_x)
+            # The theme's font size: read every few frames with the style (begin_frame).
+            font_size = theme.font_size or imgui.get_font_size()
+            limit = window_x + width + display_extra - FPS_BLOCK_EM * font_size - spacing_x
         else:
             limit = window_x + width - padding_x
         self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit,
