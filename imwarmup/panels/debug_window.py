@@ -124,9 +124,12 @@ class Snapshot:
 def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, version: int,
                    with_model: bool,
                    import_trees: Callable[[], dict[int, list[dict[str, Any]]]] | None = None,
-                   ) -> Snapshot:
+                   *, frames: Any = None, guard: Any = None,
+                   usual: Callable[[], dict[str, float]] | None = None,
+                   usual_wall: Callable[[], float | None] | None = None) -> Snapshot:
     """Read and lay out the canaries and their import trees (runs on a worker: O(canaries +
-    tree nodes), never on the frame)."""
+    tree nodes), never on the frame). ``frames`` (the source's ``FrameLog``) and ``guard`` (a
+    purity guard) feed the summary's frame p99 while warming and main-thread import time."""
     records = canaries()
     model = None
     if with_model:
@@ -144,7 +147,13 @@ def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, ver
                 flame = FlameModel(model, trees)
         except Exception as exc:  # noqa: BLE001 - shown in the window
             trees, flame, tree_error = None, None, f"{type(exc).__name__}: {exc}"
-    return Snapshot(version, records, table_rows(records, None, now), summarize(records, now),
+    if model is not None and trees:
+        model.trees = trees  # bar tooltips name the module locks each import waited for
+    # The start-up history's usual times (issue 16): the table's "vs usual", the summary's.
+    usual_ms = usual() if usual is not None else None
+    wall_ms = usual_wall() if usual_wall is not None else None
+    return Snapshot(version, records, table_rows(records, None, now, trees, usual=usual_ms),
+                    summarize(records, now, frames=frames, guard=guard, usual_wall_ms=wall_ms),
                     model, trees, flame, tree_error)
 
 
@@ -165,6 +174,10 @@ class DebugWindow:
     def __init__(self, source: Any, copy_report: Callable[[], None], guard: Any = None) -> None:
         self._source = check_source(source)
         self._guard = guard
+        # The source's FrameLog (controller.frames), for the frame p99 while warming; None
+        # for a source that logs no frames (the summary then leaves that figure out).
+        frames = getattr(self._source.source, "frames", None)
+        self._frames = frames if callable(getattr(frames, "stats", None)) else None
         self._copy_report = copy_report
         self._revision: Any = object()
         self._refreshed_at = float("-inf")
@@ -235,12 +248,15 @@ class DebugWindow:
 
     def _start(self, now: float) -> None:
         args = (self._source.canaries, now, self._version, self.plot.ready, self._import_trees)
+        figures = {"frames": self._frames, "guard": self._guard,  # for the summary line
+                   "usual": self._source.history_usual,
+                   "usual_wall": self._source.history_usual_wall_ms}
         pool = self._service_pool()
         if pool:
-            self._job = pool.submit(build_snapshot, *args)
+            self._job = pool.submit(build_snapshot, *args, **figures)
             return
         try:
-            self._take(build_snapshot(*args))
+            self._take(build_snapshot(*args, **figures))
         except Exception as exc:  # noqa: BLE001 - a failing source shows in the window
             self.error = f"{type(exc).__name__}: {exc}"
 
@@ -279,6 +295,12 @@ class DebugWindow:
     def summary(self) -> WarmupSummary | None:
         return self._snapshot.summary if self._snapshot is not None else None
 
+    def report_figures(self) -> dict[str, Any]:
+        """What the text report adds to the canaries (``format_text_report`` keywords): the
+        source's ``frames``, the purity ``guard`` and the last snapshot's import ``trees``."""
+        trees = self._snapshot.trees if self._snapshot is not None else None
+        return {"frames": self._frames, "guard": self._guard, "trees": trees}
+
     # ------------------------------------------------------------------------------ draw
     def draw_contents(self, theme: Theme, now: float) -> None:
         self.refresh(now)
@@ -295,6 +317,8 @@ class DebugWindow:
             imgui.text_colored(theme.vec4(Role.TEXT_DIM), "No warmup submitted yet.")
         else:
             imgui.text_wrapped(summary.line())
+            if imgui.is_item_hovered():  # what wall, main thread importing, frame p99 mean
+                imgui.set_tooltip(summary.explain())
         if summary.main_thread:
             imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
             imgui.text_wrapped(  # wraps in a narrow or HiDPI window instead of being cut off

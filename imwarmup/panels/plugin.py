@@ -256,9 +256,12 @@ class DiagnosticsPlugin:
         return self._host.is_open() if self._host is not None else self._open
 
     def report_text(self) -> str:
-        """The text report: summary, canary table and startup profile."""
+        """The text report: summary (wall time, the main thread's time importing heavy modules,
+        the frame p99 while warming), canary table (own work and waiting per import), what the
+        imports waited for, and the startup profile."""
         profile = self._source.profile_text()
-        return format_text_report(self._source.canaries(), self._clock(), profile)
+        return format_text_report(self._source.canaries(), self._clock(), profile,
+                                  **self.debug_window.report_figures())
 
     def copy_report(self) -> None:
         """Put the text report on the clipboard and say so in a toast (or say why not)."""
