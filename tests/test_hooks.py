@@ -287,7 +287,17 @@ def test_port_in_use_is_an_os_error_naming_the_port(controller, server):
 
 
 # ------------------------------------------------------------------------------ waiters/threads
-def test_fifty_waiters_block_neither_status_nor_warmup(controller, gates):
+@pytest.fixture
+def free_controller():
+    # Four imports at once (the old schedule): what this test checks is that the hook server's
+    # waiters take no warmup worker, which the one-import gate would hide.
+    c = WarmupController(log_to_stderr=False, concurrency=None, history=False)
+    yield c
+    c.shutdown(wait=True)
+
+
+def test_fifty_waiters_block_neither_status_nor_warmup(free_controller, gates):
+    controller = free_controller
     slow = [gates.module() for _ in range(4)]
     controller.add_modules(slow)
     with HookServer(controller) as server:
