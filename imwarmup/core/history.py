@@ -257,8 +257,6 @@ class HistoryFile:
                 "HistoryFile.append(): not an imwarmup run record (make one with make_record()), "
                 f"got keys {sorted(record) if isinstance(record, Mapping) else type(record).__name__}"
             )
-        import tempfile  # here, not at import: the controller reads this module at construction
-
         line = json.dumps(record, separators=(",", ":"), allow_nan=False).encode() + b"\n"
         folder = os.path.dirname(self.path)
         os.makedirs(folder, exist_ok=True)
@@ -273,20 +271,27 @@ class HistoryFile:
             lines = [ln for ln in old.splitlines(keepends=True) if ln.strip()]
             lines = [ln if ln.endswith(b"\n") else ln + b"\n" for ln in lines]
             lines = lines[-(self.max_runs - 1):] if self.max_runs > 1 else []
-            fd, tmp = tempfile.mkstemp(prefix=".history-", suffix=".tmp", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.writelines(lines)
-                    f.write(line)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(self.path, b"".join(lines) + line)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (a temporary file beside it, fsync, rename):
+    a reader sees the old file or the new one, never half of it; on failure the old one stays."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".imwarmup-", suffix=".tmp", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _parse(data: bytes) -> tuple[list[dict[str, Any]], list[int]]:

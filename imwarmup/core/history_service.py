@@ -12,7 +12,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from .history import (
-    USUAL_RUNS, HistoryFile, HistoryWarning, history_order, make_record, usual_own_times,
+    USUAL_RUNS, HistoryFile, HistoryWarning, history_order, make_record, usual_own_times, write_atomic,
     usual_times,
 )
 
@@ -136,21 +136,9 @@ class HistoryService:
 
     def _write_order(self, own_ms: dict[str, float]) -> None:
         import json
-        import os
-        import tempfile
 
-        folder = os.path.dirname(self.order_path)
-        fd, tmp = tempfile.mkstemp(prefix=".usual-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"schema": ORDER_SCHEMA, "own_ms": own_ms}, f)
-            os.replace(tmp, self.order_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        data = json.dumps({"schema": ORDER_SCHEMA, "own_ms": own_ms}).encode()
+        write_atomic(self.order_path, data)
 
     def start_order(self, modules: list[str]) -> list[str]:
         """``modules`` in the order the history says finishes soonest (``history_order``);
