@@ -1,17 +1,18 @@
-"""Shared fixtures: one virtual display per session for the GUI tests; the suite's start-up
-history goes to a temporary file, never the user's cache folder."""
+"""Shared fixtures: one virtual display per session for the GUI tests; start-up history is off
+for the suite, so no test sees the runs of the tests before it."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 
 import pytest
 
-# Every WarmupController remembers its runs (imwarmup/core/history.py); the environment variable
-# overrides where, for this process and the apps the tests launch.
-os.environ["IMWARMUP_HISTORY"] = os.path.join(
-    tempfile.mkdtemp(prefix="imwarmup-test-history-"), "suite.jsonl")
+# Every WarmupController remembers its runs (imwarmup/core/history.py) and, by default, orders its
+# jobs by them and shows "vs usual" beside them: with one file shared by the whole suite a test's
+# canary order and pixels would depend on which tests ran before it. The environment variable
+# overrides every controller in this process and in the apps the tests launch; the history tests
+# set their own files (monkeypatch) and pass them explicitly.
+os.environ["IMWARMUP_HISTORY"] = "off"
 
 from imwarmup.testing.display import VirtualDisplay
 

@@ -44,6 +44,10 @@ def _rgb(role: Role) -> np.ndarray:
 def test_frames_lane_in_pixels(virtual_display, tmp_path):
     shot = tmp_path / "frames_lane.png"
     env = dict(os.environ, DISPLAY=os.environ.get("DISPLAY", ""), XDG_SESSION_TYPE="x11")
+    # The display is shared by the session: an earlier test may have left the pointer where this
+    # window's lane will be, and the hovered frame's tooltip would cover the hitch. Park it in the
+    # screen's corner, outside the 1100x700 window.
+    subprocess.run(["xdotool", "mousemove", "1279", "799"], env=env, check=True, timeout=10)
     proc = subprocess.run([sys.executable, str(APP), str(shot)], capture_output=True, text=True,
                           timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
