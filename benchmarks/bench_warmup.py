@@ -67,12 +67,28 @@ SHARED_CANDIDATES = {"numpy": "numpy", "pydantic": "pydantic", "anyio": "anyio",
 VARIANTS: dict[str, str] = {
     "sequential": "main thread, one after the other (the reference)",
     "sequential-nice10": "main thread at nice 10: what the workers' niceness alone costs here",
-    "controller": "WarmupController() default: 4 lanes, nice 10, one import at a time (gate)",
-    "controller-nice0": "WarmupController(worker_nice=0): the default gate, lanes at nice 0",
-    "controller-bare": "the default gate with the controller's recorders off (import trees, "
-                       "history, stall watcher; those the engine has): what they cost",
-    "controller-free": "WarmupController(concurrency=None): the old default, 4 imports at once",
-    "controller-free-nice0": "WarmupController(concurrency=None, worker_nice=0)",
+    "sequential-gc": "main thread, with the controller's default gc handling done by hand "
+                     "(no full collection while importing, gc.freeze() at the end): the "
+                     "reference with the same gc trick, to say what the schedule itself costs",
+    "sequential-worker": "one plain thread (nice 0, no gate, no canaries) imports the set while "
+                         "the main thread waits: what running on a thread costs",
+    "controller": "WarmupController() default: 4 lanes, nice 10, one import at a time (gate), "
+                  "gc_while_warming='defer'",
+    "controller-gc-off": "WarmupController(gc_while_warming=None): the default before gc handling",
+    "controller-gc-freeze": "WarmupController(gc_while_warming='freeze'): gc.freeze() after each "
+                            "import, collections as usual",
+    "controller-gc-disable": "WarmupController(gc_while_warming='disable'): gc off for the round",
+    "controller-nice0": "WarmupController(worker_nice=0): the default, lanes at nice 0",
+    "controller-bare": "the default with the controller's recorders off (import trees, history, "
+                       "stall watcher; those the engine has): what they cost",
+    "controller-norecord": "the default, record_imports=False: what the import-tree recorder costs",
+    "controller-nowatch": "the default, stall watcher off (stall_after/freeze_after inf)",
+    "controller-nohistory": "the default, history=False (no order from history, no record)",
+    "controller-nopause": "the default, ImportGate(1, frame_pause=None): no frame-pause finder",
+    "controller-switch1ms": "the default, ImportGate(1, switch_interval=0.001) while warming",
+    "controller-free": "WarmupController(concurrency=None): 4 imports at once, default gc",
+    "controller-free-gc-off": "WarmupController(concurrency=None, gc_while_warming=None): the "
+                              "schedule and gc of the old default",
     "controller-w1": "WarmupController(max_workers=1, concurrency=None), nice 10",
     "controller-w2": "WarmupController(max_workers=2, concurrency=None), nice 10",
     "gate1": "4 lanes nice 10, one import at a time in submit order, others wait on the gate",
@@ -83,6 +99,55 @@ VARIANTS: dict[str, str] = {
     "lanes4-longest": "4 lanes nice 10, no gate, longest module first",
     "lanes4-switch50ms": "4 lanes nice 10, no gate, sys.setswitchinterval(0.05) while warming",
 }
+# The variants run by default (the others with --only): the controller's schedule and what
+# each of its parts costs.
+DEFAULT_VARIANTS = ["sequential", "sequential-gc", "sequential-worker", "controller",
+                    "controller-gc-off", "controller-gc-freeze", "controller-gc-disable",
+                    "controller-bare", "controller-norecord", "controller-nowatch",
+                    "controller-nohistory", "controller-nice0", "controller-free-gc-off"]
+
+
+def controller_kwargs(variant: str) -> dict[str, Any]:
+    """WarmupController keyword arguments of a ``controller*`` variant (those this engine
+    knows: ``--engine`` may time an older one)."""
+    import inspect
+
+    from imwarmup import WarmupController
+
+    kwargs: dict[str, Any] = {"log_to_stderr": False}
+    parts = variant.split("-")[1:]
+    if "w1" in parts or "w2" in parts:
+        kwargs["max_workers"] = int(variant[-1])
+        kwargs["concurrency"] = None
+    if "free" in parts:
+        kwargs["concurrency"] = None
+    if "nice0" in parts:
+        kwargs["worker_nice"] = 0
+    if variant.endswith("gc-off"):
+        kwargs["gc_while_warming"] = None
+    elif variant.endswith("gc-freeze"):
+        kwargs["gc_while_warming"] = "freeze"
+    elif variant.endswith("gc-disable"):
+        kwargs["gc_while_warming"] = "disable"
+    off = {"stall_after": float("inf"), "freeze_after": float("inf")}
+    if "bare" in parts:
+        kwargs.update({"record_imports": False, "history": False, **off})
+    if "norecord" in parts:
+        kwargs["record_imports"] = False
+    if "nowatch" in parts:
+        kwargs.update(off)
+    if "nohistory" in parts:
+        kwargs["history"] = False
+    if "nopause" in parts or "switch1ms" in parts:
+        from imwarmup.core.schedule import ImportGate
+
+        kwargs["concurrency"] = (ImportGate(1, frame_pause=None) if "nopause" in parts
+                                 else ImportGate(1, switch_interval=0.001))
+    known = inspect.signature(WarmupController).parameters
+    missing = [k for k in kwargs if k not in known]
+    if missing:
+        raise SystemExit(f"{variant}: this engine's WarmupController has no {missing}")
+    return kwargs
 
 
 # ------------------------------------------------------------------------ the experimental gate
@@ -204,19 +269,37 @@ def child(variant: str, order: list[str]) -> None:
     steps: list[tuple[str, float]] = []
 
     if variant.startswith("sequential"):
+        import gc
+
         if variant == "sequential-nice10":
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         failed: dict[str, str] = {}
         t0 = time.perf_counter()
         c0 = time.process_time()
         s0 = switches()
-        for name in modules:
-            t = time.perf_counter()
-            try:
-                importlib.import_module(name)
-            except BaseException as exc:  # noqa: BLE001 - reported, never skipped
-                failed[name] = f"{type(exc).__name__}: {exc}"
-            steps.append((name, time.perf_counter() - t))
+
+        def import_all() -> None:
+            saved = gc.get_threshold()
+            if variant == "sequential-gc":  # what gc_while_warming="defer" does
+                gc.set_threshold(saved[0], saved[1], 1_000_000_000)
+            for name in modules:
+                t = time.perf_counter()
+                try:
+                    importlib.import_module(name)
+                except BaseException as exc:  # noqa: BLE001 - reported, never skipped
+                    failed[name] = f"{type(exc).__name__}: {exc}"
+                steps.append((name, time.perf_counter() - t))
+            if variant == "sequential-gc":
+                gc.freeze()
+            gc.set_threshold(*saved)
+
+        if variant == "sequential-worker":
+            # A bare thread, not the package's pool: the reference for "on a thread".
+            worker = threading.Thread(target=import_all, name="bench-sequential")
+            worker.start()
+            worker.join()
+        else:
+            import_all()
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
         print(json.dumps({"wall": wall, "cpu": cpu, "switches": switched_since(s0),
@@ -226,24 +309,9 @@ def child(variant: str, order: list[str]) -> None:
         os._exit(0)  # skip the SDKs' atexit work: not part of the warmup
 
     if variant.startswith("controller"):
-        kwargs: dict[str, Any] = {"log_to_stderr": False}
-        if variant in ("controller-w1", "controller-w2"):
-            kwargs["max_workers"] = int(variant[-1])
-            kwargs["concurrency"] = None
-        elif variant.startswith("controller-free"):
-            kwargs["concurrency"] = None
-        elif variant == "controller-bare":
-            import inspect
-
-            known = inspect.signature(WarmupController).parameters
-            extras = {"record_imports": False, "history": False,
-                      "stall_after": float("inf"), "freeze_after": float("inf")}
-            kwargs.update({k: v for k, v in extras.items() if k in known})
-        elif variant not in ("controller", "controller-nice0"):
+        if variant not in VARIANTS:
             raise SystemExit(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
-        if variant.endswith("nice0"):
-            kwargs["worker_nice"] = 0
-        controller = WarmupController(modules, **kwargs)
+        controller = WarmupController(modules, **controller_kwargs(variant))
     else:
         nice = 0 if variant.endswith("nice0") else 10
         pool = make_io_pool(4, "controller-io", nice=nice)
@@ -346,7 +414,8 @@ def loadavg() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds (>= 5 for the medians)")
-    parser.add_argument("--only", default="", help="comma-separated variants (sequential added)")
+    parser.add_argument("--only", default="", help="comma-separated variants (sequential added), or 'all'; default: "
+                        + ", ".join(DEFAULT_VARIANTS))
     parser.add_argument("--engine", default="", help="git revision whose imwarmup to time "
                         "(default: the working tree)")
     args = parser.parse_args()
@@ -363,8 +432,10 @@ def main() -> None:
 
 
 def measure(args: argparse.Namespace, engine_dir: str, engine_label: str) -> None:
-    names = list(VARIANTS)
-    if args.only:
+    names = list(DEFAULT_VARIANTS)
+    if args.only == "all":
+        names = list(VARIANTS)
+    elif args.only:
         wanted = [v.strip() for v in args.only.split(",") if v.strip()]
         unknown = [v for v in wanted if v not in VARIANTS]
         if unknown:

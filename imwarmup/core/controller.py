@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 
 from .errors import NotWarmedError
 from .frames import FrameLog
+from .gc_warming import DEFAULT_GC_MODE, GCWhileWarming, validate_gc_mode
 from .import_tree import ImportRecorder
 from .manager import WarmupManager, _counts, validate_modules
 from .pool import IOPool, job_name, make_io_pool, validate_timeout
@@ -82,6 +83,18 @@ class WarmupController:
         record_imports: record each canary's nested import tree while warmup runs
             (``import_tree()``; see benchmarks/bench_import_tree.py for its cost). The
             recorder is gone once warmup is done: later imports pay nothing.
+        gc_while_warming: what the cyclic garbage collector does while the round runs
+            (``imwarmup.core.gc_warming``). ``"defer"`` (default): no full collection while
+            the round runs (each walks every object the imports made, up to 1 s apiece on the
+            SDK set, holding the interpreter lock the frames need), then ``gc.freeze()`` when
+            it ends, so no later collection walks them either; ``"freeze"``: ``gc.freeze()``
+            after each import, collections as usual; ``"disable"``: ``gc.disable()`` for the
+            round, a freeze at its end; ``None``: the collector left alone. The app's
+            threshold and ``gc.isenabled()`` are back when the round ends (before
+            ``wait_for_warmup()`` returns) or at ``shutdown()``, unless the app changed them
+            meanwhile (then they stay as the app set them). A freeze pins what is alive then:
+            an object that later becomes garbage only through a cycle is never freed. See
+            benchmarks/bench_frames_warming.py and bench_warmup.py.
 
     Raises:
         TypeError, ValueError: bad module names or pool settings (checked here, not at start()).
@@ -103,7 +116,9 @@ class WarmupController:
         app_name: str | None = None,
         order: str = "history",
         record_imports: bool = True,
+        gc_while_warming: str | None = DEFAULT_GC_MODE,
     ) -> None:
+        self._gc = GCWhileWarming(validate_gc_mode(gc_while_warming, "WarmupController()"))
         if not isinstance(record_imports, bool):
             raise TypeError(f"WarmupController(): record_imports must be True or False, got "
                             f"{record_imports!r}")
@@ -122,6 +137,9 @@ class WarmupController:
                                      gate=self.gate)
         self._log = bool(log_to_stderr)
         self.manager.add_listener(self._record_phase)
+        if self._gc.mode is not None:
+            # It holds the policy, not the controller (a listener never keeps one alive).
+            self.manager.add_listener(_gc_after_import(self._gc, self.manager))
         # Import trees (issue 14): recorded from the first canary start to the round's end.
         self._imports = ImportRecorder(clock) if record_imports else None
         if self._imports is not None:
@@ -178,6 +196,10 @@ class WarmupController:
             # For a round that ends with no canary ending (all cancelled). It holds the
             # recorder, not the controller: a callback never keeps a controller alive.
             self.manager.on_complete(lambda _status, recorder=self._imports: recorder.close())
+        if self._gc.mode is not None:
+            # The app's gc settings come back when the round ends (or at shutdown()).
+            self._gc.begin()
+            self.manager.on_complete(lambda _status, policy=self._gc: policy.end())
         modules = self._modules
         if self.history is not None:
             if self._order == "history":  # least usual own work first (history_order)
@@ -483,6 +505,7 @@ class WarmupController:
                 pool.shutdown(wait=False, cancel_futures=pool is not self._pool)
             self.manager.cancel_queued()
             self._close_recorder()  # an import still running stops being recorded
+            self._gc.end()  # the app's gc settings back, even while an import still runs
         if not wait:
             self._report_dropped(self._pool.drop_queued())
         # Real elapsed time, not the injected clock: this bounds how long the caller blocks.
@@ -580,6 +603,24 @@ def _exit_reporter(
             _write_stderr(f"[imwarmup] exit: dropped the queued job {name}: it never ran")
 
     return report_abandoned_imports
+
+
+def _gc_after_import(policy: GCWhileWarming,
+                     manager: WarmupManager) -> Callable[[dict[str, Any]], None]:
+    """A canary listener: an import has ended (on its worker: ``"freeze"`` freezes); the last
+    one to end gives the app its gc settings back, before ``wait_for_warmup()`` returns
+    (the completion callbacks run after it)."""
+    manager_ref = weakref.ref(manager)
+
+    def after_import(record: dict[str, Any]) -> None:
+        if record["end_ts"] is None:
+            return
+        policy.after_import()
+        live = manager_ref()
+        if live is not None and not live.status_counts()[0]:  # nothing pending: round over
+            policy.end()
+
+    return after_import
 
 
 def _check_order(order: Any) -> str:
