@@ -277,8 +277,11 @@ def run_window(args: argparse.Namespace) -> int:
         runner_params.imgui_window_params.show_menu_app = True
         runner_params.imgui_window_params.show_menu_view = True
         # The demo remembers no layout across runs: every start looks the same.
-        runner_params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-        runner_params.ini_filename = f"imwarmup-demo-{os.getpid()}.ini"
+        # (A private folder, not a pid-named file in the shared temp folder: pids wrap, and a
+        # later run with the same pid would read this one's layout.)
+        runner_params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+        runner_params.ini_filename = os.path.join(
+            tempfile.mkdtemp(prefix="imwarmup-demo-"), "imgui.ini")
         if args.scale:
             runner_params.dpi_aware_params.dpi_window_size_factor = args.scale
         if args.theme == "light":
@@ -359,14 +362,10 @@ def run_window(args: argparse.Namespace) -> int:
 
 
 def _remove_layout_file(runner_params: Any) -> None:
-    """The demo's per-run layout file in the temp folder goes with the run."""
-    from imgui_bundle import hello_imgui
+    """The demo's per-run layout folder goes with the run."""
+    import shutil
 
-    folder = hello_imgui.ini_folder_location(runner_params.ini_folder_type)
-    try:
-        os.remove(os.path.join(folder, runner_params.ini_filename))
-    except OSError:
-        pass  # never written (the app did not get that far): nothing to clean
+    shutil.rmtree(os.path.dirname(runner_params.ini_filename), ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 from typing import Any, Sequence
 
@@ -92,6 +94,7 @@ class Probe:
         d = self.data
         d["hovered_id"] = events.hovered_id
         d["plot_rect"] = list(events.plot_rect) if events.plot_rect else None
+        d["short"] = bool(getattr(window, "short", False))   # a one-line summary, no frames lane
         d["failed_bar"] = None
         if self.failed_id is not None:
             pixel = events.bar_pixel(model, self.failed_id, now=self.plugin.now)
@@ -196,8 +199,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     params.imgui_window_params.show_menu_bar = True
     params.imgui_window_params.show_status_fps = False  # a changing number breaks goldens
     params.imgui_window_params.remember_status_bar_settings = False
-    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-    params.ini_filename = f"imwarmup-scene-{os.getpid()}.ini"
+    # A private folder for the layout file, removed after the run: a name made of the pid in the
+    # shared temp folder was read again by a later app that got the same pid (pids wrap at
+    # 32768), which then started with that run's table sort and window places.
+    ini_dir = tempfile.mkdtemp(prefix="imwarmup-scene-")
+    params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+    params.ini_filename = os.path.join(ini_dir, "imgui.ini")
     params.fps_idling.enable_idling = False
     if args.scale:
         params.dpi_aware_params.dpi_window_size_factor = args.scale
@@ -262,6 +269,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         state["errors"].append("".join(traceback.format_exception(exc)))
         traceback.print_exc()
         code = 1
+    finally:
+        shutil.rmtree(ini_dir, ignore_errors=True)
     state["final_status"] = plugin.status_bar.line.text
     if profiler is not None:
         state["ready_marks"] = profiler.ready_marks

@@ -5,7 +5,9 @@ argv: RESULT_JSON ORDER   (ORDER: "before" = install before the host sets its ca
 """
 
 import json
+import os
 import sys
+import tempfile
 
 from imgui_bundle import hello_imgui, imgui, immapp
 
@@ -34,8 +36,8 @@ seen = {"host_status": 0, "host_post_init": 0, "host_menus": 0, "host_window": 0
 
 params = hello_imgui.RunnerParams()
 params.app_window_params.window_geometry.size = (640, 480)
-params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-params.ini_filename = "imwarmup-host-app-test.ini"
+params.ini_folder_type = hello_imgui.IniFolderType.absolute_path   # a fresh layout every run
+params.ini_filename = os.path.join(tempfile.mkdtemp(prefix="imwarmup-host-app-"), "imgui.ini")
 params.fps_idling.enable_idling = False
 params.imgui_window_params.show_menu_bar = True
 
