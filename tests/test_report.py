@@ -183,13 +183,14 @@ def test_main_thread_import_ms_unions_canaries_and_guard_spans():
 def test_summary_wall_main_thread_time_and_frame_p99_while_warming():
     rows = [cpu(c(1, "a", 10.0, 10.4), 300.0), cpu(c(2, "b", 10.1, 10.6), 100.0)]
     frames = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 90.0,
-                         "worst_start": 10.2})
+                         "worst_start": 10.45})
     s = summarize(rows, now=99.0, frames=frames, guard=FakeGuard([]))
     assert frames.asked == [(10.0, 10.6)]          # first submit -> last end
     assert s.own_ms == 400.0 and s.main_import_ms == 0.0 and s.guarded
     assert s.frames["p99_ms"] == 48.0
     assert s.line() == ("2 modules, 2 completed | wall 600.0 ms | main thread importing 0 ms "
-                        "| frame p99 48.0 ms while warming (worst 90.0 ms) | slowest b (500.0 ms)")
+                        "| frames while warming p50 16.7 ms, p99 48.0 ms, worst 90.0 ms during b "
+                        "on controller-io-0 | slowest b (500.0 ms)")
     assert "of the 30 frame intervals drawn between the first submit" in s.explain()
     assert "no purity guard" not in s.explain()
     text = format_text_report(rows, 99.0, frames=frames, guard=FakeGuard([]))
@@ -212,3 +213,21 @@ def test_summary_without_guard_or_frames_says_what_it_measured():
     assert "Only the warmup's own imports count: no purity guard" in s.explain()
     assert "frame p99" not in s.explain()
     assert summarize([c(1, "q", None, None, "running")], 11.0).main_import_ms is None
+
+
+def test_the_worst_frame_is_blamed_on_the_worker_import_that_ran_longest_beside_it():
+    rows = [c(1, "a", 10.0, 10.25, thread="controller-io-2"),      # 50 ms beside the frame
+            c(2, "b", 10.1, 10.6, thread="controller-io-1"),       # the whole 100 ms frame
+            c(3, "json", 10.2, 10.3, thread="MainThread", main=True)]  # in the frame: no blame
+    frames = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 100.0,
+                         "worst_start": 10.2})
+    s = summarize(rows, now=99.0, frames=frames)
+    assert [b["module"] for b in s.frames["worst_culprits"]] == ["b", "a"]
+    assert s.frames_text() == ("frames while warming p50 16.7 ms, p99 48.0 ms, worst 100.0 ms "
+                               "during b on controller-io-1 (+1 more)")
+    # A worst frame while nothing ran on a worker blames nobody.
+    alone = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 40.0,
+                        "worst_start": 10.55 + 1.0})
+    s = summarize(rows, now=99.0, frames=alone)
+    assert s.frames["worst_culprits"] == []
+    assert s.frames_text().endswith("worst 40.0 ms")

@@ -41,8 +41,15 @@ _MIN_TABLE_ROWS = 4
 
 
 class _NoEvents:
+    """What a chart that was not drawn reports (the same fields as ``GanttEvents``)."""
     hovered_id = None
     clicked_id = None
+    toggled_lane = None
+    plot_rect = None
+    x_range = None
+    hovered_block = None
+    hovered_node = None
+    layout = None
 
 
 _NO_EVENTS = _NoEvents()
@@ -198,6 +205,13 @@ class DebugWindow:
         self._frame_lane_last: float | None = None
         self._frame_lane_at = float("-inf")
         self.frames_lane_rect: tuple[float, float, float, float] | None = None
+        self._short = False   # a short window this frame (see draw_contents)
+        self._content_top = 0.0
+        self._content_width = 0.0
+        # (content width, height from the content's top to the chart's bottom) of the last
+        # full (not short) layout.
+        self._full_need: tuple[float, float] | None = None
+        self._fitted: tuple[str, float, str] = ("", 0.0, "")  # (line, width, shown) of _fit_text
         self.hovered_frame: int | None = None
         self._fit = False
         self._follow = True
@@ -313,12 +327,32 @@ class DebugWindow:
                 imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Reading the canaries…")
             return
         summary = self._snapshot.summary
+        # A short window (a low dock tab) keeps its height for the chart: the summary takes one
+        # line, cut with "…" (the tooltip has all of it), and the frames lane stays out (its
+        # figures are in the summary). Short = less room than the full layout took when last
+        # drawn at this width (measured in _draw_timeline; a new width measures again).
+        self._content_top = imgui.get_cursor_screen_pos().y
+        avail = imgui.get_content_region_avail()
+        need = self._full_need
+        self._content_width = avail.x
+        self._short = need is not None and need[0] == avail.x and avail.y < need[1]
         if summary.modules == 0:
             imgui.text_colored(theme.vec4(Role.TEXT_DIM), "No warmup submitted yet.")
         else:
-            imgui.text_wrapped(summary.line())
-            if imgui.is_item_hovered():  # what wall, main thread importing, frame p99 mean
-                imgui.set_tooltip(summary.explain())
+            line = summary.line()
+            if self._short:
+                width = imgui.get_content_region_avail().x
+                if self._fitted[:2] != (line, width):   # measured again only when it changed
+                    self._fitted = (line, width, _fit_text(line, width))
+                shown = self._fitted[2]
+                imgui.text(shown)
+                if imgui.is_item_hovered():
+                    imgui.set_tooltip(summary.explain() if shown == line
+                                      else f"{line}\n\n{summary.explain()}")
+            else:
+                imgui.text_wrapped(line)
+                if imgui.is_item_hovered():  # what wall, main thread importing, frame p99 mean
+                    imgui.set_tooltip(summary.explain())
         if summary.main_thread:
             imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
             imgui.text_wrapped(  # wraps in a narrow or HiDPI window instead of being cut off
@@ -357,10 +391,17 @@ class DebugWindow:
                     imgui.end_tab_item()
             imgui.end_tab_bar()
 
+    @property
+    def short(self) -> bool:
+        """The window was too low for the whole layout last frame: a one-line summary, no
+        frames lane, lanes shrunk to fit."""
+        return self._short
+
     def _reserve_frames_lane(self, theme: Theme) -> tuple[float, float] | None:
         """Room for the "GUI frames" lane above the chart, when the source logs frames:
         ``(top y, height)`` in screen pixels, or None."""
-        if self._lane_frames is None or self._snapshot is None or self._snapshot.model is None:
+        if (self._lane_frames is None or self._snapshot is None or self._snapshot.model is None
+                or self._short):
             return None
         height = theme.px(theme.sizes.gantt_lane_height)
         top = imgui.get_cursor_screen_pos().y
@@ -410,6 +451,9 @@ class DebugWindow:
         if self.plot.poll():
             strip = self._reserve_frames_lane(theme)
             events = self._draw_chart(theme, now, highlight_bar)
+            if not self._short and events.plot_rect is not None:
+                bottom = imgui.get_item_rect_max().y   # the plot's frame, axes included
+                self._full_need = (self._content_width, bottom - self._content_top)
             self._draw_frames_lane(theme, strip, events, now)
             self._hovered_bar = events.hovered_id
             if events.clicked_id is not None:
@@ -516,13 +560,28 @@ class DebugWindow:
         self._fit = False
         self.implot.ensure()  # a host without implot: plotting with no context would crash
         events = draw_gantt(model, theme, now, highlight_id=highlight_id, fit=fit,
-                            flame=self._snapshot.flame, expanded=self.expanded_lanes)
+                            flame=self._snapshot.flame, expanded=self.expanded_lanes,
+                            max_height=imgui.get_content_region_avail().y if self._short else None)
         if events.toggled_lane is not None:   # a click on a lane label: its tree in or out
             self.expanded_lanes ^= {events.toggled_lane}
         self.last_chart = events
         if self._follow and events.plot_rect is not None and _user_moved_plot(events.plot_rect):
             self._follow = False
         return events
+
+
+def _fit_text(text: str, width: float) -> str:
+    """``text``, or its longest start that fits ``width`` pixels with "…" after it."""
+    if imgui.calc_text_size(text).x <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:   # the longest prefix whose "prefix…" fits
+        mid = (lo + hi + 1) // 2
+        if imgui.calc_text_size(text[:mid].rstrip() + "…").x <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
 
 
 def _user_moved_plot(rect: tuple[float, float, float, float]) -> bool:

@@ -31,7 +31,10 @@ from .import_tree_rows import costliest, lock_waits
 
 _FAILED_CODE = STATUSES.index("failed")
 
-__all__ = ["GanttEvents", "draw_gantt"]
+__all__ = ["GanttEvents", "draw_gantt", "MIN_LANE_SHARE"]
+
+#: How far a lane may shrink (share of ``gantt_lane_height``) when the chart must fit a low window.
+MIN_LANE_SHARE = 0.6
 
 # Legend entries, in this order; each one is a colour the chart draws. Only the colours the chart
 # shows now get an entry (a legend of six in a narrow window is cut off), keyed by the status,
@@ -105,7 +108,8 @@ class GanttEvents:
 
 def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None = None,
                fit: bool = False, size: tuple[float, float] | None = None,
-               flame: FlameModel | None = None, expanded: Collection[str] = ()) -> GanttEvents:
+               flame: FlameModel | None = None, expanded: Collection[str] = (),
+               max_height: float | None = None) -> GanttEvents:
     """Draw the chart of ``model`` and report hover and click.
 
     Args:
@@ -115,6 +119,9 @@ def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None
         highlight_id: a canary to outline (e.g. the table's selected row).
         fit: re-fit the x axis to all bars this frame (the "Fit" action).
         size: plot size in pixels; default: full width, height from the lane count.
+        max_height: with the default size, the height there is room for (e.g. the window's
+            content region left): the lanes shrink to fit it, down to ``MIN_LANE_SHARE`` of
+            their height, so a low window shows every lane instead of cutting the chart.
         flame: the import trees laid out for this model (``FlameModel``), or None.
         expanded: names of the lanes whose import tree shows under their bars (a click on a
             lane's label asks to toggle it: ``GanttEvents.toggled_lane``).
@@ -129,7 +136,11 @@ def draw_gantt(model: GanttModel, theme, now: float, *, highlight_id: int | None
         flame.rows(k) if name in expanded else 0 for k, name in enumerate(model.lanes)])
     if size is None:
         # lanes (and expanded trees) + x axis + outside legend row
-        size = (-1.0, lane_px * max(layout.total, 1.0) + imgui.get_frame_height() * 4.0)
+        axes = imgui.get_frame_height() * 4.0
+        height = lane_px * max(layout.total, 1.0) + axes
+        if max_height is not None and max_height < height:
+            height = max(max_height, lane_px * MIN_LANE_SHARE * max(layout.total, 1.0) + axes)
+        size = (-1.0, height)
     if fit:
         implot.set_next_axis_to_fit(implot.ImAxis_.x1)
     flags = implot.Flags_.no_box_select | implot.Flags_.no_mouse_text | implot.Flags_.no_menus
