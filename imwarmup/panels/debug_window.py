@@ -25,6 +25,7 @@ from ..theme.palette import Role
 from ..widgets.canary_rows import Row, TableView, table_rows
 from ..widgets.canary_table import draw_canary_table
 from ..widgets.import_tree_rows import TreeTableView
+from .draw_guard import DrawGuard
 from .implot_context import ImplotContext
 from .source import SourceAdapter, check_source
 from .trace_export import TraceExport
@@ -206,6 +207,7 @@ class DebugWindow:
         self._frame_lane_at = float("-inf")
         self.frames_lane_rect: tuple[float, float, float, float] | None = None
         self._short = False   # a short window this frame (see draw_contents)
+        self.draw_guard = DrawGuard("the diagnostics window")
         self._content_top = 0.0
         self._content_width = 0.0
         # (content width, height from the content's top to the chart's bottom) of the last
@@ -317,6 +319,27 @@ class DebugWindow:
 
     # ------------------------------------------------------------------------------ draw
     def draw_contents(self, theme: Theme, now: float) -> None:
+        """The window's contents. A bug in them shows here as an error with "Try again", never
+        as an exception out of the host's frame (``DrawGuard``)."""
+        if self.draw_guard.error is None:
+            if self.draw_guard.run(self._draw_contents, theme, now):
+                return
+        self._draw_failed(theme)
+
+    def _draw_failed(self, theme: Theme) -> None:
+        guard = self.draw_guard
+        imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
+        imgui.text_wrapped(f"The diagnostics window stopped after an error in imwarmup (your "
+                           f"app is not affected): {guard.summary}")
+        imgui.pop_style_color()
+        if imgui.button("Try again"):
+            guard.reset()
+        imgui.same_line()
+        if imgui.button("Copy error"):
+            imgui.set_clipboard_text(guard.error or "")
+        imgui.text_colored(theme.vec4(Role.TEXT_DIM), "Please report it with the copied error.")
+
+    def _draw_contents(self, theme: Theme, now: float) -> None:
         self.refresh(now)
         if self.error is not None:
             imgui.push_style_color(imgui.Col_.text, theme.vec4(Role.FAILED))
