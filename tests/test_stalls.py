@@ -334,3 +334,36 @@ def test_frames_over_the_hook_api(controllers):
     assert body["count"] == 4
     assert [h["frame"] for h in body["hitches"]] == [3]
     assert body["hitches"][0]["text"] == "frame 3: 268 ms (no import was running)"
+
+
+def test_a_retried_import_that_hangs_is_watched_too(controllers, gen):
+    # The first attempt fails as if another import had it half-run (a retryable error); the
+    # retry then hangs: it is in flight again, and the watcher reports it with its stack.
+    gate = gen.gate()
+    gate.attempts = 0
+    flaky = gen.module(f"""
+        import {gate.__name__} as _gate
+        _gate.attempts += 1
+        if _gate.attempts == 1:
+            raise ImportError("cannot import name 'X' from partially initialized module 'other'")
+        _gate.started.set()
+        if not _gate.release.wait({HANG}):
+            raise TimeoutError("the test never released the gate")
+        """, "flaky")
+    controller = controllers([flaky], stall_after=0.3)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert gate.started.wait(HANG)                       # the retry is running
+    assert watcher.wait_for(lambda: watcher.stall_note() is not None, HANG)
+    [stall] = controller.stalls()
+    assert stall["module"] == flaky and stall["kind"] == "stall"
+    path = gen.root / f"{flaky}.py"
+    assert stall["stack"][stall["marked"]] == \
+        f"{path}:{_line_of(path, '_gate.release.wait')} in <module>"
+    gate.release.set()
+    assert controller.wait_for_warmup(HANG)
+    canary = controller.manager.canary_for(flaky)
+    assert canary["status"] == "completed" and canary["retried"]
+    assert canary["stalled_s"] is not None and canary["stalled_s"] > 0.0
+    assert watcher.wait_for(lambda: not watcher.running, HANG)  # the watcher ends with warmup
+    assert controller.stalls() == [] and controller.stall_note() is None

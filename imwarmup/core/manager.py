@@ -411,6 +411,8 @@ class WarmupManager:
                 self._changed.notify_all()
                 return error  # reset() cancelled it: _finish leaves it cancelled
             self._retrying += 1
+            # In flight again: the stall watcher (importing()) sees a retry that hangs too.
+            self._importing[cid] = (record, set())
         try:
             importlib.import_module(record.module)
             return None
@@ -418,6 +420,7 @@ class WarmupManager:
             return describe_import_error(exc, record.module)
         finally:
             with self._lock:
+                self._importing.pop(cid, None)
                 self._retrying -= 1
                 self._changed.notify_all()
 
