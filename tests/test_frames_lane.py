@@ -34,6 +34,13 @@ def test_lane_data_marks_hitches_and_names_what_ran_then():
     assert lane.x0[10] == pytest.approx(1.16) and lane.x1[10] == pytest.approx(1.376)
     assert lane.tooltip(10) == "frame 11: 216 ms while pandas was importing on controller-io-3"
     assert lane.tooltip(0).startswith("frame 1: 16 ms (no import was running)")
+    # With pandas's import tree, the hitch names the nested module that ran then.
+    tree = [{"module": "pandas", "parent": None, "depth": 0, "start_ts": 100.1, "end_ts": 100.5},
+            {"module": "pandas._libs.tslibs", "parent": 0, "depth": 1, "start_ts": 100.15,
+             "end_ts": 100.38}]
+    lane = frame_lane(frames, canaries, origin=99.0, trees={7: tree})
+    assert lane.tooltip(10) == ("frame 11: 216 ms while pandas (in pandas._libs.tslibs) was "
+                                "importing on controller-io-3")
 
 
 def _rgb(role: Role) -> np.ndarray:

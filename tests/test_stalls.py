@@ -323,6 +323,29 @@ def test_frames_summary_blames_each_hitch_on_the_imports_running_then(controller
     assert hitch["frame"] == 21
     assert hitch["text"] == "frame 21: 216 ms while pandas was importing on controller-io-3"
 
+    # With its import tree, the hitch names the nested module whose own code ran then: not
+    # pandas (its own code ran before), not the parent pandas._libs (its child took the frame).
+    h0, h1 = hitch_start, hitch_start + 0.216
+    tree = [
+        {"module": "pandas", "parent": None, "depth": 0, "start_ts": h0 - 0.1, "end_ts": h0 + 0.3},
+        {"module": "pandas._libs", "parent": 0, "depth": 1, "start_ts": h0 - 0.01,
+         "end_ts": h1 + 0.01},
+        {"module": "pandas._libs.tslibs", "parent": 1, "depth": 2, "start_ts": h0 + 0.02,
+         "end_ts": h1 - 0.02},
+        {"module": "pandas.core", "parent": 0, "depth": 1, "start_ts": h1 + 0.02,
+         "end_ts": h0 + 0.3},
+    ]
+    summary = frame_summary(log, canaries, trees={1: tree, 2: []})
+    [hitch] = summary["hitches"]
+    assert hitch["culprits"][0]["inner"] == "pandas._libs.tslibs"
+    assert hitch["text"] == ("frame 21: 216 ms while pandas (in pandas._libs.tslibs) was "
+                             "importing on controller-io-3")
+    assert summary["worst_culprits"][0]["inner"] == "pandas._libs.tslibs"
+    # The canary's own module's code took the frame: nothing nested to name.
+    own = [dict(tree[0]), dict(tree[3], parent=0)]
+    summary = frame_summary(log, canaries, trees={1: own})
+    assert summary["hitches"][0]["culprits"][0]["inner"] is None
+
 
 def test_frames_over_the_hook_api(controllers):
     controller = controllers([])

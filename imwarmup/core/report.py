@@ -192,6 +192,8 @@ class WarmupSummary:
         if blamed:
             first = blamed[0]
             text += f" during {first['module']}"
+            if first.get("inner"):
+                text += f" (in {first['inner']})"
             if first.get("thread_name"):
                 text += f" on {first['thread_name']}"
             if len(blamed) > 1:
@@ -218,7 +220,8 @@ class WarmupSummary:
 
 
 def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any = None,
-              guard: Any = None, usual_wall_ms: float | None = None) -> WarmupSummary:
+              guard: Any = None, usual_wall_ms: float | None = None,
+              trees: Mapping[int, Any] | None = None) -> WarmupSummary:
     """Summary numbers over canary records; running canaries count up to ``now``.
 
     Args:
@@ -285,7 +288,7 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any 
         stats = dict(stats)
         worst_start = stats.get("worst_start")
         stats["worst_culprits"] = (
-            culprits(canaries, worst_start, worst_start + stats["worst_ms"] / 1000.0)
+            culprits(canaries, worst_start, worst_start + stats["worst_ms"] / 1000.0, trees)
             if worst_start is not None else [])
     return WarmupSummary(
         modules=n, completed=completed, failed=failed, cancelled=cancelled, running=running,
@@ -389,7 +392,7 @@ def format_text_report(
             import waited for, and who held them.
     """
     rows = list(canaries)
-    summary = summarize(rows, now, frames=frames, guard=guard)
+    summary = summarize(rows, now, frames=frames, guard=guard, trees=trees)
     parts = ["imwarmup report", summary.line(), "", format_canary_table(rows), ""]
     if rows:
         parts.append(summary.explain())

@@ -161,7 +161,8 @@ def build_snapshot(canaries: Callable[[], list[dict[str, Any]]], now: float, ver
     usual_ms = usual() if usual is not None else None
     wall_ms = usual_wall() if usual_wall is not None else None
     return Snapshot(version, records, table_rows(records, None, now, trees, usual=usual_ms),
-                    summarize(records, now, frames=frames, guard=guard, usual_wall_ms=wall_ms),
+                    summarize(records, now, frames=frames, guard=guard, usual_wall_ms=wall_ms,
+                              trees=trees),
                     model, trees, flame, tree_error)
 
 
@@ -447,7 +448,7 @@ class DebugWindow:
             self._frame_lane_version, self._frame_lane_last = snapshot.version, last
             self._frame_lane_at = now
             self._frame_lane = frame_lane(self._lane_frames.frames(), snapshot.canaries,
-                                          snapshot.model.origin)
+                                          snapshot.model.origin, snapshot.trees)
         x, _y, w, _h = events.plot_rect
         self.frames_lane_rect = (x, strip[0], w, strip[1])
         self.hovered_frame = draw_frames_lane(self._frame_lane, theme, self.frames_lane_rect,

@@ -1,7 +1,7 @@
 """The "GUI frames" lane: one mark per GUI frame above the Gantt chart, on the chart's time axis;
 hitches (over 2x the median or over 50 ms) in the failure colour, hover tells the frame's
-duration and the imports that ran on the workers meanwhile ("frame 213: 216 ms while pandas was
-importing on controller-io-3").
+duration and the imports that ran on the workers meanwhile ("frame 213: 216 ms while pandas (in
+pandas._libs.tslibs) was importing on controller-io-3").
 
 ``frame_lane()`` builds the lane's data (numpy, no imgui; the window rebuilds it with its
 snapshot, not every frame); ``draw_frames_lane()`` draws it into a strip whose x axis is the
@@ -12,7 +12,7 @@ frame's index.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from imgui_bundle import ImVec2, imgui
@@ -38,6 +38,7 @@ class FrameLane:
     p50_ms: float
     origin: float
     canaries: Sequence[dict[str, Any]]
+    trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None   # import_trees()
 
     def __len__(self) -> int:
         return len(self.x0)
@@ -46,20 +47,23 @@ class FrameLane:
         """``"frame 213: 216 ms while pandas was importing on controller-io-3"``."""
         start = self.origin + float(self.x0[i])
         end = self.origin + float(self.x1[i])
-        text = hitch_text(i + 1, float(self.ms[i]), culprits(self.canaries, start, end))
+        text = hitch_text(i + 1, float(self.ms[i]),
+                          culprits(self.canaries, start, end, self.trees))
         return text + ("" if self.hitch[i] else f"\n(median frame {self.p50_ms:.0f} ms)")
 
 
 def frame_lane(frames: Sequence[tuple[float, float]], canaries: Sequence[dict[str, Any]],
-               origin: float) -> FrameLane:
-    """The lane of ``frames`` (``FrameLog.frames()``: ``(start, interval_s)``)."""
+               origin: float,
+               trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None) -> FrameLane:
+    """The lane of ``frames`` (``FrameLog.frames()``: ``(start, interval_s)``); with the
+    canaries' import ``trees`` a hitch's tooltip names the nested module that ran."""
     n = len(frames)
     start = np.fromiter((f[0] for f in frames), dtype=float, count=n) - origin
     dur = np.fromiter((f[1] for f in frames), dtype=float, count=n)
     ms = dur * 1000.0
     p50 = float(np.median(ms)) if n else 0.0
     hitch = (ms > HITCH_MS) | (ms > HITCH_FACTOR * p50)
-    return FrameLane(start, start + dur, ms, hitch, p50, origin, canaries)
+    return FrameLane(start, start + dur, ms, hitch, p50, origin, canaries, trees)
 
 
 def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, float, float],

@@ -73,7 +73,9 @@ def _frames(controller: WarmupSource) -> Any:
     blamed on the imports that ran then (``core.frame_summary``); no log: no frames."""
     from ..frame_summary import frame_summary
 
-    return frame_summary(getattr(controller, "frames", None), controller.canaries())
+    trees_of = getattr(controller, "import_trees", None)
+    trees = trees_of() if callable(trees_of) else None
+    return frame_summary(getattr(controller, "frames", None), controller.canaries(), trees=trees)
 
 
 def _warmup_wait(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
