@@ -231,3 +231,13 @@ def test_the_worst_frame_is_blamed_on_the_worker_import_that_ran_longest_beside_
     s = summarize(rows, now=99.0, frames=alone)
     assert s.frames["worst_culprits"] == []
     assert s.frames_text().endswith("worst 40.0 ms")
+
+
+def test_an_import_that_slept_beside_the_worst_frame_is_not_its_first_culprit():
+    # b overlaps the whole frame but slept (cpu 1 ms of 500 ms); a overlaps half of it working.
+    rows = [cpu(c(1, "a", 10.0, 10.25, thread="controller-io-2"), 240.0),
+            cpu(c(2, "sleepy", 10.1, 10.6, thread="controller-io-1"), 1.0)]
+    frames = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 100.0,
+                         "worst_start": 10.2})
+    s = summarize(rows, now=99.0, frames=frames)
+    assert [b["module"] for b in s.frames["worst_culprits"]] == ["a", "sleepy"]

@@ -31,8 +31,10 @@ def is_hitch(ms: float, p50_ms: float) -> bool:
 def culprits(canaries: Iterable[dict[str, Any]], start: float, end: float,
              trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
              ) -> list[dict[str, Any]]:
-    """The imports that ran on a worker during ``[start, end)`` (canary clock), longest overlap
-    first: ``[{"module", "thread_name", "canary_id", "inner"}]``. Imports on the main thread
+    """The imports that ran on a worker during ``[start, end)`` (canary clock), the likeliest
+    cause first: the longest overlap, weighed by how much of the import was its own work
+    (``cpu_ms / elapsed_ms`` when known: a module that sleeps beside a frame does not slow it):
+    ``[{"module", "thread_name", "canary_id", "inner"}]``. Imports on the main thread
     are left out (they are in the frame, not beside it). With the canaries' import ``trees``
     (``controller.import_trees()``), ``inner`` names the nested module whose own code ran
     longest during the frame (``"pandas._libs.tslibs"`` under ``pandas``); None without a tree
@@ -46,11 +48,21 @@ def culprits(canaries: Iterable[dict[str, Any]], start: float, end: float,
         overlap = min(e, end) - max(s, start)
         if overlap > 0:
             tree = trees.get(c["canary_id"]) if trees else None
-            found.append((overlap, {"module": c["module"], "thread_name": c.get("thread_name"),
+            found.append((overlap * _busy(c), {"module": c["module"], "thread_name": c.get("thread_name"),
                                     "canary_id": c["canary_id"],
                                     "inner": inner_module(tree, start, end) if tree else None}))
     found.sort(key=lambda pair: -pair[0])
     return [entry for _overlap, entry in found]
+
+
+def _busy(canary: Mapping[str, Any]) -> float:
+    """The share of an ended import's time that was its own work (thread CPU / elapsed): an
+    import that slept or waited beside a frame did not hold the interpreter lock the frame
+    needed. 1.0 when not known (still running, no CPU time)."""
+    cpu, elapsed = canary.get("cpu_ms"), canary.get("elapsed_ms")
+    if cpu is None or not elapsed:
+        return 1.0
+    return min(max(float(cpu) / float(elapsed), 0.01), 1.0)
 
 
 def inner_module(tree: Sequence[Mapping[str, Any]], start: float, end: float) -> str | None:
