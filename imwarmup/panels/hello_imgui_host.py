@@ -65,7 +65,7 @@ class HelloImguiHost:
         self._overlay_frame = -1
         self._overlay_idle_frame = -2  # the status callback's frame when the overlay is idle
         self._shortcut_frame = -1      # the frame the palette's shortcut was last polled
-        self._window_params: Any = None  # the running app's imgui_window_params
+        self._show_fps: Callable[[], bool] | None = None  # reads this run's show_status_fps
 
         runner_params.imgui_window_params.show_status_bar = True
         self._chain(runner_params, "show_status", self._status_callback)
@@ -94,6 +94,11 @@ class HelloImguiHost:
         window = self.layout_window()
         return bool(window is not None and window.is_visible)
 
+    def window_drawn_lately(self, frame: int) -> bool:
+        """Our window drew this frame or the last one, is being added, or is open: frames the
+        overlay must look at (a layout switch to follow), so no quiet frame."""
+        return self._shown_frame >= frame - 1 or self._re_adding or self.is_open()
+
     def show(self) -> None:
         """Make the window visible in the current layout (added back if the layout lost it)."""
         window = self.layout_window()
@@ -113,24 +118,41 @@ class HelloImguiHost:
     # the plugin's frame is the status segment and little else (bench_frame_cost.py).
     def _status_callback(self) -> None:
         plugin = self._plugin
-        frame = plugin.begin_frame()
+        frame = imgui.get_frame_count()
         if self._status_frame == frame:
             return  # the host chained show_status twice: draw once
         self._status_frame = frame
-        window_params = self._window_params
-        if window_params is None:
-            # A reference into this run's params, kept until it ends (each get_runner_params()
-            # and member access builds a Python object: µs in a frame).
-            window_params = self._window_params = hello_imgui.get_runner_params().imgui_window_params
-        plugin.status_bar.draw_in_host_status_bar(
-            plugin.theme, plugin._now, window_params.show_status_fps, frame=frame)
+        quiet = False
+        if plugin._frame_seen != frame:
+            # First in the frame (no window of ours drew). Once the warmup is done and nothing
+            # moves, a quiet frame skips begin_frame's poll (DiagnosticsPlugin.begin_frame says
+            # when); it also implies no toast and no export to poll: the overlay has nothing
+            # to do unless the palette opens.
+            left = plugin._quiet_frames
+            if left > 0:
+                plugin._quiet_frames = left - 1
+                quiet = True
+                if plugin._clock_each_frame:
+                    plugin._now = plugin._clock()
+            else:
+                plugin.begin_frame()
+        show_fps = self._show_fps
+        if show_fps is None:
+            # A reference into this run's params, read with the segment's geometry every few
+            # frames, not per frame (each get_runner_params() and member access builds a
+            # Python object: µs in a frame).
+            window_params = hello_imgui.get_runner_params().imgui_window_params
+            show_fps = self._show_fps = lambda: window_params.show_status_fps
+        plugin.status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps,
+                                                  frame=frame)
         palette = plugin.palette
         if palette is not None:
             palette.poll_shortcut()
             self._shortcut_frame = frame
             if palette.is_open:
                 return
-        if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
+        if quiet or (not plugin.toasts.toasts and self._shown_frame != frame - 1
+                     and plugin.overlay_idle()):
             self._overlay_idle_frame = frame
 
     def _overlay_callback(self) -> None:
@@ -290,7 +312,7 @@ class HelloImguiHost:
 
     def _end_of_run(self) -> None:
         """``before_exit``: forget the run's references, free the plugin's implot context."""
-        self._window_params = None
+        self._show_fps = None
         self._plugin.debug_window.implot.destroy()
         if self._plugin.palette is not None:
             self._plugin.palette.forget_run()
@@ -300,7 +322,7 @@ class HelloImguiHost:
         if self._started:
             return
         self._started = True
-        self._window_params = None
+        self._show_fps = None
         self._ensure_chained()
         params = hello_imgui.get_runner_params()
         # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved

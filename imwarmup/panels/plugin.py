@@ -17,6 +17,7 @@ decides on toasts; worker threads never touch imgui.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any, Callable
 
 from imgui_bundle import hello_imgui, imgui
@@ -39,6 +40,19 @@ __all__ = ["DiagnosticsPlugin"]
 
 
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
+
+# Once the warmup is done, the status is polled every QUIET_FRAMES + 1 frames (see begin_frame).
+QUIET_FRAMES = 7
+
+
+def _waker(plugin_ref: "weakref.ref[DiagnosticsPlugin]") -> Callable[[Any], None]:
+    def wake(_record: Any) -> None:  # on a worker: a canary started or ended
+        plugin = plugin_ref()
+        if plugin is not None:
+            plugin.end_quiet()
+        hello_imgui.request_refresh()  # documented as callable from any thread
+
+    return wake
 
 
 class DiagnosticsPlugin:
@@ -80,6 +94,7 @@ class DiagnosticsPlugin:
         self._clock = clock
         self.theme = Theme(theme)
         self.toasts = ToastStack(toast_timing or ToastTiming())
+        self.toasts.on_push = self.end_quiet  # a toast pushed by anyone is drawn next frame
         self.status_bar = StatusBar(self._source.canaries, self.show_debug_window,
                                     self._source.warmup_status)
         if guard is not None and not callable(getattr(guard, "violations", None)):
@@ -94,6 +109,17 @@ class DiagnosticsPlugin:
         self._status_revision: object = object()  # never equal to a real revision
         self._first_frame_marked = False
         self._read_revision = self._source.read_revision
+        # The controller's note_frame() (the import running pauses so the frame gets the GIL
+        # first), resolved once: called on every frame while warming, not after.
+        note = getattr(self._source.source, "note_frame", None)
+        self._note_frame: Callable[[], None] | None = note if callable(note) else None
+        self._noting = True  # a warmup may run: note each frame start (until ready/failed)
+        # Quiet frames (see begin_frame): frames the status callback may draw without polling.
+        self._quiet_frames = 0
+        self._quiet_granted = 0
+        # A test's clock (StepClock) expects one read per frame; the wall clock is read only
+        # when a frame needs it.
+        self._clock_each_frame = clock is not time.time
         # The source's FrameLog, marked once per frame while it records (see _frame_log_window).
         self._frame_log: Any = self._source.frames
         self._frame_log_same_clock = (self._frame_log is not None
@@ -105,13 +131,11 @@ class DiagnosticsPlugin:
         self._open = False  # the window's open/closed state until then (hosts that draw it)
         self._focus_debug = False
         self._placed = False  # the window's first position this run is decided
-        self._source.add_listener(self._wake)  # a canary changed: an idling window draws it
+        # A canary changed: an idling window draws it, and the next frame polls the status (no
+        # quiet frame). The listener holds the plugin weakly: the source must not keep it alive.
+        self._source.add_listener(_waker(weakref.ref(self)))
 
     # ------------------------------------------------------------------------ per frame
-    @staticmethod
-    def _wake(_record: Any) -> None:
-        hello_imgui.request_refresh()  # documented as callable from any thread
-
     def begin_frame(self) -> int:
         """Once per frame, from whichever of the plugin's callbacks runs first: read the clock
         and the status, decide on toasts. Later calls in the same frame return at once.
@@ -127,14 +151,16 @@ class DiagnosticsPlugin:
             return frame
         self._frame_seen = frame
         self._now = now = self._clock()
-        if note := getattr(self._source.source, "note_frame", None): note()  # GIL to frame first
+        if self._noting and self._note_frame is not None:
+            self._note_frame()  # GIL to the frame first, while imports run
         log = self._frame_log
         if log is not None:
             log.mark(now if self._frame_log_same_clock else log.clock())
             if self._frame_log_until is not None and now >= self._frame_log_until:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
                 self._frame_log = None
-        self.theme.refresh()
+        # The theme counts the quiet frames since the last full one too.
+        self.theme.refresh(1 + self._quiet_granted - self._quiet_frames)
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing. Then only the counts.
         try:
@@ -159,6 +185,7 @@ class DiagnosticsPlugin:
                 else:
                     self.toasts.push(f"All providers ready ({line.total} modules).", Role.READY)
             self._last_state = state
+            self._noting = state not in ("ready", "failed")
         if state == "warming" or self.toasts.toasts:
             hello_imgui.request_refresh()  # keep frames coming; the host's idling is untouched
         if not self._first_frame_marked:
@@ -166,7 +193,24 @@ class DiagnosticsPlugin:
             if self.palette is not None:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
             self._source.mark_ready("first_frame")
+        # Once the warmup is done and nothing moves (no toast, frame log stopped, no export
+        # running, a source with a revision), the status callback draws the next QUIET_FRAMES
+        # frames from what it has, without this poll: after the host rendered, every line here
+        # costs µs (cold caches). A canary starting (the listener) ends the quiet at once; any
+        # other change (a revision moved) shows within QUIET_FRAMES + 1 frames. Other callers
+        # (the diagnostics window, the overlay with a toast) always get a full begin_frame.
+        quiet = (QUIET_FRAMES if (state == "ready" or state == "failed") and log is None
+                 and self._status_revision is not None and not self.toasts.toasts
+                 and not self.debug_window.trace_export.pending
+                 and (self.palette is None or not self.palette.is_open)
+                 and (self._host is None or not self._host.window_drawn_lately(frame)) else 0)
+        self._quiet_frames = self._quiet_granted = quiet
         return frame
+
+    def end_quiet(self) -> None:
+        """Something changed that the next frame must see (a toast, an export, a canary):
+        ``begin_frame()`` runs in full from the next frame on."""
+        self._quiet_frames = 0
 
     def _frame_log_window(self, state: str, now: float) -> None:
         """The source's FrameLog is marked from the first frame while warming and for
@@ -288,6 +332,7 @@ class DiagnosticsPlugin:
         """
         export = self.debug_window.trace_export
         text = export.start(path)
+        self.end_quiet()  # the overlay polls the export from the next frame
         if not export.pending:   # refused at once: no worker to write on
             self.toasts.push(text, Role.FAILED)
         return text

@@ -7,6 +7,7 @@ after the host's own items, and never reaches hello_imgui's FPS block, which the
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -17,8 +18,8 @@ from ..theme.current import Theme
 from ..theme.palette import Role
 from ..widgets.status_line import (StatusLine, pending_tooltip, status_line,
                                    status_line_counts)
-from ..widgets.status_segment import (SegmentAnchors, SegmentLayout, segment_anchors,
-                                      segment_layout, status_segment)
+from ..widgets.status_segment import (SegmentAnchors, SegmentEvents, SegmentLayout,
+                                      segment_anchors, segment_layout, status_segment)
 
 __all__ = ["StatusBar", "SegmentDraw", "FPS_BLOCK_EM"]
 
@@ -28,6 +29,8 @@ FPS_BLOCK_EM = 14.0
 # The status bar window's cursor start and the style's spacing/padding are re-read this often
 # (frames), and whenever the theme changed: a style edited at run time shows within 0.25 s.
 _GEOMETRY_FRAMES = 15
+
+_HIDDEN_EVENTS = SegmentEvents(hovered=False, clicked=False, level="hidden", width=0.0)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class StatusBar:
         self._layout_line: StatusLine | None = None
         self._layout_generation = -1
         self._anchors: SegmentAnchors | None = None
-        self._geometry = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # see draw_in_host_status_bar
+        self._geometry = (0.0, 0.0, 0.0, 0.0)  # see _read_geometry
+        self._fit_low, self._fit_high = 0.0, -1.0  # see _relayout: no variant chosen yet
         self._geometry_countdown = 0
         self._geometry_generation = -1
         self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
@@ -138,99 +142,136 @@ class StatusBar:
             pos: the cursor's screen position, when the caller already read it.
             frame: this frame's number, when the caller already read it.
         """
-        # Every frame in the steady state draws the same segment at the same place: each
-        # imgui call (and each ImVec2) costs a few µs in a frame, so reuse what did not change.
-        line = self.line
-        if line is not self._layout_line or theme.generation != self._layout_generation:
-            self._layout_line, self._layout_generation = line, theme.generation
-            self._layout = segment_layout(line, theme)  # measure text only when it changed
-        layout = self._layout
         if pos is None:
             cursor = imgui.get_cursor_screen_pos()
             x, y = cursor.x, cursor.y
         else:
             x, y = pos
-        variant = layout.fit(available)
-        if variant is None:
-            events = status_segment(line, layout, theme, available)  # hidden: draws nothing
-        else:
-            anchors = self._anchors
-            if (anchors is None or anchors.variant is not variant or anchors.x != x
-                    or anchors.y != y):
-                anchors = self._anchors = segment_anchors(layout, variant, x, y)
-            events = status_segment(line, layout, theme, available, anchors=anchors)
         if frame is None:
             frame = imgui.get_frame_count()
+        self._draw_at(theme, now, x, y, available, host_right, limit, frame)
+
+    def _draw_at(self, theme: Theme, now: float, x: float, y: float, available: float | None,
+                 host_right: float | None, limit: float | None, frame: int) -> None:
+        # Every frame in the steady state draws the same segment at the same place, and this
+        # runs right after the host rendered, with cold caches: each Python call, attribute
+        # chain or imgui call costs about a µs (bench_frame_cost.py). So the frame that changed
+        # nothing compares a few numbers and makes the widget's five imgui calls; the text is
+        # measured, the variant chosen and the points built only when something moved.
+        line = self.line
+        anchors = self._anchors
+        if (anchors is None or line is not self._layout_line or x != anchors.x or y != anchors.y
+                or theme.generation != self._layout_generation
+                or not (self._fit_low <= (-1.0 if available is None else available)
+                        < self._fit_high)):
+            anchors = self._relayout(line, theme, x, y, available)
+        if anchors is None:
+            events = _HIDDEN_EVENTS  # not even the dot fits: nothing drawn, no item submitted
+        else:
+            events = status_segment(line, self._layout, theme, available, anchors=anchors)
         if frame != self._draw_frame:
             self._draw_frame = frame
             self._draws = 0
         self._draws += 1
-        self._drawn = (x, y, events.width, layout.height, events.level, host_right, limit)
-        if events.hovered:
-            if imgui.begin_tooltip():
-                for text in self._tooltip_lines(now):
-                    imgui.text_unformatted(text)
-                imgui.end_tooltip()
-        if events.clicked:
-            self._on_click()
+        self._drawn = (x, y, events.width, self._layout.height, events.level, host_right, limit)
+        if events is not _HIDDEN_EVENTS and events is not anchors.variant.quiet:
+            if events.hovered:
+                if imgui.begin_tooltip():
+                    for text in self._tooltip_lines(now):
+                        imgui.text_unformatted(text)
+                    imgui.end_tooltip()
+            if events.clicked:
+                self._on_click()
 
-    def draw_in_host_status_bar(self, theme: Theme, now: float, fps_block: bool, *,
+    def _relayout(self, line: StatusLine, theme: Theme, x: float, y: float,
+                  available: float | None) -> SegmentAnchors | None:
+        """The text, the variant that fits or the cursor changed: measure (only when the text or
+        the theme changed), pick the variant, and build its points. None: nothing fits."""
+        if line is not self._layout_line or theme.generation != self._layout_generation:
+            self._layout_line, self._layout_generation = line, theme.generation
+            self._layout = segment_layout(line, theme)
+        layout = self._layout
+        variant = layout.fit(available)
+        # The range of ``available`` for which ``fit`` picks this same variant (None: -1.0,
+        # below any width), so the next frames skip ``fit``.
+        if available is None:
+            self._fit_low, self._fit_high = -1.0, -0.5
+        else:
+            index = layout.variants.index(variant) if variant is not None else len(layout.variants)
+            self._fit_low = variant.width if variant is not None else -math.inf
+            self._fit_high = layout.variants[index - 1].width if index > 0 else math.inf
+        if variant is None:
+            self._anchors = None
+            return None
+        self._anchors = segment_anchors(layout, variant, x, y)
+        return self._anchors
+
+    def draw_in_host_status_bar(self, theme: Theme, now: float,
+                                fps_block: bool | Callable[[], bool], *,
                                 display_width: float | None = None,
                                 frame: int | None = None) -> None:
         """Draw as a guest in hello_imgui's status bar window, after whatever the host drew.
 
         Args:
-            fps_block: hello_imgui will draw its FPS block (``show_status_fps``) after us.
+            fps_block: hello_imgui will draw its FPS block (``show_status_fps``) after us; or a
+                callable returning that, read with the geometry (every few frames).
             display_width: ``io.display_size.x``, when the caller has it (None: read here
                 when needed).
             frame: this frame's number, when the caller already read it.
         """
         # What changes only with the style or the window's setup is re-read every
         # _GEOMETRY_FRAMES frames and whenever the theme changed, not on every frame: the
-        # window's cursor start and horizontal scroll, the style's spacing and padding, and how
-        # much wider the display is than the bar (0 in hello_imgui: the bar spans the viewport).
-        geometry = self._geometry
+        # window's cursor start, the style's item spacing, and where the segment must stop
+        # relative to the right edge of the window's content region (the FPS block, padding).
         if self._geometry_countdown > 0 and self._geometry_generation == theme.generation:
             self._geometry_countdown -= 1
+            start_x, start_y, spacing_x, limit_offset = self._geometry
         else:
-            start = imgui.get_cursor_start_pos()
-            style = imgui.get_style()
-            if display_width is None:
-                display_width = imgui.get_io().display_size.x
-            geometry = self._geometry = (
-                start.x, start.y, style.item_spacing.x, style.window_padding.x,
-                imgui.get_scroll_x(), display_width - imgui.get_window_width())
-            self._geometry_countdown = _GEOMETRY_FRAMES
-            self._geometry_generation = theme.generation
-        start_x, start_y, spacing_x, padding_x, scroll_x, display_extra = geometry
-        # Floats straight from imgui (no ImVec2 to build): the cursor in window coordinates.
-        cursor_x, cursor_y = imgui.get_cursor_pos_x(), imgui.get_cursor_pos_y()
-        host_right = None
-        if cursor_y > start_y + 0.5 or cursor_x > start_x + 0.5:
+            start_x, start_y, spacing_x, limit_offset = self._read_geometry(
+                theme, fps_block, display_width)
+        if imgui.get_cursor_pos_y() > start_y + 0.5:
             # The host drew items: go on their line, after the last one (hello_imgui's own
             # convention for status items), instead of a second line the bar clips.
-            if cursor_y > start_y + 0.5:
-                imgui.same_line()
-                cursor_x = imgui.get_cursor_pos_x()
-                cursor = imgui.get_cursor_screen_pos()
-                x = cursor.x
-                # SameLine() puts the cursor one item spacing after the last item's right edge:
-                # that edge without building an ImVec2 (µs per frame).
-                host_right = x - spacing_x
-            else:
-                host_right = imgui.get_item_rect_max().x
-                cursor = imgui.get_cursor_screen_pos()
-                x = cursor.x
+            imgui.same_line()
+            cursor = imgui.get_cursor_screen_pos()
+            x = cursor.x
+            # SameLine() puts the cursor one item spacing after the last item's right edge.
+            host_right = x - spacing_x
         else:
             cursor = imgui.get_cursor_screen_pos()
             x = cursor.x
-        window_x = x - cursor_x + scroll_x  # window coordinates = screen - window pos + scroll
+            # The host left the cursor on its line (its own SameLine()): after its last item.
+            host_right = (imgui.get_item_rect_max().x if imgui.get_cursor_pos_x() > start_x + 0.5
+                          else None)
+        # The content region's right edge follows the window's size on every frame.
+        available = imgui.get_content_region_avail().x + limit_offset
+        self._draw_at(theme, now, x, cursor.y, available if available > 0.0 else 0.0,
+                      host_right, x + available,
+                      imgui.get_frame_count() if frame is None else frame)
+
+    def _read_geometry(self, theme: Theme, fps_block: bool | Callable[[], bool],
+                       display_width: float | None) -> tuple[float, float, float, float]:
+        """``(start_x, start_y, item_spacing_x, limit_offset)``: the window's cursor start, and
+        the segment's limit minus the right edge of the content region (hello_imgui's FPS block
+        starts FPS_BLOCK_EM font sizes left of the display's right edge, one item spacing before
+        it; without it, the window's padding)."""
+        start = imgui.get_cursor_start_pos()
+        style = imgui.get_style()
+        spacing_x = style.item_spacing.x
+        window_x = imgui.get_window_pos().x
         width = imgui.get_window_width()
+        if callable(fps_block):
+            fps_block = fps_block()
         if fps_block:
-            # The theme's font size: read every few frames with the style (begin_frame).
+            if display_width is None:
+                display_width = imgui.get_io().display_size.x
             font_size = theme.font_size or imgui.get_font_size()
-            limit = window_x + width + display_extra - FPS_BLOCK_EM * font_size - spacing_x
+            limit = window_x + display_width - FPS_BLOCK_EM * font_size - spacing_x
         else:
-            limit = window_x + width - padding_x
-        self.draw(theme, now, max(0.0, limit - x), host_right=host_right, limit=limit,
-                  pos=(x, cursor.y), frame=frame)
+            limit = window_x + width - style.window_padding.x
+        # The content region's right edge in screen coordinates, wherever the cursor is.
+        content_right = imgui.get_cursor_screen_pos().x + imgui.get_content_region_avail().x
+        geometry = self._geometry = (start.x, start.y, spacing_x, limit - content_right)
+        self._geometry_countdown = _GEOMETRY_FRAMES
+        self._geometry_generation = theme.generation
+        return geometry

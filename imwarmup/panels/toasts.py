@@ -6,6 +6,7 @@ Owns each toast's visible age (paused while hovered), stacking and dismissal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from imgui_bundle import im_anim, imgui
 
@@ -38,11 +39,15 @@ class ToastStack:
     timing: ToastTiming = field(default_factory=ToastTiming)
     toasts: list[Toast] = field(default_factory=list)
     _next_id: int = 1
+    # Called after each push (the plugin: draw it from the next frame, no quiet frame).
+    on_push: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def push(self, text: str, role: Role = Role.READY) -> Toast:
         toast = Toast(self._next_id, text, role)
         self._next_id += 1
         self.toasts.append(toast)
+        if self.on_push is not None:
+            self.on_push()
         return toast
 
     @property

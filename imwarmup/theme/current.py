@@ -37,11 +37,12 @@ class Theme:
         self.font_size = 0.0
         self.generation = 0  # grows when colours or the font size change: re-measure then
 
-    def refresh(self) -> None:
-        """Follow the host's style and font size. Call once per frame: it looks at the style
-        every ``_REFRESH_FRAMES`` frames only, so it costs nearly nothing."""
-        if self._countdown > 0:
-            self._countdown -= 1
+    def refresh(self, frames: int = 1) -> None:
+        """Follow the host's style and font size. Call once per frame (or pass how many frames
+        passed since the last call): it looks at the style every ``_REFRESH_FRAMES`` frames
+        only, so it costs nearly nothing."""
+        if self._countdown >= frames:
+            self._countdown -= frames
             return
         self._countdown = _REFRESH_FRAMES
         font_size = imgui.get_font_size()

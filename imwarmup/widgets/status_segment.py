@@ -11,7 +11,7 @@ everything), and draws nothing when not even the dot fits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imgui_bundle import imgui
 
@@ -41,11 +41,13 @@ class _Variant:
     width: float
     size: imgui.ImVec2  # (width, height), built once: this draw runs every frame
     bar: bool
+    # This variant's events on a frame with no hover and no click (the usual frame): made once,
+    # a plain attribute (a property and a dict lookup cost µs in a frame with cold caches).
+    quiet: SegmentEvents = field(init=False, repr=False, compare=False)
 
-    @property
-    def quiet(self) -> SegmentEvents:
-        """This variant's events on a frame with no hover and no click (the usual frame)."""
-        return _QUIET[self.level, self.width]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quiet", SegmentEvents(hovered=False, clicked=False,
+                                                        level=self.level, width=self.width))
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class SegmentLayout:
     bar_width: float
     bar_height: float
     variants: tuple[_Variant, ...]  # one per level, widest first
+    # The colours packed for the draw list (dot, text, bar track, bar fill), resolved with the
+    # layout (``segment_layout``: per text and theme generation) so a frame packs none; None:
+    # looked up in the theme at draw time.
+    colors: tuple[int, int, int, int] | None = None
 
     @property
     def width(self) -> float:
@@ -111,22 +117,13 @@ def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
     candidates.append(("dot", "", radius * 2.0, False))
     variants = tuple(_Variant(level, text, width, imgui.ImVec2(width, height), bar)
                      for level, text, width, bar in candidates)
+    colors = (theme.u32(line.role), theme.u32_text(), theme.u32(Role.QUEUED),
+              theme.u32(Role.WARMING))
     return SegmentLayout(height, radius, text_x, bar_gap, bar_w,
-                         theme.px(sizes.status_progress_height), variants)
+                         theme.px(sizes.status_progress_height), variants, colors)
 
 
 _HIDDEN = SegmentEvents(hovered=False, clicked=False, level="hidden", width=0.0)
-
-
-class _QuietEvents(dict):
-    """``SegmentEvents`` of a frame with nothing happening, one per (level, width), made once."""
-
-    def __missing__(self, key: tuple[str, float]) -> SegmentEvents:
-        value = self[key] = SegmentEvents(hovered=False, clicked=False, level=key[0], width=key[1])
-        return value
-
-
-_QUIET = _QuietEvents()
 
 
 @dataclass(frozen=True)
@@ -176,21 +173,27 @@ def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
             return _HIDDEN
         pos = imgui.get_cursor_screen_pos()
         anchors = segment_anchors(layout, variant, pos.x, pos.y)
+    # The steady frame: these five imgui calls and nothing else (each distinct call costs about
+    # a µs after the host rendered: bench_frame_cost.py).
     variant = anchors.variant
+    colors = layout.colors
+    if colors is None:
+        colors = (theme.u32(line.role), theme.u32_text(), theme.u32(Role.QUEUED),
+                  theme.u32(Role.WARMING))
     clicked = imgui.invisible_button("##imwarmup-status", variant.size)
     hovered = imgui.is_item_hovered()
     draw = imgui.get_window_draw_list()
-    draw.add_circle_filled(anchors.dot, layout.dot_radius, theme.u32(line.role), 0)
+    draw.add_circle_filled(anchors.dot, layout.dot_radius, colors[0], 0)
     if variant.text:
-        draw.add_text(anchors.text, theme.u32_text(), variant.text)
+        draw.add_text(anchors.text, colors[1], variant.text)
     if anchors.bar is not None:
         top_left, bottom_right, left, top = anchors.bar
         rounding = layout.bar_height * 0.5
-        draw.add_rect_filled(top_left, bottom_right, theme.u32(Role.QUEUED), rounding)
+        draw.add_rect_filled(top_left, bottom_right, colors[2], rounding)
         if line.fraction > 0.0:
             filled = max(layout.bar_height, layout.bar_width * line.fraction)
             draw.add_rect_filled(top_left, imgui.ImVec2(left + filled, top + layout.bar_height),
-                                 theme.u32(Role.WARMING), rounding)
+                                 colors[3], rounding)
     if not (hovered or clicked):
         return variant.quiet
     return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
