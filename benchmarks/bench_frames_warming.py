@@ -62,13 +62,15 @@ VARIANTS: dict[str, str] = {
     "gated-gc-disable": "the gate, gc_while_warming='disable' (gc off while warming)",
     "gated-switch1ms": "the default, and ImportGate(1, switch_interval=0.001): the switch "
                        "interval 1 ms while an import runs (the host's back after)",
+    "gated-switch2ms": "the default, and ImportGate(1, switch_interval=0.002) while an import "
+                       "runs",
     "gated-nopause": "the default without the frame pause (ImportGate(1, frame_pause=None))",
     "gated-nice0": "the default, workers at nice 0",
     "free": "WarmupController(concurrency=None): 4 imports at once, default gc handling",
     "floor": "no window: a 1 ms sampler thread measures the longest lock hold per module",
 }
 DEFAULT_VARIANTS = ["idle", "free-gc-off", "gated-gc-off", "gated", "gated-gc-freeze",
-                    "gated-gc-disable", "gated-switch1ms", "floor"]
+                    "gated-nice0", "gated-switch1ms", "floor"]
 
 
 # --------------------------------------------------------------------------------- child side
@@ -149,8 +151,9 @@ def child_gui(variant: str) -> None:
     elif variant.endswith("gc-disable"):
         kwargs["gc_while_warming"] = "disable"
     gate_kwargs: dict[str, float | None] = {}
-    if "switch1ms" in variant and variant.startswith("gated"):
-        gate_kwargs["switch_interval"] = 0.001
+    for part in variant.split("-"):
+        if part.startswith("switch") and part.endswith("ms"):
+            gate_kwargs["switch_interval"] = float(part[6:-2]) / 1000.0
     if variant == "gated-nopause":
         gate_kwargs["frame_pause"] = None
     if gate_kwargs:
@@ -160,13 +163,19 @@ def child_gui(variant: str) -> None:
     controller = WarmupController([] if variant == "idle" else SDK_SET, **kwargs)
     plugin = DiagnosticsPlugin(controller)
     marks: list[float] = []
+    # The GUI thread's run-queue time (runnable, off the CPU: another process had it) at each
+    # mark: what of a long frame is the machine's load, not the interpreter lock.
+    queued: list[float] = []
+    sched = f"/proc/self/task/{threading.get_native_id()}/schedstat"
     state: dict[str, Any] = {"frame": 0, "start": None, "end": None, "warm_from": None}
+    collections = gc_recorder()
 
     def gui() -> None:
         now = time.perf_counter()
         state["frame"] += 1
         frame = state["frame"]
         marks.append(now)
+        queued.append(run_queue_s(sched))
         imgui.text("A host window with a few lines of text.")
         for i in range(5):
             imgui.text(f"line {i}")
@@ -201,18 +210,54 @@ def child_gui(variant: str) -> None:
     lo, hi = state["warm_from"], state["end_index"]
     intervals = [(b - a) * 1000.0 for a, b in zip(marks[lo:hi], marks[lo + 1:hi + 1])]
     worst_in: list[str] = []
-    if intervals and variant != "idle":
+    worst_queued = 0.0
+    if intervals:
         i = max(range(len(intervals)), key=intervals.__getitem__)
+        worst_queued = (queued[lo + i + 1] - queued[lo + i]) * 1000.0
+    if intervals and variant != "idle":
         a, b = marks[lo + i] + state["offset"], marks[lo + i + 1] + state["offset"]
         worst_in = [c["module"] for c in controller.canaries()
                     if c["start_ts"] is not None and c["start_ts"] < b
                     and (c["end_ts"] is None or c["end_ts"] > a)]
-    out = {"intervals": intervals, "worst_in": worst_in,
+    t_lo, t_hi = marks[lo], marks[hi]
+    during = [c for c in collections if t_lo <= c[0] <= t_hi]
+    out = {"intervals": intervals, "worst_in": worst_in, "worst_queued_ms": worst_queued,
+           "gc_max_ms": max((c[1] for c in during), default=0.0),
+           "gc_total_ms": sum(c[1] for c in during),
+           "gc_full": sum(1 for c in during if c[2] == 2),
            "wall": (state["end"] - state["start"]) if state["start"] is not None else None,
            "failed": controller.warmup_status()["failed"]}
     print(json.dumps(out))
     sys.stdout.flush()
     os._exit(0)  # skip the SDKs' atexit work
+
+
+def run_queue_s(path: str) -> float:
+    try:
+        with open(path, "rb") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def gc_recorder() -> list[tuple[float, float, int]]:
+    """Every collection from now on, any thread: ``(start perf_counter, ms, generation)``.
+    A collection holds the interpreter lock for its whole length."""
+    import gc
+
+    made: list[tuple[float, float, int]] = []
+    started: dict[int, float] = {}
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        ident = threading.get_ident()
+        if phase == "start":
+            started[ident] = time.perf_counter()
+        elif ident in started:
+            t0 = started.pop(ident)
+            made.append((t0, (time.perf_counter() - t0) * 1000.0, info["generation"]))
+
+    gc.callbacks.append(callback)
+    return made
 
 
 # -------------------------------------------------------------------------------- parent side
@@ -296,7 +341,8 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
     print(f"\n== frame intervals while the SDK set warms, {args.rounds} fresh processes per "
           f"variant, interleaved, idling off ==")
     print(f"{'variant':16s} {'p50':>7s} {'p99':>7s} {'p99/idle':>8s} {'per-round':>11s} "
-          f"{'worst':>8s} {'>100ms':>6s} {'frames':>6s} {'warm wall':>9s} {'wall/gated':>10s}")
+          f"{'worst':>8s} {'runq':>6s} {'>100ms':>6s} {'frames':>6s} {'warm wall':>9s} "
+          f"{'wall/gated':>10s} {'gc max':>7s} {'gc sum':>7s} {'full':>4s}")
     gated_walls = [r["wall"] for r in results.get("gated", [])]
     verdicts = []
     for variant in names:
@@ -314,9 +360,14 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
         vs = (f"{statistics.median(w / g for w, g in zip(walls, gated_walls)):9.3f}x"
               if walls and gated_walls else f"{'-':>10s}")
         failed = {m for r in runs for m in r["failed"]}
+        runq = statistics.median(r.get("worst_queued_ms", 0.0) for r in runs)
+        gc_max = statistics.median(r.get("gc_max_ms", 0.0) for r in runs)
+        gc_sum = statistics.median(r.get("gc_total_ms", 0.0) for r in runs)
+        gc_full = statistics.median(r.get("gc_full", 0) for r in runs)
         print(f"{variant:16s} {p50:6.1f}ms {statistics.median(p99s):6.1f}ms "
               f"{statistics.median(ratios):7.2f}x {min(ratios):4.2f}-{max(ratios):4.2f}x "
-              f"{statistics.median(worst):6.1f}ms {hitches:6.0f} {frames:6.0f} {wall} {vs}"
+              f"{statistics.median(worst):6.1f}ms {runq:4.0f}ms {hitches:6.0f} {frames:6.0f} "
+              f"{wall} {vs} {gc_max:5.0f}ms {gc_sum:5.0f}ms {gc_full:4.0f}"
               + (f"  FAILED {sorted(failed)}" if failed else ""))
         if variant != "idle":
             verdicts.append((variant, statistics.median(ratios), statistics.median(worst),
@@ -333,8 +384,12 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
                           for m, n in sorted(counts.items(), key=lambda kv: -kv[1])))
     print("(p50, p99, worst: medians over rounds of each run's figure; p99/idle: median of the "
           "per-round ratio to the idle run of the same round, per-round its range; >100ms: frames "
-          "over 100 ms per run, median; warm wall: start() to all imported with the GUI running; "
-          "wall/gated: per-round ratio to the default controller)")
+          "over 100 ms per run, median; runq: of the worst frame, the time the GUI thread was "
+          "runnable but off the CPU (another process had it: the machine's load, not the lock), "
+          "median; warm wall: start() to all imported with the GUI running; wall/gated: "
+          "per-round ratio to the default controller; gc max / gc sum / full: the longest "
+          "collection (it holds the lock), all collections' time and the full (generation 2) "
+          "ones while warming, any thread, medians)")
     floor_ms = None
     if "floor" in results:
         runs = results["floor"]

@@ -86,6 +86,7 @@ VARIANTS: dict[str, str] = {
     "controller-nohistory": "the default, history=False (no order from history, no record)",
     "controller-nopause": "the default, ImportGate(1, frame_pause=None): no frame-pause finder",
     "controller-switch1ms": "the default, ImportGate(1, switch_interval=0.001) while warming",
+    "controller-switch2ms": "the default, ImportGate(1, switch_interval=0.002) while warming",
     "controller-free": "WarmupController(concurrency=None): 4 imports at once, default gc",
     "controller-free-gc-off": "WarmupController(concurrency=None, gc_while_warming=None): the "
                               "schedule and gc of the old default",
@@ -138,11 +139,15 @@ def controller_kwargs(variant: str) -> dict[str, Any]:
         kwargs.update(off)
     if "nohistory" in parts:
         kwargs["history"] = False
-    if "nopause" in parts or "switch1ms" in parts:
+    if "nopause" in parts:
         from imwarmup.core.schedule import ImportGate
 
-        kwargs["concurrency"] = (ImportGate(1, frame_pause=None) if "nopause" in parts
-                                 else ImportGate(1, switch_interval=0.001))
+        kwargs["concurrency"] = ImportGate(1, frame_pause=None)
+    for part in parts:
+        if part.startswith("switch") and part.endswith("ms"):
+            from imwarmup.core.schedule import ImportGate
+
+            kwargs["concurrency"] = ImportGate(1, switch_interval=float(part[6:-2]) / 1000.0)
     known = inspect.signature(WarmupController).parameters
     missing = [k for k in kwargs if k not in known]
     if missing:
