@@ -271,17 +271,29 @@ def inproc(args: argparse.Namespace) -> None:
     print(f"in-process A/B, added main-thread CPU per frame: median over {args.rounds} processes "
           f"of (median with - median without), {FRAMES} frames each side in blocks of {BLOCK}")
     for state in states:
-        target = "<= 30 µs and <= 5%" if state == "steady" else "<= 10%"
-        print(f"{state} (target {target}):")
+        print(f"{state} (target {_target_text(state)}):")
         for name in [*trees, "floor"]:
             values = added[state, name]
             us = statistics.median(v[0] for v in values)
             share = statistics.median(v[1] for v in values)
             what = ("one empty Python callback (post_render_dockable_windows)" if name == "floor"
-                    else "plugin")
+                    else "plugin: " + _verdict(state, us, share))
             print(f"  {name:7s} adds {us:+6.1f} µs ({share:+.1%}) "
                   f"[{min(v[0] for v in values):+6.1f} .. {max(v[0] for v in values):+6.1f}]"
                   f"  {what}")
+
+
+def _target_text(state: str) -> str:
+    return "<= 30 µs and <= 5%" if state == "steady" else "<= 10%"
+
+
+def _verdict(state: str, us: float, share: float) -> str:
+    """``target met`` / ``target NOT met (...)`` for the plugin's added cost in ``state``."""
+    if state == "steady":
+        met = us <= 30.0 and share <= 0.05
+    else:
+        met = share <= 0.10
+    return f"target {_target_text(state)} " + ("met" if met else "NOT met")
 
 
 def _display() -> object:
@@ -326,8 +338,7 @@ def fresh(args: argparse.Namespace) -> None:
           f"run's median ({FRAMES} frames after {SKIP} skipped; warming: frames while warming)")
     for state in states:
         bare = statistics.median(results[state, "bare"])
-        target = "<= 30 µs and <= 5%" if state == "steady" else "<= 10%"
-        print(f"{state} (target {target}):")
+        print(f"{state} (target {_target_text(state)}):")
         for name in variants:
             value = statistics.median(results[state, name])
             spread = f"[{min(results[state, name]):6.1f} .. {max(results[state, name]):6.1f}]"
@@ -339,6 +350,8 @@ def fresh(args: argparse.Namespace) -> None:
                 line += (f"  adds {value - bare:+6.1f} µs ({(value - bare) / bare:+.1%}); "
                          f"per-round pairs: median {statistics.median(added):+6.1f} µs "
                          f"({ratio:+.1%})")
+                if name in ("before", "after"):  # the verdict on the per-round pairs
+                    line += f"; {_verdict(state, statistics.median(added), ratio)}"
             if state == "warming":
                 line += f"  frames measured: min {min(frames[state, name])}"
             print(line)

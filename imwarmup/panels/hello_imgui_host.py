@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from imgui_bundle import hello_imgui, imgui
 
 from .debug_window import WINDOW_TITLE
+from .status_bar import SteadySegment
 
 if TYPE_CHECKING:
     from .plugin import DiagnosticsPlugin
@@ -32,6 +33,8 @@ __all__ = ["HelloImguiHost", "MAIN_DOCK_SPACE"]
 # hello_imgui names the full-screen dock space "MainDockSpace" in every docking layout
 # (docking_details.cpp): the one dock space name every layout is sure to have.
 MAIN_DOCK_SPACE = "MainDockSpace"
+
+_frame_count = imgui.get_frame_count  # a module-level name: the per-frame callback's first call
 
 # A dock node with room for four lanes, the axis and a few table rows; and the smallest one the
 # window docks into at all (below that it floats).
@@ -55,6 +58,7 @@ class HelloImguiHost:
         self._params = runner_params
         self._running_install = running
         self._chained: dict[str, Callable[[], None]] = {}
+        self._live: dict[Callable[[], None], list[Callable[[], None]]] = {}  # see _chain
         self._previous: dict[str, Any] = {}
         self._started = running       # _start_of_run() done
         self._visible_at_start = visible
@@ -66,6 +70,11 @@ class HelloImguiHost:
         self._overlay_idle_frame = -2  # the status callback's frame when the overlay is idle
         self._shortcut_frame = -1      # the frame the palette's shortcut was last polled
         self._show_fps: Callable[[], bool] | None = None  # reads this run's show_status_fps
+        # The segment to draw again on quiet frames (None: a full frame next); the plugin's
+        # end_quiet() clears it, from any thread.
+        self.steady: SteadySegment | None = None
+        self._palette_io: Any = None  # the palette's imgui io, for the quiet frames' check
+        self._palette_hot = False      # Ctrl was down on the latest frame that looked
 
         runner_params.imgui_window_params.show_status_bar = True
         self._chain(runner_params, "show_status", self._status_callback)
@@ -117,25 +126,34 @@ class HelloImguiHost:
     # the overlay callback returns at once when there is nothing to draw: in the steady state
     # the plugin's frame is the status segment and little else (bench_frame_cost.py).
     def _status_callback(self) -> None:
-        plugin = self._plugin
-        frame = imgui.get_frame_count()
+        frame = _frame_count()
         if self._status_frame == frame:
             return  # the host chained show_status twice: draw once
         self._status_frame = frame
-        quiet = False
+        steady = self.steady
+        if steady is not None and steady.frames_left > 0:
+            # A quiet frame (the warmup is done and nothing moves: DiagnosticsPlugin.begin_frame
+            # says when; anything that changes ends it): no poll, the segment drawn again as it
+            # was, the palette's shortcut, and nothing for the overlay unless the palette opens.
+            steady.frames_left -= 1
+            if steady.draw(frame):
+                io = self._palette_io
+                if io is not None and (io.key_ctrl or self._palette_hot):
+                    # Ctrl is down (or was last frame: the palette forgets who had the focus).
+                    self._palette_hot = io.key_ctrl
+                    palette = self._plugin.palette
+                    palette.poll_shortcut()
+                    self._shortcut_frame = frame
+                    if palette.is_open:
+                        return
+                self._overlay_idle_frame = frame
+                return
+        self._full_status_frame(frame)
+
+    def _full_status_frame(self, frame: int) -> None:
+        plugin = self._plugin
         if plugin._frame_seen != frame:
-            # First in the frame (no window of ours drew). Once the warmup is done and nothing
-            # moves, a quiet frame skips begin_frame's poll (DiagnosticsPlugin.begin_frame says
-            # when); it also implies no toast and no export to poll: the overlay has nothing
-            # to do unless the palette opens.
-            left = plugin._quiet_frames
-            if left > 0:
-                plugin._quiet_frames = left - 1
-                quiet = True
-                if plugin._clock_each_frame:
-                    plugin._now = plugin._clock()
-            else:
-                plugin.begin_frame()
+            plugin.begin_frame()  # first in the frame (no window of ours drew)
         show_fps = self._show_fps
         if show_fps is None:
             # A reference into this run's params, read with the segment's geometry every few
@@ -143,17 +161,24 @@ class HelloImguiHost:
             # Python object: µs in a frame).
             window_params = hello_imgui.get_runner_params().imgui_window_params
             show_fps = self._show_fps = lambda: window_params.show_status_fps
-        plugin.status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps,
-                                                  frame=frame)
+        status_bar = plugin.status_bar
+        status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps, frame=frame)
         palette = plugin.palette
         if palette is not None:
             palette.poll_shortcut()
             self._shortcut_frame = frame
+            self._palette_io = io = palette._io
+            self._palette_hot = io is not None and io.key_ctrl
             if palette.is_open:
                 return
-        if quiet or (not plugin.toasts.toasts and self._shown_frame != frame - 1
-                     and plugin.overlay_idle()):
+        if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
             self._overlay_idle_frame = frame
+            quiet = plugin._quiet_frames
+            if quiet > 0 and plugin._frame_seen == frame:
+                # begin_frame granted quiet frames: the next ones draw this segment again.
+                # A test's clock (one read per frame) is read on them too.
+                self.steady = status_bar.steady(
+                    plugin.theme, quiet, plugin._now, plugin if plugin._clock_each_frame else None)
 
     def _overlay_callback(self) -> None:
         if self._overlay_idle_frame == self._status_frame:
@@ -283,15 +308,21 @@ class HelloImguiHost:
 
     def _chain(self, runner_params: Any, name: str, ours: Callable[[], None]) -> None:
         previous = getattr(runner_params.callbacks, name)  # None when the host never set it
+        # Only the newest chain calls the plugin: when the host wrapped an older chain of ours
+        # into its own function, ours runs after everything the host added (the older chain's
+        # ``live`` is emptied). A closure cell, not a dict lookup: this runs on every frame.
+        live = [ours]
 
         def chained() -> None:
             if previous is not None:
                 previous()
-            # Only the newest chain calls the plugin: when the host wrapped an older chain of
-            # ours into its own function, ours runs after everything the host added.
-            if self._chained.get(name) is chained:
-                ours()
+            if live:
+                live[0]()
 
+        older = self._chained.get(name)
+        if older is not None:
+            self._live[older].clear()
+        self._live[chained] = live
         self._chained[name] = chained
         self._previous[name] = previous
         setattr(runner_params.callbacks, name, chained)
@@ -313,6 +344,8 @@ class HelloImguiHost:
     def _end_of_run(self) -> None:
         """``before_exit``: forget the run's references, free the plugin's implot context."""
         self._show_fps = None
+        self._palette_io = None
+        self.steady = None
         self._plugin.debug_window.implot.destroy()
         if self._plugin.palette is not None:
             self._plugin.palette.forget_run()
@@ -323,6 +356,8 @@ class HelloImguiHost:
             return
         self._started = True
         self._show_fps = None
+        self._palette_io = None
+        self.steady = None
         self._ensure_chained()
         params = hello_imgui.get_runner_params()
         # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved

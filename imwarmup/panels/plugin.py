@@ -43,6 +43,8 @@ _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
 
 # Once the warmup is done, the status is polled every QUIET_FRAMES + 1 frames (see begin_frame).
 QUIET_FRAMES = 7
+# While warming, the counts are read at most every WARMING_STATUS_FRAMES frames (see begin_frame).
+WARMING_STATUS_FRAMES = 6
 
 
 def _waker(plugin_ref: "weakref.ref[DiagnosticsPlugin]") -> Callable[[Any], None]:
@@ -107,6 +109,7 @@ class DiagnosticsPlugin:
         self._now = clock()
         self._last_state: str | None = None
         self._status_revision: object = object()  # never equal to a real revision
+        self._counts_frame = -WARMING_STATUS_FRAMES  # the frame the counts were last read
         self._first_frame_marked = False
         self._read_revision = self._source.read_revision
         # The controller's note_frame() (the import running pauses so the frame gets the GIL
@@ -115,8 +118,7 @@ class DiagnosticsPlugin:
         self._note_frame: Callable[[], None] | None = note if callable(note) else None
         self._noting = True  # a warmup may run: note each frame start (until ready/failed)
         # Quiet frames (see begin_frame): frames the status callback may draw without polling.
-        self._quiet_frames = 0
-        self._quiet_granted = 0
+        self._quiet_frames = 0  # granted by the latest begin_frame (0 after end_quiet())
         # A test's clock (StepClock) expects one read per frame; the wall clock is read only
         # when a frame needs it.
         self._clock_each_frame = clock is not time.time
@@ -147,7 +149,8 @@ class DiagnosticsPlugin:
         # each Python call or imgui call costs µs; benchmarks/bench_frame_cost.py). The steady
         # frame reads the frame count, the clock and the revision, and nothing else.
         frame = imgui.get_frame_count()
-        if frame == self._frame_seen:
+        previous = self._frame_seen
+        if frame == previous:
             return frame
         self._frame_seen = frame
         self._now = now = self._clock()
@@ -160,13 +163,19 @@ class DiagnosticsPlugin:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
                 self._frame_log = None
         # The theme counts the quiet frames since the last full one too.
-        self.theme.refresh(1 + self._quiet_granted - self._quiet_frames)
+        self.theme.refresh(frame - previous if 0 <= previous < frame else 1)
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing. Then only the counts.
         try:
             revision = self._read_revision()
-            if revision is None or revision != self._status_revision:
+            # While warming, the counts are read (and the text measured again) at most every
+            # WARMING_STATUS_FRAMES frames: a revision moves with each canary, up to every frame,
+            # and reading the counts and laying out the text costs ~100 µs (cold caches).
+            if (revision is None or revision != self._status_revision) and (
+                    frame - self._counts_frame >= WARMING_STATUS_FRAMES
+                    or self._last_state != "warming" or revision is None):
                 self._status_revision = revision
+                self._counts_frame = frame
                 self.status_bar.update_counts(self._source.status_counts(),
                                               self._source.stall_note())
         except Exception as exc:  # noqa: BLE001 - the host's source failing must not crash its app
@@ -194,9 +203,10 @@ class DiagnosticsPlugin:
                 self.palette.attach()  # the host's palette, if it has one, gets our commands
             self._source.mark_ready("first_frame")
         # Once the warmup is done and nothing moves (no toast, frame log stopped, no export
-        # running, a source with a revision), the status callback draws the next QUIET_FRAMES
-        # frames from what it has, without this poll: after the host rendered, every line here
-        # costs µs (cold caches). A canary starting (the listener) ends the quiet at once; any
+        # running, palette and window closed, a source with a revision), the status callback
+        # draws the next QUIET_FRAMES frames again as this one (HelloImguiHost.steady), without
+        # this poll: after the host rendered, every line here costs µs (cold caches). A canary
+        # starting or ending (the listener), a toast or an export ends the quiet at once; any
         # other change (a revision moved) shows within QUIET_FRAMES + 1 frames. Other callers
         # (the diagnostics window, the overlay with a toast) always get a full begin_frame.
         quiet = (QUIET_FRAMES if (state == "ready" or state == "failed") and log is None
@@ -204,13 +214,19 @@ class DiagnosticsPlugin:
                  and not self.debug_window.trace_export.pending
                  and (self.palette is None or not self.palette.is_open)
                  and (self._host is None or not self._host.window_drawn_lately(frame)) else 0)
-        self._quiet_frames = self._quiet_granted = quiet
+        if quiet:
+            self._quiet_frames = quiet
+        else:
+            self.end_quiet()
         return frame
 
     def end_quiet(self) -> None:
         """Something changed that the next frame must see (a toast, an export, a canary):
-        ``begin_frame()`` runs in full from the next frame on."""
+        ``begin_frame()`` runs in full from the next frame on. Any thread."""
         self._quiet_frames = 0
+        host = self._host
+        if host is not None:
+            host.steady = None
 
     def _frame_log_window(self, state: str, now: float) -> None:
         """The source's FrameLog is marked from the first frame while warming and for

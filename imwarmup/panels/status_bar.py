@@ -175,13 +175,31 @@ class StatusBar:
         self._draws += 1
         self._drawn = (x, y, events.width, self._layout.height, events.level, host_right, limit)
         if events is not _HIDDEN_EVENTS and events is not anchors.variant.quiet:
-            if events.hovered:
-                if imgui.begin_tooltip():
-                    for text in self._tooltip_lines(now):
-                        imgui.text_unformatted(text)
-                    imgui.end_tooltip()
-            if events.clicked:
-                self._on_click()
+            self._after_draw(events, now)
+
+    def _after_draw(self, events: SegmentEvents, now: float) -> None:
+        """A frame with a hover (the tooltip) or a click (open the diagnostics)."""
+        if events.hovered:
+            if imgui.begin_tooltip():
+                for text in self._tooltip_lines(now):
+                    imgui.text_unformatted(text)
+                imgui.end_tooltip()
+        if events.clicked:
+            self._on_click()
+
+    def steady(self, theme: Theme, frames: int, now: float,
+               clock_owner: Any = None) -> "SteadySegment | None":
+        """The segment just drawn, to draw again unchanged on up to ``frames`` quiet frames
+        (the next ones; ``now``: this frame's time; ``clock_owner``: a plugin whose clock is
+        read on each of them, see ``SteadySegment.draw``), or None when it cannot be (not drawn this frame as a guest after the
+        host's items, or with a progress bar). The geometry's countdown counts those frames."""
+        anchors = self._anchors
+        if (anchors is None or anchors.bar is not None or self._drawn is None
+                or self._drawn[5] is None or self._layout_line is not self.line
+                or self._layout_generation != theme.generation):
+            return None
+        self._geometry_countdown -= frames  # re-read on the full frame after them if due
+        return SteadySegment(self, theme, frames, anchors, self._layout, now, clock_owner)
 
     def _relayout(self, line: StatusLine, theme: Theme, x: float, y: float,
                   available: float | None) -> SegmentAnchors | None:
@@ -275,3 +293,94 @@ class StatusBar:
         self._geometry_countdown = _GEOMETRY_FRAMES
         self._geometry_generation = theme.generation
         return geometry
+
+
+_cursor_pos_y = imgui.get_cursor_pos_y
+_same_line = imgui.same_line
+_cursor_screen_pos = imgui.get_cursor_screen_pos
+_content_region_avail = imgui.get_content_region_avail
+_invisible_button = imgui.invisible_button
+_is_item_hovered = imgui.is_item_hovered
+_window_draw_list = imgui.get_window_draw_list
+
+
+class SteadySegment:
+    """The segment of the latest frame, drawn again as it was on the next quiet frames.
+
+    Made by ``StatusBar.steady()`` after a full frame; everything a frame needs sits in this
+    one object (slots) and in module-level names for the imgui calls: right after the host
+    rendered, caches are cold, and each object, attribute chain or Python call touched costs
+    about a µs (bench_frame_cost.py). When the cursor or the room moved, it hands over to the
+    status bar's full draw at once. The drawing mirrors ``status_segment()`` (dot and text;
+    a segment with a progress bar is never steady).
+    """
+
+    __slots__ = ("frames_left", "_bar", "_theme", "_clock_owner", "_start_y", "_spacing_x",
+                 "_limit_offset", "_x", "_y", "_low", "_high", "_size", "_dot", "_radius",
+                 "_dot_color", "_text_pos", "_text_color", "_text", "_width", "_height",
+                 "_level", "_quiet", "_now")
+
+    def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
+                 layout: SegmentLayout, now: float, clock_owner: Any = None) -> None:
+        self.frames_left = frames
+        self._bar, self._theme = bar, theme
+        # The plugin, when its clock must be read on every frame (a test's StepClock).
+        self._clock_owner = clock_owner
+        self._now = now
+        _, start_y, self._spacing_x, self._limit_offset = bar._geometry
+        self._start_y = start_y + 0.5
+        variant = anchors.variant
+        self._x, self._y, self._low, self._high = anchors.x, anchors.y, bar._fit_low, bar._fit_high
+        self._size, self._dot, self._radius = variant.size, anchors.dot, layout.dot_radius
+        colors = layout.colors
+        if colors is None:
+            colors = (theme.u32(bar.line.role), theme.u32_text())
+        self._dot_color, self._text_color = colors[0], colors[1]
+        self._text_pos, self._text = anchors.text, variant.text
+        self._width, self._height, self._level = variant.width, layout.height, variant.level
+        self._quiet = variant.quiet
+
+    def draw(self, frame: int, now: float | None = None) -> bool:
+        """Draw this frame's segment (as a guest in hello_imgui's status bar). False: the host
+        drew no item before us this frame (nothing was submitted; call the full draw).
+
+        Args:
+            now: for a tooltip or a full draw; None: the time of the full frame it was made on
+                (or its plugin's clock, read now, when that clock counts reads).
+        """
+        if _cursor_pos_y() <= self._start_y:
+            return False
+        if now is None:
+            owner = self._clock_owner
+            if owner is not None:
+                owner._now = owner._clock()
+                now = owner._now
+            else:
+                now = self._now
+        _same_line()
+        cursor = _cursor_screen_pos()
+        x, y = cursor.x, cursor.y
+        available = _content_region_avail().x + self._limit_offset
+        bar = self._bar
+        if x != self._x or y != self._y or not self._low <= available < self._high:
+            # The host's items or the window changed: the full draw from here, then full frames.
+            self.frames_left = 0
+            bar._draw_at(self._theme, now, x, y, available if available > 0.0 else 0.0,
+                         x - self._spacing_x, x + available, frame)
+            return True
+        clicked = _invisible_button("##imwarmup-status", self._size)
+        hovered = _is_item_hovered()
+        draw = _window_draw_list()
+        draw.add_circle_filled(self._dot, self._radius, self._dot_color, 0)
+        if self._text:
+            draw.add_text(self._text_pos, self._text_color, self._text)
+        if frame != bar._draw_frame:
+            bar._draw_frame = frame
+            bar._draws = 0
+        bar._draws += 1
+        bar._drawn = (x, y, self._width, self._height, self._level, x - self._spacing_x,
+                      x + available)
+        if hovered or clicked:
+            bar._after_draw(SegmentEvents(hovered=hovered, clicked=clicked, level=self._level,
+                                          width=self._width), now)
+        return True

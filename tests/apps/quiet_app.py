@@ -1,0 +1,147 @@
+"""A host app whose warmup source the script changes frame by frame, to check the plugin's quiet
+frames (issue 13 target 3): once the warmup is done the status is polled every few frames only,
+the segment is still drawn on every frame, and a change shows as soon as it must.
+
+argv: RESULT_JSON
+"""
+
+import json
+import os
+import sys
+import tempfile
+import threading
+
+from imgui_bundle import hello_imgui, imgui, immapp
+
+from imwarmup.panels import DiagnosticsPlugin
+from imwarmup.panels.plugin import QUIET_FRAMES
+from imwarmup.widgets.toast import ToastTiming
+
+result_path = sys.argv[1]
+
+
+class Source:
+    """A warmup source with a revision (its reads counted) and listeners, set by the script."""
+
+    def __init__(self) -> None:
+        self._revision = 0
+        self.reads = 0
+        self.status = {"pending": [], "completed": ["json"], "failed": []}
+        self.listeners = []
+
+    @property
+    def revision(self) -> int:
+        self.reads += 1
+        return self._revision
+
+    def set(self, pending=(), completed=(), failed=(), notify=False) -> None:
+        self.status = {"pending": list(pending), "completed": list(completed), "failed": list(failed)}
+        self._revision += 1
+        if notify:  # as a worker does when a canary starts or ends
+            worker = threading.Thread(target=lambda: [f({}) for f in self.listeners])
+            worker.start()
+            worker.join()
+
+    def warmup_status(self):
+        return self.status
+
+    def canaries(self):
+        return []
+
+    def add_listener(self, listener) -> None:
+        self.listeners.append(listener)
+
+
+source = Source()
+plugin = DiagnosticsPlugin(source, toast_timing=ToastTiming(fade_in=1e-3, hold=0.0, fade_out=1e-3))
+params = hello_imgui.RunnerParams()
+params.app_window_params.window_geometry.size = (640, 480)
+params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+params.ini_filename = os.path.join(tempfile.mkdtemp(prefix="imwarmup-quiet-app-"), "imgui.ini")
+params.fps_idling.enable_idling = False
+params.imgui_window_params.show_status_fps = False
+
+seen = {"quiet_frames": [], "warming_after_listener": None, "failed_after": None,
+        "toast_frame": None, "errors": []}
+script = {"phase": "settle", "since": 0, "reads": 0, "last": None}
+push_toast = [False]
+
+
+def host_status() -> None:
+    imgui.text("host item")
+
+
+def gui() -> None:
+    imgui.text("host window")
+    if push_toast[0]:
+        push_toast[0] = False
+        plugin.toasts.push("From the host")  # before show_status: this frame draws it
+
+
+def settled() -> bool:
+    return not plugin.toasts.toasts and plugin.status_bar.line.state in ("ready", "failed")
+
+
+def after_frame() -> None:
+    frame = imgui.get_frame_count()
+    phase = script["phase"]
+    draw = plugin.status_bar.last_draw
+    try:
+        drawn = (draw is not None and draw.frame == frame and plugin.status_bar.draws_this_frame == 1)
+        if phase in ("quiet", "quiet2", "quiet3") and not drawn:
+            seen["errors"].append(f"frame {frame} ({phase}): segment not drawn once ({draw})")
+        if phase == "settle" and settled() and frame > 30:
+            script.update(phase="quiet", since=frame, reads=source.reads)
+        elif phase == "quiet":
+            place = (draw.x, draw.y, draw.width, draw.level)
+            if script["last"] is not None and place != script["last"]:
+                seen["errors"].append(f"frame {frame}: segment moved {script['last']} -> {place}")
+            script["last"] = place
+            seen["quiet_frames"].append(source.reads - script["reads"])
+            script["reads"] = source.reads
+            if frame - script["since"] >= 8 * (QUIET_FRAMES + 1):
+                # A canary starts (the listener tells): the next frame must say so.
+                source.set(pending=["x"], completed=["json"], notify=True)
+                script.update(phase="listener", since=frame)
+        elif phase == "listener":
+            seen["warming_after_listener"] = (frame - script["since"], plugin.status_bar.line.text)
+            source.set(completed=["json", "x"], notify=True)
+            script.update(phase="settle2")
+        elif phase == "settle2" and settled():
+            script.update(phase="quiet2", since=frame)
+        elif phase == "quiet2" and frame - script["since"] >= 2 * (QUIET_FRAMES + 1) + 3:
+            # A change without the listener (only the revision moves): shown within a few frames.
+            source.set(completed=["json"], failed=["x"])
+            script.update(phase="revision", since=frame)
+        elif phase == "revision":
+            if plugin.status_bar.line.state == "failed":
+                seen["failed_after"] = frame - script["since"]
+                script.update(phase="settle3")
+            elif frame - script["since"] > 4 * (QUIET_FRAMES + 1):
+                seen["failed_after"] = None
+                script.update(phase="settle3")
+        elif phase == "settle3" and settled():
+            script.update(phase="quiet3", since=frame)
+        elif phase == "quiet3" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
+            push_toast[0] = True  # drawn by the next frame's gui()
+            script.update(phase="toast", since=frame)
+        elif phase == "toast":
+            toast = plugin.toasts.toasts[0] if plugin.toasts.toasts else None
+            seen["toast_frame"] = {"plugin_frame": plugin.frame, "frame": frame,
+                                   "drawn": toast is not None and toast.last_seen is not None}
+            script.update(phase="done")
+        if phase == "done" or frame > 2000:
+            hello_imgui.get_runner_params().app_shall_exit = True
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        seen["errors"].append(repr(exc))
+        hello_imgui.get_runner_params().app_shall_exit = True
+
+
+params.callbacks.show_gui = gui
+params.callbacks.show_status = host_status
+params.callbacks.before_imgui_render = after_frame
+plugin.install(params)
+immapp.run(params)
+seen["phase"] = script["phase"]
+with open(result_path, "w") as f:
+    json.dump(seen, f)

@@ -1,0 +1,36 @@
+"""The plugin's quiet frames in a real window (issue 13 target 3, the plugin's cost per frame):
+once the warmup is done and nothing moves, the status is polled once every QUIET_FRAMES + 1
+frames while the segment is drawn on every frame, in the same place; a canary change (the
+listener) shows on the next frame, any other change within QUIET_FRAMES + 1 frames, and a toast
+pushed by the host is drawn in the frame it was pushed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from imwarmup.panels.plugin import QUIET_FRAMES
+
+
+def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_display, tmp_path):
+    out = tmp_path / "quiet.json"
+    app = Path(__file__).parent / "apps" / "quiet_app.py"
+    proc = subprocess.run([sys.executable, str(app), str(out)], capture_output=True, text=True,
+                          timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(out.read_text())
+    assert seen["errors"] == [] and seen["phase"] == "done", seen
+    # Polls per frame over 8 quiet periods: one full frame (one read) then QUIET_FRAMES without.
+    polls = seen["quiet_frames"]
+    assert len(polls) >= 8 * (QUIET_FRAMES + 1)
+    assert set(polls) <= {0, 1}
+    assert 8 <= sum(polls) <= 9, polls
+    assert max(len(run) for run in "".join(map(str, polls)).split("1")) == QUIET_FRAMES, polls
+    # The listener ended the quiet: the very next frame says what changed.
+    assert seen["warming_after_listener"] == [1, "Warming up... (1/2)"]
+    # Only the revision moved: shown within QUIET_FRAMES + 1 frames.
+    assert seen["failed_after"] is not None and 1 <= seen["failed_after"] <= QUIET_FRAMES + 1
+    # A toast the host pushed during a quiet period: that frame ran in full and drew it.
+    toast = seen["toast_frame"]
+    assert toast["plugin_frame"] == toast["frame"]
+    assert toast["drawn"]
