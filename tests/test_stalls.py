@@ -390,3 +390,43 @@ def test_a_retried_import_that_hangs_is_watched_too(controllers, gen):
     assert canary["stalled_s"] is not None and canary["stalled_s"] > 0.0
     assert watcher.wait_for(lambda: not watcher.running, HANG)  # the watcher ends with warmup
     assert controller.stalls() == [] and controller.stall_note() is None
+
+
+def test_a_stall_says_whether_its_thread_computes_or_waits(controllers, gen, monkeypatch):
+    import imwarmup.core.stalls as stalls_module
+    from imwarmup.widgets.stall_list import stall_heading
+
+    monkeypatch.setattr(stalls_module, "STACK_REFRESH_SECONDS", 0.1)
+    waiting, spinning = gen.gate(), gen.gate()
+    asleep = gen.blocking(waiting)
+    busy = gen.module(f"""
+        import {spinning.__name__} as _gate
+        _gate.started.set()
+        n = 0
+        while not _gate.release.is_set():
+            n += 1
+        """, "spin")
+    controller = controllers([asleep, busy], stall_after=0.2, concurrency=None)
+    watcher = controller.stall_watcher
+    controller.start()
+    assert waiting.started.wait(HANG) and spinning.started.wait(HANG)
+
+    def shares() -> dict[str, float | None]:
+        return {s["module"]: s.get("cpu_share") for s in controller.stalls()}
+
+    try:
+        deadline = time.monotonic() + HANG
+        seen = shares()
+        while (len(seen) < 2 or None in seen.values()) and time.monotonic() < deadline:
+            rev = watcher.revision     # wait_for's predicate runs under the watcher's lock:
+            watcher.wait_for(lambda: watcher.revision > rev, 1.0)  # read stalls() outside it
+            seen = shares()
+        assert seen[asleep] < 0.2, seen        # waiting on an event: off the CPU
+        assert seen[busy] > 0.5, seen          # a Python loop: on it (with the GIL) most of the time
+        by_module = {s["module"]: s for s in controller.stalls()}
+        assert "(computing)" in stall_heading(by_module[busy])
+        assert "(waiting: sleep, I/O, a lock or the network)" in stall_heading(by_module[asleep])
+    finally:
+        waiting.release.set()
+        spinning.release.set()
+    assert controller.wait_for_warmup(HANG)

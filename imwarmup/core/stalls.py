@@ -28,6 +28,7 @@ import numbers
 import os
 import sys
 import threading
+import time
 import weakref
 from typing import Any, Callable
 
@@ -53,6 +54,22 @@ _PLUMBING = ("<frozen importlib", "<imwarmup")
 
 def _plumbing(frame: Any) -> bool:
     return frame.f_code.co_filename.startswith(_PLUMBING)
+
+
+def _thread_cpu_clock() -> Callable[[int], float] | None:
+    """Another thread's CPU time by its ``threading.get_ident()``, where the platform has
+    ``pthread_getcpuclockid`` (Linux, the BSDs); None elsewhere (macOS, Windows)."""
+    getid = getattr(time, "pthread_getcpuclockid", None)
+    if getid is None:
+        return None
+
+    def read(thread_id: int) -> float:
+        return time.clock_gettime(getid(thread_id))
+
+    return read
+
+
+_thread_cpu = _thread_cpu_clock()
 
 
 def validate_after(value: Any, name: str, where: str = "WarmupController()") -> float | None:
@@ -203,6 +220,7 @@ class StallWatcher:
         self._stalls: dict[int, dict[str, Any]] = {}   # canary_id -> its stall (snapshot)
         self._stack_at: dict[int, float] = {}          # canary_id -> when its stack was read
         self._freezes: list[dict[str, Any]] = []       # oldest first; the last may be ongoing
+        self._cpu_at: dict[int, tuple[float, float]] = {}  # canary id -> (wall, thread CPU)
         self._freeze_stack_at = -math.inf
         self._note: str | None = None
         self._revision = 0
@@ -297,6 +315,7 @@ class StallWatcher:
                 alive.add(cid)
                 stall = self._stalls.get(cid)
                 if stall is None or now - self._stack_at.get(cid, -math.inf) >= STACK_REFRESH_SECONDS:
+                    share = self._cpu_share_locked(cid, canary.get("thread_id"))
                     frame = sys._current_frames().get(canary["thread_id"])
                     stack, marked = import_stack(frame, canary["module"]) if frame else ([], None)
                     del frame
@@ -306,7 +325,7 @@ class StallWatcher:
                         "thread_name": canary["thread_name"], "running_s": now - start,
                         "stack": stack, "marked": marked,
                         "at": stack[marked if marked is not None else -1] if stack else None,
-                        "start_ts": start,
+                        "start_ts": start, "cpu_share": share,
                     }
                     if cid not in self._stalls:
                         self._manager.mark_stalled(cid, start + stall_after)
@@ -318,6 +337,7 @@ class StallWatcher:
             for cid in [c for c in self._stalls if c not in alive]:
                 del self._stalls[cid]  # finished (its canary keeps stalled_s) or cancelled
                 self._stack_at.pop(cid, None)
+                self._cpu_at.pop(cid, None)
                 self._revision += 1
             note = self._note_locked()
             if note != self._note:
@@ -332,6 +352,24 @@ class StallWatcher:
                 f"(stall_after={stall_after:g} s); its live stack is in the diagnostics window "
                 f"and /api/stalls"
             )
+
+    def _cpu_share_locked(self, cid: int, thread_id: int | None) -> float | None:
+        """The share of the wall time since the last look that the stalled import's thread
+        spent on a CPU (its thread CPU clock): near 1 it computes (a loop, a slow C init),
+        near 0 it waits (sleep, I/O, a lock, a network call). None on the first look or where
+        the platform gives no other thread's CPU clock."""
+        if thread_id is None or _thread_cpu is None:
+            return None
+        try:
+            cpu = _thread_cpu(thread_id)
+        except (OSError, OverflowError, ValueError):  # the thread ended meanwhile
+            return None
+        wall = time.perf_counter()
+        previous = self._cpu_at.get(cid)
+        self._cpu_at[cid] = (wall, cpu)
+        if previous is None or wall <= previous[0]:
+            return None
+        return min(max((cpu - previous[1]) / (wall - previous[0]), 0.0), 1.0)
 
     def _note_locked(self) -> str | None:
         if not self._stalls:
@@ -413,6 +451,9 @@ class StallWatcher:
 
         Each is a copy: ``{"kind": "stall"|"freeze", "module", "canary_id", "thread_name",
         "running_s", "stack": ["file:line in func", ...], "marked", "at", "start_ts"}``; a
+        stall adds ``"cpu_share"``: how much of the last second its thread was on a CPU (near 1:
+        computing; near 0: waiting on sleep, I/O or a lock; None until the second look or where
+        the platform cannot tell); a
         freeze adds ``"ongoing"``, ``"blame"`` (None, or ``{"reason": "lock"|"import", "lock",
         "module", "canary_id", "thread_name"}``) and ``"text"`` ("GUI froze 2.3 s at ...").
         """

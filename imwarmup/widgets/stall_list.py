@@ -18,8 +18,13 @@ def stall_heading(stall: Mapping[str, Any]) -> str:
     """One line per stall or freeze: what, how long, where."""
     if stall.get("kind") == "freeze":
         return str(stall.get("text") or "GUI froze")
-    return (f"{stall['module']} stalled: importing for {format_seconds(stall['running_s'])} "
+    text = (f"{stall['module']} stalled: importing for {format_seconds(stall['running_s'])} "
             f"on {stall['thread_name']}")
+    share = stall.get("cpu_share")
+    if share is not None:   # what the thread does: computing, or waiting for something
+        text += (f", busy on a CPU {share:.0%} (computing)" if share >= 0.5
+                 else f", on a CPU {share:.0%} (waiting: sleep, I/O, a lock or the network)")
+    return text
 
 
 def draw_stalls(stalls: Sequence[Mapping[str, Any]], theme: Theme) -> None:
