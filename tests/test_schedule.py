@@ -344,15 +344,42 @@ def test_switch_interval_the_host_set_meanwhile_is_kept(gen, controllers):
         sys.setswitchinterval(host)
 
 
-def test_no_switch_interval_leaves_it_alone(gen, controllers):
+def test_switch_interval_none_leaves_it_alone(gen, controllers):
     host = sys.getswitchinterval()
+    seen = gen.gate()
+    name = gen.module(f"import sys\nimport {seen.__name__} as _s\n"
+                      f"_s.runs.append(sys.getswitchinterval())\n")
+    controller = controllers([name], concurrency=ImportGate(1, switch_interval=None))
+    controller.start()
+    assert controller.wait_for_warmup(WAIT)
+    assert seen.runs == [host]
+
+
+def test_the_default_gate_imports_with_a_1ms_switch_interval_and_gives_it_back(gen, controllers):
+    host = sys.getswitchinterval()
+    assert host != 0.001
     seen = gen.gate()
     name = gen.module(f"import sys\nimport {seen.__name__} as _s\n"
                       f"_s.runs.append(sys.getswitchinterval())\n")
     controller = controllers([name])
     controller.start()
     assert controller.wait_for_warmup(WAIT)
-    assert seen.runs == [host]
+    assert seen.runs == [0.001]
+    assert sys.getswitchinterval() == host
+
+
+def test_shutdown_gives_the_switch_interval_back_while_an_import_still_runs(gen, controllers):
+    host = sys.getswitchinterval()
+    gate = gen.gate()
+    controller = controllers([gen.blocking(gate), gen.module("X = 1\n")])
+    controller.start()
+    assert gate.started.wait(WAIT)
+    assert sys.getswitchinterval() == 0.001
+    assert controller.shutdown(wait=False) is False  # the blocked import still runs
+    assert sys.getswitchinterval() == host
+    gate.release.set()
+    assert controller.shutdown(wait=True, timeout=WAIT) is True
+    assert sys.getswitchinterval() == host
 
 
 # --------------------------------------------------------------------------- frame pause

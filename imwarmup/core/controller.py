@@ -63,7 +63,8 @@ class WarmupController:
             imports hold the interpreter lock, so more at once mostly trade it (ten times the
             context switches) and take it from the GUI's frames more often (see
             benchmarks/bench_frames_warming.py). An import that sleeps or waits on I/O, or runs
-            longer than 5 s, lets the next one in (``imwarmup.core.schedule``). ``None`` or 0:
+            longer than 5 s, lets the next one in; while one runs the interpreter's switch
+            interval is 1 ms (the app's back after; ``imwarmup.core.schedule``). ``None`` or 0:
             every worker imports at once. An ``ImportGate(...)`` sets the stall rules too.
             ``submit_job()`` jobs never wait for it.
         clock: wall-clock seconds for canaries and the profiler; ``time.time`` by default.
@@ -506,6 +507,8 @@ class WarmupController:
             self.manager.cancel_queued()
             self._close_recorder()  # an import still running stops being recorded
             self._gc.end()  # the app's gc settings back, even while an import still runs
+            if self.gate is not None:
+                self.gate.restore_switch_interval()  # the same for the switch interval
         if not wait:
             self._report_dropped(self._pool.drop_queued())
         # Real elapsed time, not the injected clock: this bounds how long the caller blocks.

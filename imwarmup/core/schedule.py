@@ -37,7 +37,7 @@ import time
 from typing import Any, Callable
 
 __all__ = ["ImportGate", "make_gate", "DEFAULT_CONCURRENCY", "STALL_CPU", "STALL_WINDOW_SECONDS",
-           "MAX_HOLD_SECONDS", "FRAME_PAUSE_SECONDS"]
+           "MAX_HOLD_SECONDS", "FRAME_PAUSE_SECONDS", "SWITCH_INTERVAL_SECONDS"]
 
 DEFAULT_CONCURRENCY = 1
 # An import whose thread used less than this share of one CPU over the last STALL_WINDOW_SECONDS
@@ -58,6 +58,12 @@ LINE_GRACE_SECONDS = 0.1
 # it free instead of waiting up to a switch interval apiece. Measured in
 # benchmarks/bench_frames_warming.py; the warmup's wall time did not move.
 FRAME_PAUSE_SECONDS = 0.004
+# The interpreter's switch interval while an import runs (the host's back after): a GUI thread
+# that needs the lock for each callback of a frame waits up to one interval per callback while
+# an import holds it (5 ms by default). Measured in benchmarks/bench_frames_warming.py: the frame
+# p99 while the SDK set warms 3.4x the idle p99 with 5 ms, 1.9x with 1 ms; the warmup's process
+# CPU about 3% more (bench_warmup.py, controller-switch1ms), its wall time unchanged.
+SWITCH_INTERVAL_SECONDS = 0.001
 # How often the next import in line looks at the CPU clocks of those running (only while one
 # waits): 20 wake-ups a second, each a few microseconds.
 POLL_SECONDS = 0.05
@@ -163,11 +169,12 @@ class ImportGate:
             the frame's callbacks find the interpreter lock free (a finder first on
             ``sys.meta_path`` while an import runs). Without ``note_frame()`` calls nothing
             pauses.
-        switch_interval: None (default) leaves ``sys.setswitchinterval`` alone; seconds
-            ``> 0``: the interpreter's switch interval while an import runs, the host's value
-            back as soon as none does (unless the host changed it meanwhile). A GUI thread that
-            needs the lock for each callback of a frame waits up to one interval per callback
-            while an import holds it (5 ms by default).
+        switch_interval: seconds ``> 0`` (default 0.001): the interpreter's switch interval
+            while an import runs, the host's value back as soon as none does or at
+            ``restore_switch_interval()`` (unless the host changed it meanwhile); None leaves
+            ``sys.setswitchinterval`` alone. A GUI thread that needs the lock for each callback
+            of a frame waits up to one interval per callback while an import holds it (5 ms by
+            default).
 
     Raises:
         TypeError, ValueError: a bad argument, named with the value given.
@@ -180,7 +187,7 @@ class ImportGate:
         stall_cpu: float = STALL_CPU,
         stall_window: float = STALL_WINDOW_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
-        switch_interval: float | None = None,
+        switch_interval: float | None = SWITCH_INTERVAL_SECONDS,
         frame_pause: float | None = FRAME_PAUSE_SECONDS,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
@@ -293,6 +300,16 @@ class ImportGate:
                     sys.setswitchinterval(self._saved_switch)
                 self._saved_switch = None
             self._cond.notify_all()
+
+    def restore_switch_interval(self) -> None:
+        """Give the host its switch interval back now, even while an import still runs (the
+        controller's ``shutdown()``; unless the host changed it meanwhile). Imports let in
+        later set it again."""
+        with self._cond:
+            if self._saved_switch is not None:
+                if sys.getswitchinterval() == self._switch_set:
+                    sys.setswitchinterval(self._saved_switch)
+                self._saved_switch = None
 
     def note_frame(self) -> None:
         """A GUI frame starts now (call it on the GUI thread, once per frame; one float store).
