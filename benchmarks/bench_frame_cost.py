@@ -352,6 +352,14 @@ def fresh(args: argparse.Namespace) -> None:
                          f"({ratio:+.1%})")
                 if name in ("before", "after"):  # the verdict on the per-round pairs
                     line += f"; {_verdict(state, statistics.median(added), ratio)}"
+                    # Fresh processes of one variant spread by far more than the budget on a
+                    # loaded machine: say when the pairs cannot tell (the inproc mode can).
+                    spread = max(added) - min(added)
+                    budget = 0.05 if state == "steady" else 0.10
+                    if spread > budget * bare:
+                        line += (f" (INCONCLUSIVE: pairs spread {min(added):+.0f} .. "
+                                 f"{max(added):+.0f} µs, wider than the {budget:.0%} budget; "
+                                 f"trust --mode inproc)")
             if state == "warming":
                 line += f"  frames measured: min {min(frames[state, name])}"
             print(line)
