@@ -73,7 +73,9 @@ VARIANTS: dict[str, str] = {
     "sequential-worker": "one plain thread (nice 0, no gate, no canaries) imports the set while "
                          "the main thread waits: what running on a thread costs",
     "controller": "WarmupController() default: 4 lanes, nice 10, one import at a time (gate), "
-                  "gc_while_warming='defer'",
+                  "switch interval 1 ms while one runs, gc_while_warming='defer'",
+    "controller-before": "the default before gc handling and the 1 ms switch interval: "
+                         "gc_while_warming=None, ImportGate(1, switch_interval=None)",
     "controller-gc-off": "WarmupController(gc_while_warming=None): the default before gc handling",
     "controller-gc-freeze": "WarmupController(gc_while_warming='freeze'): gc.freeze() after each "
                             "import, collections as usual",
@@ -103,7 +105,7 @@ VARIANTS: dict[str, str] = {
 # The variants run by default (the others with --only): the controller's schedule and what
 # each of its parts costs.
 DEFAULT_VARIANTS = ["sequential", "sequential-gc", "sequential-worker", "controller",
-                    "controller-gc-off", "controller-gc-freeze", "controller-gc-disable",
+                    "controller-before", "controller-gc-off", "controller-gc-freeze", "controller-gc-disable",
                     "controller-bare", "controller-norecord", "controller-nowatch",
                     "controller-nohistory", "controller-nice0", "controller-free-gc-off"]
 
@@ -139,6 +141,11 @@ def controller_kwargs(variant: str) -> dict[str, Any]:
         kwargs.update(off)
     if "nohistory" in parts:
         kwargs["history"] = False
+    if "before" in parts:
+        from imwarmup.core.schedule import ImportGate
+
+        kwargs["gc_while_warming"] = None
+        kwargs["concurrency"] = ImportGate(1, switch_interval=None)
     if "nopause" in parts:
         from imwarmup.core.schedule import ImportGate
 
