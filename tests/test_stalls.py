@@ -430,3 +430,45 @@ def test_a_stall_says_whether_its_thread_computes_or_waits(controllers, gen, mon
         waiting.release.set()
         spinning.release.set()
     assert controller.wait_for_warmup(HANG)
+
+
+def test_the_app_after_its_gui_run_is_not_a_gui_freeze(virtual_display, controllers, gen):
+    # The GUI runs a few frames and ends while an import still runs; the app then shuts down
+    # slowly. The plugin ends the frame log's series at before_exit: no "GUI froze" for that.
+    import tempfile
+
+    from imgui_bundle import hello_imgui, immapp
+
+    from imwarmup.panels import DiagnosticsPlugin
+
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], freeze_after=0.3, stall_after=math.inf)
+    controller.start()
+    plugin = DiagnosticsPlugin(controller)
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_geometry.size = (400, 300)
+    params.fps_idling.enable_idling = False
+    params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+    params.ini_filename = tempfile.mkdtemp(prefix="imwarmup-ini-") + "/imgui.ini"
+    frames = [0]
+
+    def gui() -> None:
+        frames[0] += 1
+        if frames[0] >= 20:
+            params.app_shall_exit = True
+
+    params.callbacks.show_gui = gui
+    plugin.install(params)
+    try:
+        immapp.run(params)
+        assert frames[0] >= 20 and len(controller.frames) >= 10   # the run was logged
+        assert controller.frames.last is None                    # and its series ended
+        watcher = controller.stall_watcher
+        rev = watcher.revision
+        # Three times freeze_after with no frame: a freeze would have shown by now.
+        assert not watcher.wait_for(lambda: watcher.revision != rev, 0.9)
+        assert [s for s in controller.stalls() if s["kind"] == "freeze"] == []
+    finally:
+        gate.release.set()
+    assert controller.wait_for_warmup(HANG)

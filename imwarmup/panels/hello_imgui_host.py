@@ -342,7 +342,9 @@ class HelloImguiHost:
         self._add_to_layouts(params)
 
     def _end_of_run(self) -> None:
-        """``before_exit``: forget the run's references, free the plugin's implot context."""
+        """``before_exit``: forget the run's references, free the plugin's implot context, end
+        the frame log's series (no frame comes after the run: see ``plugin.end_of_run``)."""
+        self._plugin.end_of_run()
         self._show_fps = None
         self._palette_io = None
         self.steady = None

@@ -393,6 +393,14 @@ class DiagnosticsPlugin:
         self._host = HelloImguiHost(self, runner_params, running=False, visible=self._open)
         return self
 
+    def end_of_run(self) -> None:
+        """The host's run ends (``before_exit``): the frame log's series ends with it, so the
+        app's shutdown after ``immapp.run()`` returns (a warmup still running, a slow cleanup)
+        is not taken for a GUI freeze; a later run marks a new series."""
+        log = self._source.frames
+        if log is not None:
+            log.stop()
+
     def wrap(self, gui_function: Callable[[], None]) -> Callable[[], None]:
         """For hosts that run a gui function: ``immapp.run(plugin.wrap(gui), ...)``.
 
