@@ -1048,6 +1048,7 @@ def test_circular_modules_on_two_workers_never_fail_they_are_retried(gen, pools)
         assert status["failed"] == [], [(c["module"], c["thread_name"], c["error"], c["retried"])
                                          for c in manager.canaries()]
         assert sorted(status["completed"]) == sorted([first, second])
+        assert_counts_agree(manager)  # a retried canary is counted once
         for canary in manager.canaries():
             if canary["retried"]:
                 retried += 1
@@ -1089,6 +1090,7 @@ def test_a_broken_circular_module_still_fails_after_its_retry(gen, pools):
     assert runs.runs == [1, 1]  # imported twice, never more
     assert by_module(manager)[slow]["retried"] is None
     assert manager.wait_quiet(WAIT)
+    assert assert_counts_agree(manager) == (0, 1, 1, 0)  # failed after its retry: counted once
     [line] = [l for l in stream.getvalue().splitlines() if "FAILED" in l]
     assert line.endswith(f"{error} (retried once, after the imports in flight had ended)")
 
@@ -1151,3 +1153,52 @@ def test_a_bad_entry_is_named_as_the_guard_names_it(bad, exc, text):
     with pytest.raises(exc) as info:
         quiet(InlineExecutor()).submit(["os", "json", bad])
     assert str(info.value) == text
+
+
+# ------------------------------------------------------------------- status_counts
+def assert_counts_agree(manager: WarmupManager) -> tuple[int, int, int, int]:
+    """``status_counts()`` (running counts kept by the round) == the lengths of ``status()``'s
+    lists (derived from the records)."""
+    status = manager.status()
+    counts = manager.status_counts()
+    assert counts == (len(status["pending"]), len(status["completed"]), len(status["failed"]),
+                      len(status["cancelled"])), (counts, status)
+    return counts
+
+
+def test_status_counts_agree_with_status_through_a_rounds_life(gen, pools):
+    pool = ManualExecutor()
+    manager = quiet(pool)
+    assert manager.status_counts() == (0, 0, 0, 0)  # no round yet
+    missing = "imwarmup_no_such_module_for_counts"
+    manager.submit(["json", missing, "decimal", "fractions"])  # jobs 0..3, none started
+    assert assert_counts_agree(manager) == (4, 0, 0, 0)
+    pool.run(0)
+    assert assert_counts_agree(manager) == (3, 1, 0, 0)
+    pool.run(1)
+    assert assert_counts_agree(manager) == (2, 1, 1, 0)
+    assert manager.cancel_queued() == 2  # decimal, fractions: never started
+    assert assert_counts_agree(manager) == (0, 1, 1, 2)
+    _future, job, args, kwargs = pool.jobs[2]  # its future is cancelled: no pool runs it,
+    job(*args, **kwargs)  # but a job that did would find its canary cancelled and leave it so
+    assert assert_counts_agree(manager) == (0, 1, 1, 2)
+    manager.reset()
+    assert manager.status_counts() == (0, 0, 0, 0)
+
+    # A new round counts afresh; reset() with an import in flight cancels it, and the import
+    # ending afterwards changes nothing.
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    manager.submit([slow, "json"])  # jobs 4, 5
+    assert assert_counts_agree(manager) == (2, 0, 0, 0)
+    running = pool.start(4)
+    assert gate.started.wait(WAIT)
+    pool.run(5)
+    assert assert_counts_agree(manager) == (1, 1, 0, 0)
+    manager.reset()
+    gate.release.set()
+    running.join(WAIT)
+    assert not running.is_alive()
+    assert manager.status_counts() == (0, 0, 0, 0)
+    manager.submit(["json"])
+    assert assert_counts_agree(manager) == (1, 0, 0, 0)

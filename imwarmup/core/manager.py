@@ -146,16 +146,20 @@ class _Round:
     A canary settles once its job is over: imported (or failed) and reported (log line,
     listeners), or cancelled. The round is done when every canary has settled, so once
     ``wait()`` returns every line is written and every listener (the controller's profiler)
-    has seen every module. ``open`` is the one count kept beside the records (the status
+    has seen every module. ``open`` is one of two counts kept beside the records (the status
     lists are derived from them); ``WarmupManager._settle_locked`` alone lowers it, once per
-    canary, and the step that takes it to 0 ends the round.
+    canary, and the step that takes it to 0 ends the round. The other, ``ended``, counts the
+    canaries per final status for ``status_counts()``, which a GUI reads while warming (walking
+    400 records under the lock on the GUI thread cost ~28 µs a read): ``_Round.finish`` is the
+    one place a canary of a round changes status, and it moves the count in the same step.
     """
 
-    __slots__ = ("records", "open", "futures")
+    __slots__ = ("records", "open", "futures", "ended")
 
     def __init__(self, records: list[_Canary]) -> None:
         self.records = records
         self.open = len(records)
+        self.ended = {"completed": 0, "failed": 0, "cancelled": 0}
         # canary_id -> the pool's future of its job, while queued: cancelling a canary cancels
         # it, so the pool drops the job instead of counting it as queued work.
         self.futures: dict[int, Any] = {}
@@ -163,6 +167,12 @@ class _Round:
     @property
     def done(self) -> bool:
         return not self.open
+
+    def finish(self, record: _Canary, status: str, end: float, error: str | None = None) -> None:
+        """End ``record`` (one of this round's, still running) with ``status``; under the
+        manager's lock."""
+        record.finish(status, end, error)
+        self.ended[status] += 1
 
 
 # What the end of a round reports, taken under the lock and delivered outside it:
@@ -438,7 +448,7 @@ class WarmupManager:
                 record.thread_name = record.thread_name or "(not scheduled)"
                 if self._gate is not None:
                     self._gate.forget([record.canary_id])  # its job never comes to the gate
-            record.finish("failed" if error else "completed", end, error)
+            round_.finish(record, "failed" if error else "completed", end, error)
             record.cpu_ms = cpu_ms
             self._reporting += 1
             self._revision += 1
@@ -622,12 +632,14 @@ class WarmupManager:
     def status_counts(self) -> tuple[int, int, int, int]:
         """``(pending, completed, failed, cancelled)``: the lengths of ``status()``'s lists,
         without building (and sorting) them."""
-        counts = {"running": 0, "completed": 0, "failed": 0, "cancelled": 0}
-        with self._lock:
-            if self._round is not None:
-                for record in self._round.records:
-                    counts[record.status] += 1
-        return counts["running"], counts["completed"], counts["failed"], counts["cancelled"]
+        with self._lock:  # the round's running counts (see _Round), not a walk of its records
+            round_ = self._round
+            if round_ is None:
+                return 0, 0, 0, 0
+            ended = round_.ended
+            completed, failed, cancelled = ended["completed"], ended["failed"], ended["cancelled"]
+            pending = len(round_.records) - completed - failed - cancelled
+            return pending, completed, failed, cancelled
 
     def canary_for(self, module: str) -> dict[str, Any] | None:
         """A copy of the newest canary of ``module``, or None if it was never submitted."""
@@ -679,7 +691,7 @@ class WarmupManager:
         for record in round_.records:
             if record.status == "running" and (record.queued or not queued_only):
                 futures.append(round_.futures.pop(record.canary_id, None))
-                record.finish("cancelled", now)
+                round_.finish(record, "cancelled", now)
         self._revision += 1
         self._changed.notify_all()
         if self._gate is not None:
