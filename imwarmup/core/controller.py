@@ -15,6 +15,8 @@ its own teardown is done; each import left running gets one stderr line then, e.
 from __future__ import annotations
 
 import atexit
+import functools
+import operator
 import os
 import sys
 import threading
@@ -44,6 +46,8 @@ EXIT_WAIT_SECONDS = 0.5
 EXIT_REPORT_GRACE_SECONDS = 0.5
 # How long a waiting shutdown lets the finished round's history record land.
 HISTORY_WAIT_SECONDS = 2.0
+# The two counters ``WarmupController.revision`` sums, in one C-level call (revision_reader).
+_REVISIONS = operator.attrgetter("manager._revision", "_watcher._revision")
 
 
 class WarmupController:
@@ -265,11 +269,17 @@ class WarmupController:
         nothing changed."""
         return self.manager.revision + self._watcher.revision
 
-    def revision_reader(self) -> Callable[[], int]:
-        """A callable returning ``revision`` with as little Python as can be: a GUI polls it on
-        every frame, where each Python call costs µs."""
-        manager_revision, watcher = self.manager.revision_reader(), self._watcher
-        return lambda: manager_revision() + watcher.revision
+    def revision_reader(self) -> Callable[[], tuple[int, int]]:
+        """A callable returning a value that changes whenever ``revision`` does, in one C-level
+        call (no Python frame: a GUI polls it on every frame, where each costs µs): the pair
+        (manager's revision, stall watcher's revision). Compare it, don't add it up."""
+        return functools.partial(_REVISIONS, self)
+
+    def frame_noter(self) -> Callable[[], None] | None:
+        """``note_frame`` without this method's own Python frame (the gate's bound method), or
+        None when there is no gate (nothing to tell): a GUI calls it on every frame while
+        warming."""
+        return None if self.gate is None else self.gate.note_frame
 
     def status_counts(self) -> tuple[int, int, int, int]:
         """``(pending, completed, failed, cancelled)``: the sizes of ``warmup_status()``'s
