@@ -57,3 +57,15 @@ def test_anchors_place_dot_text_and_bar_from_the_cursor():
     assert (left, top) == (250.0, 585.25) and (top_left.x, top_left.y) == (250.0, 585.25)
     assert (bottom_right.x, bottom_right.y) == (340.0, 589.75)
     assert segment_anchors(lay, lay.variants[2], 100.0, 580.0).bar is None
+
+
+def test_anchors_hold_the_bars_filled_part_for_the_layouts_fraction():
+    lay = layout([240.0, 150.0, 50.0, 9.6])
+    assert segment_anchors(lay, lay.variants[0], 100.0, 580.0).fill is None  # nothing done yet
+    third = SegmentLayout(15.0, 4.8, 15.0, 9.0, 90.0, 4.5, lay.variants, None, 1 / 3)
+    fill = segment_anchors(third, third.variants[0], 100.0, 580.0).fill
+    assert (fill.x, fill.y) == pytest.approx((280.0, 589.75))  # a third of 90 px from x=250
+    tiny = SegmentLayout(15.0, 4.8, 15.0, 9.0, 90.0, 4.5, lay.variants, None, 0.01)
+    # Never thinner than the bar is high (a round cap), and no fill without a bar.
+    assert segment_anchors(tiny, tiny.variants[0], 100.0, 580.0).fill.x == pytest.approx(254.5)
+    assert segment_anchors(third, third.variants[2], 100.0, 580.0).fill is None

@@ -34,6 +34,7 @@ from .source import check_source
 from .status_bar import StatusBar
 from .toasts import ToastStack
 
+_request_refresh = hello_imgui.request_refresh  # per frame while warming: one name, no lookup
 _TITLE_COLORS = (imgui.Col_.title_bg, imgui.Col_.title_bg_active, imgui.Col_.title_bg_collapsed)
 
 __all__ = ["DiagnosticsPlugin"]
@@ -113,8 +114,10 @@ class DiagnosticsPlugin:
         self._first_frame_marked = False
         self._read_revision = self._source.read_revision
         # The controller's note_frame() (the import running pauses so the frame gets the GIL
-        # first), resolved once: called on every frame while warming, not after.
-        note = getattr(self._source.source, "note_frame", None)
+        # first), resolved once: called on every frame while warming, not after. Its
+        # frame_noter() hands over the gate's own method (one Python frame less), or None.
+        noter = getattr(self._source.source, "frame_noter", None)
+        note = noter() if callable(noter) else getattr(self._source.source, "note_frame", None)
         self._note_frame: Callable[[], None] | None = note if callable(note) else None
         self._noting = True  # a warmup may run: note each frame start (until ready/failed)
         # Quiet frames (see begin_frame): frames the status callback may draw without polling.
@@ -196,7 +199,7 @@ class DiagnosticsPlugin:
             self._last_state = state
             self._noting = state not in ("ready", "failed")
         if state == "warming" or self.toasts.toasts:
-            hello_imgui.request_refresh()  # keep frames coming; the host's idling is untouched
+            _request_refresh()  # keep frames coming; the host's idling is untouched
         if not self._first_frame_marked:
             self._first_frame_marked = True
             if self.palette is not None:
@@ -216,7 +219,7 @@ class DiagnosticsPlugin:
                  and (self._host is None or not self._host.window_drawn_lately(frame)) else 0)
         if quiet:
             self._quiet_frames = quiet
-        else:
+        elif self._quiet_frames:  # (while warming, no call: quiet frames were never granted)
             self.end_quiet()
         return frame
 

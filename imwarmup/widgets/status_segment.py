@@ -65,6 +65,9 @@ class SegmentLayout:
     # layout (``segment_layout``: per text and theme generation) so a frame packs none; None:
     # looked up in the theme at draw time.
     colors: tuple[int, int, int, int] | None = None
+    # The progress bar's filled share (the line's ``fraction``): its rectangle is built with
+    # the anchors, not on each frame.
+    fraction: float = 0.0
 
     @property
     def width(self) -> float:
@@ -120,7 +123,7 @@ def segment_layout(line: StatusLine, theme: Theme) -> SegmentLayout:
     colors = (theme.u32(line.role), theme.u32_text(), theme.u32(Role.QUEUED),
               theme.u32(Role.WARMING))
     return SegmentLayout(height, radius, text_x, bar_gap, bar_w,
-                         theme.px(sizes.status_progress_height), variants, colors)
+                         theme.px(sizes.status_progress_height), variants, colors, line.fraction)
 
 
 _HIDDEN = SegmentEvents(hovered=False, clicked=False, level="hidden", width=0.0)
@@ -137,19 +140,24 @@ class SegmentAnchors:
     dot: imgui.ImVec2
     text: imgui.ImVec2
     bar: tuple[imgui.ImVec2, imgui.ImVec2, float, float] | None  # min, max, left, top
+    # The bar's filled part's bottom-right corner (None: no bar, or nothing filled).
+    fill: imgui.ImVec2 | None = None
 
 
 def segment_anchors(layout: SegmentLayout, variant: _Variant, x: float, y: float) -> SegmentAnchors:
     """Where ``variant`` of ``layout`` draws with the cursor at screen ``(x, y)``."""
     h, r = layout.height, layout.dot_radius
-    bar = None
+    bar = fill = None
     if variant.bar:
         top = y + (h - layout.bar_height) * 0.5
         left = x + variant.width - layout.bar_width
         bar = (imgui.ImVec2(left, top),
                imgui.ImVec2(left + layout.bar_width, top + layout.bar_height), left, top)
+        if layout.fraction > 0.0:
+            filled = max(layout.bar_height, layout.bar_width * layout.fraction)
+            fill = imgui.ImVec2(left + filled, top + layout.bar_height)
     return SegmentAnchors(x, y, variant, imgui.ImVec2(x + r, y + h * 0.5),
-                          imgui.ImVec2(x + layout.text_x, y), bar)
+                          imgui.ImVec2(x + layout.text_x, y), bar, fill)
 
 
 def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
@@ -186,14 +194,12 @@ def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
     draw.add_circle_filled(anchors.dot, layout.dot_radius, colors[0], 0)
     if variant.text:
         draw.add_text(anchors.text, colors[1], variant.text)
-    if anchors.bar is not None:
-        top_left, bottom_right, left, top = anchors.bar
+    bar = anchors.bar
+    if bar is not None:
         rounding = layout.bar_height * 0.5
-        draw.add_rect_filled(top_left, bottom_right, colors[2], rounding)
-        if line.fraction > 0.0:
-            filled = max(layout.bar_height, layout.bar_width * line.fraction)
-            draw.add_rect_filled(top_left, imgui.ImVec2(left + filled, top + layout.bar_height),
-                                 colors[3], rounding)
+        draw.add_rect_filled(bar[0], bar[1], colors[2], rounding)
+        if anchors.fill is not None:
+            draw.add_rect_filled(bar[0], anchors.fill, colors[3], rounding)
     if not (hovered or clicked):
         return variant.quiet
     return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
