@@ -2,7 +2,8 @@
 once the warmup is done and nothing moves, the status is polled once every QUIET_FRAMES + 1
 frames while the segment is drawn on every frame, in the same place; a canary change (the
 listener) shows on the next frame, any other change within QUIET_FRAMES + 1 frames, and a toast
-pushed by the host is drawn in the frame it was pushed."""
+pushed by the host is drawn in the frame it was pushed; the host's item growing moves the segment
+on the next frame, and the mouse over the segment gets its tooltip and click at once."""
 
 import json
 import subprocess
@@ -34,3 +35,11 @@ def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_disp
     toast = seen["toast_frame"]
     assert toast["plugin_frame"] == toast["frame"]
     assert toast["drawn"]
+    # The host's item grew in a quiet period: the very next frame the segment sits after it.
+    grown = seen["grown"]
+    assert grown["frames"] == 1 and grown["moved"], grown
+    assert grown["host_right"] == grown["right"] and grown["gap"] > 0.0, grown
+    # The mouse onto the segment in a quiet period: its tooltip on the next frame; a click on
+    # it (press, release) opens the diagnostics window.
+    assert seen["hover"] == {"frames": 1, "tooltip": True}, seen["hover"]
+    assert seen["click"] == {"frames": 1, "open": True}, seen["click"]

@@ -162,7 +162,9 @@ class HelloImguiHost:
             window_params = hello_imgui.get_runner_params().imgui_window_params
             show_fps = self._show_fps = lambda: window_params.show_status_fps
         status_bar = plugin.status_bar
-        status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps, frame=frame)
+        quiet = plugin._quiet_frames
+        status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps, frame=frame,
+                                           basis=quiet > 0 and plugin._frame_seen == frame)
         palette = plugin.palette
         if palette is not None:
             palette.poll_shortcut()
@@ -173,12 +175,12 @@ class HelloImguiHost:
                 return
         if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
             self._overlay_idle_frame = frame
-            quiet = plugin._quiet_frames
+            quiet = plugin._quiet_frames  # again: a worker's end_quiet() may have come since
             if quiet > 0 and plugin._frame_seen == frame:
                 # begin_frame granted quiet frames: the next ones draw this segment again.
                 # A test's clock (one read per frame) is read on them too.
                 self.steady = status_bar.steady(
-                    plugin.theme, quiet, plugin._now, plugin if plugin._clock_each_frame else None)
+                    plugin.theme, quiet, plugin if plugin._clock_each_frame else None)
 
     def _overlay_callback(self) -> None:
         if self._overlay_idle_frame == self._status_frame:

@@ -72,6 +72,13 @@ class StatusBar:
         self._geometry_countdown = 0
         self._geometry_generation = -1
         self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
+        # Where the host's last item ended and the room at the start of the next line, read on
+        # a full frame that may hand over to quiet frames (see SteadySegment), else None.
+        self._basis: tuple[imgui.ImVec2, float] | None = None
+        self._engaged = False  # the segment was hovered, clicked or held on its latest draw
+        # The SteadySegment drawing the quiet frames: it notes its frame and room only, and
+        # last_draw / draws_this_frame take them over from it when asked (see _sync_quiet).
+        self._quiet_segment: SteadySegment | None = None
         self._last_draw: SegmentDraw | None = None
         self._draw_frame = -1
         self._draws = 0
@@ -79,7 +86,20 @@ class StatusBar:
     @property
     def draws_this_frame(self) -> int:
         """How many times the segment was drawn on the latest frame it was drawn in."""
+        if self._quiet_segment is not None:
+            self._sync_quiet()
         return self._draws
+
+    def _sync_quiet(self) -> None:
+        """Take over the latest quiet frame's draw from the SteadySegment, if it is newer."""
+        quiet = self._quiet_segment
+        if quiet._frame > self._draw_frame:
+            self._draw_frame, self._draws = quiet._frame, 1  # one draw per quiet frame
+            x = quiet._x
+            self._drawn = (x, quiet._y, quiet._width, quiet._height, quiet._level,
+                           x - quiet._spacing_x, x + quiet._available)
+        if quiet.frames_left <= 0:
+            self._quiet_segment = None
 
     def _tooltip_lines(self, now: float) -> list[str]:
         if self.line.state == "error":
@@ -127,6 +147,8 @@ class StatusBar:
     def last_draw(self) -> SegmentDraw | None:
         """Where the segment was drawn on the latest frame it was drawn in (built when asked:
         the frame itself keeps plain values)."""
+        if self._quiet_segment is not None:
+            self._sync_quiet()
         if self._drawn is None:
             return None
         if self._last_draw is None or self._last_draw.frame != self._draw_frame:
@@ -169,12 +191,15 @@ class StatusBar:
             events = _HIDDEN_EVENTS  # not even the dot fits: nothing drawn, no item submitted
         else:
             events = status_segment(line, self._layout, theme, available, anchors=anchors)
+        if self._quiet_segment is not None:
+            self._sync_quiet()
         if frame != self._draw_frame:
             self._draw_frame = frame
             self._draws = 0
         self._draws += 1
         self._drawn = (x, y, events.width, self._layout.height, events.level, host_right, limit)
-        if events is not _HIDDEN_EVENTS and events is not anchors.variant.quiet:
+        self._engaged = events is not _HIDDEN_EVENTS and events is not anchors.variant.quiet
+        if self._engaged:
             self._after_draw(events, now)
 
     def _after_draw(self, events: SegmentEvents, now: float) -> None:
@@ -187,19 +212,26 @@ class StatusBar:
         if events.clicked:
             self._on_click()
 
-    def steady(self, theme: Theme, frames: int, now: float,
+    def steady(self, theme: Theme, frames: int,
                clock_owner: Any = None) -> "SteadySegment | None":
         """The segment just drawn, to draw again unchanged on up to ``frames`` quiet frames
-        (the next ones; ``now``: this frame's time; ``clock_owner``: a plugin whose clock is
-        read on each of them, see ``SteadySegment.draw``), or None when it cannot be (not drawn this frame as a guest after the
-        host's items, or with a progress bar). The geometry's countdown counts those frames."""
+        (the next ones; ``clock_owner``: a plugin whose clock is read on each of them, see
+        ``SteadySegment.draw``), or None when it cannot be: not drawn this frame as a guest
+        after the host's items with ``draw_in_host_status_bar(basis=True)``, drawn with a
+        progress bar, or hovered, clicked or held down. The geometry's countdown counts those
+        frames."""
         anchors = self._anchors
         if (anchors is None or anchors.bar is not None or self._drawn is None
                 or self._drawn[5] is None or self._layout_line is not self.line
-                or self._layout_generation != theme.generation):
+                or self._layout_generation != theme.generation or self._basis is None
+                or self._engaged or imgui.is_item_active()):
+            # (Our button is the window's last item here: held down and dragged off the
+            # segment, a release back on it would click, so it must be submitted next frame.)
             return None
         self._geometry_countdown -= frames  # re-read on the full frame after them if due
-        return SteadySegment(self, theme, frames, anchors, self._layout, now, clock_owner)
+        self._quiet_segment = SteadySegment(self, theme, frames, anchors, self._layout,
+                                            clock_owner)
+        return self._quiet_segment
 
     def _relayout(self, line: StatusLine, theme: Theme, x: float, y: float,
                   available: float | None) -> SegmentAnchors | None:
@@ -227,7 +259,7 @@ class StatusBar:
     def draw_in_host_status_bar(self, theme: Theme, now: float,
                                 fps_block: bool | Callable[[], bool], *,
                                 display_width: float | None = None,
-                                frame: int | None = None) -> None:
+                                frame: int | None = None, basis: bool = False) -> None:
         """Draw as a guest in hello_imgui's status bar window, after whatever the host drew.
 
         Args:
@@ -236,6 +268,8 @@ class StatusBar:
             display_width: ``io.display_size.x``, when the caller has it (None: read here
                 when needed).
             frame: this frame's number, when the caller already read it.
+            basis: also read what ``steady()`` needs (the host's last item, the room at the
+                start of the next line): quiet frames may follow this one.
         """
         # What changes only with the style or the window's setup is re-read every
         # _GEOMETRY_FRAMES frames and whenever the theme changed, not on every frame: the
@@ -247,9 +281,12 @@ class StatusBar:
         else:
             start_x, start_y, spacing_x, limit_offset = self._read_geometry(
                 theme, fps_block, display_width)
+        self._basis = None
         if imgui.get_cursor_pos_y() > start_y + 0.5:
             # The host drew items: go on their line, after the last one (hello_imgui's own
             # convention for status items), instead of a second line the bar clips.
+            if basis:
+                self._basis = (imgui.get_item_rect_max(), imgui.get_window_width())
             imgui.same_line()
             cursor = imgui.get_cursor_screen_pos()
             x = cursor.x
@@ -295,12 +332,9 @@ class StatusBar:
         return geometry
 
 
-_cursor_pos_y = imgui.get_cursor_pos_y
-_same_line = imgui.same_line
-_cursor_screen_pos = imgui.get_cursor_screen_pos
-_content_region_avail = imgui.get_content_region_avail
-_invisible_button = imgui.invisible_button
-_is_item_hovered = imgui.is_item_hovered
+_item_rect_max = imgui.get_item_rect_max
+_window_width = imgui.get_window_width
+_is_mouse_hovering_rect = imgui.is_mouse_hovering_rect
 _window_draw_list = imgui.get_window_draw_list
 
 
@@ -310,77 +344,62 @@ class SteadySegment:
     Made by ``StatusBar.steady()`` after a full frame; everything a frame needs sits in this
     one object (slots) and in module-level names for the imgui calls: right after the host
     rendered, caches are cold, and each object, attribute chain or Python call touched costs
-    about a µs (bench_frame_cost.py). When the cursor or the room moved, it hands over to the
-    status bar's full draw at once. The drawing mirrors ``status_segment()`` (dot and text;
-    a segment with a progress bar is never steady).
+    about a µs (bench_frame_cost.py). So a quiet frame makes six imgui calls: where the host's
+    last item ends (the same place as on the full frame: the segment's place is the same, with
+    no SameLine), the room left, whether the mouse is over the segment, and the dot and text
+    into the draw list. No item is submitted: the mouse over the segment (where its invisible
+    button could be hovered or clicked), the host's items moved or the room changed hand over
+    to the full frame at once, which submits the button. (A full frame with the segment hovered,
+    clicked or held hands over to no quiet frame.) The drawing mirrors ``status_segment()``
+    (dot and text; a segment with a progress bar is never steady).
     """
 
-    __slots__ = ("frames_left", "_bar", "_theme", "_clock_owner", "_start_y", "_spacing_x",
-                 "_limit_offset", "_x", "_y", "_low", "_high", "_size", "_dot", "_radius",
+    __slots__ = ("frames_left", "_clock_owner", "_spacing_x", "_corner", "_avail_offset",
+                 "_rect_min", "_rect_max", "_x", "_y", "_low", "_high", "_dot", "_radius",
                  "_dot_color", "_text_pos", "_text_color", "_text", "_width", "_height",
-                 "_level", "_quiet", "_now")
+                 "_level", "_frame", "_available")
 
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
-                 layout: SegmentLayout, now: float, clock_owner: Any = None) -> None:
+                 layout: SegmentLayout, clock_owner: Any = None) -> None:
         self.frames_left = frames
-        self._bar, self._theme = bar, theme
+        self._frame, self._available = -1, 0.0  # the latest quiet frame drawn, and its room
         # The plugin, when its clock must be read on every frame (a test's StepClock).
         self._clock_owner = clock_owner
-        self._now = now
-        _, start_y, self._spacing_x, self._limit_offset = bar._geometry
-        self._start_y = start_y + 0.5
+        self._spacing_x = bar._geometry[2]
+        # The host's last item's corner, and the status bar window's width (read on the full
+        # frame): while that corner stays put (the window and the host's items did not move),
+        # the room after it changes with the window's width alone.
+        self._corner, width = bar._basis
         variant = anchors.variant
         self._x, self._y, self._low, self._high = anchors.x, anchors.y, bar._fit_low, bar._fit_high
-        self._size, self._dot, self._radius = variant.size, anchors.dot, layout.dot_radius
+        self._avail_offset = bar._drawn[6] - anchors.x - width  # the room, minus the width
+        self._rect_min = imgui.ImVec2(anchors.x, anchors.y)
+        self._rect_max = imgui.ImVec2(anchors.x + variant.size.x, anchors.y + variant.size.y)
+        self._dot, self._radius = anchors.dot, layout.dot_radius
         colors = layout.colors
         if colors is None:
             colors = (theme.u32(bar.line.role), theme.u32_text())
         self._dot_color, self._text_color = colors[0], colors[1]
         self._text_pos, self._text = anchors.text, variant.text
         self._width, self._height, self._level = variant.width, layout.height, variant.level
-        self._quiet = variant.quiet
 
-    def draw(self, frame: int, now: float | None = None) -> bool:
-        """Draw this frame's segment (as a guest in hello_imgui's status bar). False: the host
-        drew no item before us this frame (nothing was submitted; call the full draw).
-
-        Args:
-            now: for a tooltip or a full draw; None: the time of the full frame it was made on
-                (or its plugin's clock, read now, when that clock counts reads).
+    def draw(self, frame: int) -> bool:
+        """Draw this frame's segment (as a guest in hello_imgui's status bar), or hand over:
+        False when the host's last item moved, the room changed or the mouse is over the
+        segment (nothing was drawn or submitted, no quiet frame is left: call the full draw).
         """
-        if _cursor_pos_y() <= self._start_y:
-            return False
-        if now is None:
-            owner = self._clock_owner
-            if owner is not None:
-                owner._now = owner._clock()
-                now = owner._now
-            else:
-                now = self._now
-        _same_line()
-        cursor = _cursor_screen_pos()
-        x, y = cursor.x, cursor.y
-        available = _content_region_avail().x + self._limit_offset
-        bar = self._bar
-        if x != self._x or y != self._y or not self._low <= available < self._high:
-            # The host's items or the window changed: the full draw from here, then full frames.
+        available = _window_width() + self._avail_offset
+        if (not _item_rect_max() == self._corner  # ImVec2's own (C++) comparison
+                or not self._low <= available < self._high
+                or _is_mouse_hovering_rect(self._rect_min, self._rect_max)):
             self.frames_left = 0
-            bar._draw_at(self._theme, now, x, y, available if available > 0.0 else 0.0,
-                         x - self._spacing_x, x + available, frame)
-            return True
-        clicked = _invisible_button("##imwarmup-status", self._size)
-        hovered = _is_item_hovered()
+            return False
+        owner = self._clock_owner
+        if owner is not None:  # a test's clock, read once per frame
+            owner._now = owner._clock()
         draw = _window_draw_list()
         draw.add_circle_filled(self._dot, self._radius, self._dot_color, 0)
         if self._text:
             draw.add_text(self._text_pos, self._text_color, self._text)
-        if frame != bar._draw_frame:
-            bar._draw_frame = frame
-            bar._draws = 0
-        bar._draws += 1
-        bar._drawn = (x, y, self._width, self._height, self._level, x - self._spacing_x,
-                      x + available)
-        if hovered or clicked:
-            bar._after_draw(SegmentEvents(hovered=hovered, clicked=clicked, level=self._level,
-                                          width=self._width), now)
+        self._frame, self._available = frame, available  # the status bar's last_draw, if asked
         return True

@@ -28,6 +28,7 @@ class Source:
         self.reads = 0
         self.status = {"pending": [], "completed": ["json"], "failed": []}
         self.listeners = []
+        self.canary_reads = 0
 
     @property
     def revision(self) -> int:
@@ -46,6 +47,7 @@ class Source:
         return self.status
 
     def canaries(self):
+        self.canary_reads += 1  # the segment's tooltip reads them (while hovered)
         return []
 
     def add_listener(self, listener) -> None:
@@ -62,13 +64,15 @@ params.fps_idling.enable_idling = False
 params.imgui_window_params.show_status_fps = False
 
 seen = {"quiet_frames": [], "warming_after_listener": None, "failed_after": None,
-        "toast_frame": None, "errors": []}
+        "toast_frame": None, "grown": None, "hover": None, "click": None, "errors": []}
 script = {"phase": "settle", "since": 0, "reads": 0, "last": None}
 push_toast = [False]
+host = {"text": "host item", "right": None}
 
 
 def host_status() -> None:
-    imgui.text("host item")
+    imgui.text(host["text"])
+    host["right"] = imgui.get_item_rect_max().x
 
 
 def gui() -> None:
@@ -88,7 +92,7 @@ def after_frame() -> None:
     draw = plugin.status_bar.last_draw
     try:
         drawn = (draw is not None and draw.frame == frame and plugin.status_bar.draws_this_frame == 1)
-        if phase in ("quiet", "quiet2", "quiet3") and not drawn:
+        if phase in ("quiet", "quiet2", "quiet3", "quiet4", "quiet5", "hover") and not drawn:
             seen["errors"].append(f"frame {frame} ({phase}): segment not drawn once ({draw})")
         if phase == "settle" and settled() and frame > 30:
             script.update(phase="quiet", since=frame, reads=source.reads)
@@ -129,6 +133,36 @@ def after_frame() -> None:
             toast = plugin.toasts.toasts[0] if plugin.toasts.toasts else None
             seen["toast_frame"] = {"plugin_frame": plugin.frame, "frame": frame,
                                    "drawn": toast is not None and toast.last_seen is not None}
+            script.update(phase="settle4")
+        elif phase == "settle4" and settled():
+            script.update(phase="quiet4", since=frame, last=draw.x)
+        elif phase == "quiet4" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
+            host["text"] = "host item, now longer"  # in a quiet period: the segment must move
+            script.update(phase="grown", since=frame)
+        elif phase == "grown":
+            # The very next frame: after the host's longer item (never over it).
+            seen["grown"] = {"frames": frame - script["since"], "moved": draw.x > script["last"],
+                             "gap": draw.x - host["right"], "host_right": draw.host_right,
+                             "right": host["right"]}
+            script.update(phase="settle5")
+        elif phase == "settle5" and settled():
+            script.update(phase="quiet5", since=frame)
+        elif phase == "quiet5" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
+            # The mouse onto the segment in a quiet period: the next frame shows its tooltip.
+            io = imgui.get_io()  # the backend moves the pointer there (io.WantSetMousePos)
+            io.mouse_pos = imgui.ImVec2(draw.x + 2.0, draw.y + draw.height * 0.5)
+            io.want_set_mouse_pos = True
+            script.update(phase="hover", since=frame, reads=source.canary_reads)
+        elif phase == "hover":
+            seen["hover"] = {"frames": frame - script["since"],
+                             "tooltip": source.canary_reads > script["reads"]}
+            imgui.get_io().add_mouse_button_event(0, True)
+            script.update(phase="press", since=frame)
+        elif phase == "press":
+            imgui.get_io().add_mouse_button_event(0, False)
+            script.update(phase="release", since=frame)
+        elif phase == "release":
+            seen["click"] = {"frames": frame - script["since"], "open": plugin.debug_window_open}
             script.update(phase="done")
         if phase == "done" or frame > 2000:
             hello_imgui.get_runner_params().app_shall_exit = True
