@@ -162,9 +162,7 @@ class HelloImguiHost:
             window_params = hello_imgui.get_runner_params().imgui_window_params
             show_fps = self._show_fps = lambda: window_params.show_status_fps
         status_bar = plugin.status_bar
-        quiet = plugin._quiet_frames
-        status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps, frame=frame,
-                                           basis=quiet > 0 and plugin._frame_seen == frame)
+        status_bar.draw_in_host_status_bar(plugin.theme, plugin._now, show_fps, frame=frame)
         palette = plugin.palette
         if palette is not None:
             palette.poll_shortcut()
@@ -175,7 +173,7 @@ class HelloImguiHost:
                 return
         if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
             self._overlay_idle_frame = frame
-            quiet = plugin._quiet_frames  # again: a worker's end_quiet() may have come since
+            quiet = plugin._quiet_frames
             if quiet > 0 and plugin._frame_seen == frame:
                 # begin_frame granted quiet frames: the next ones draw this segment again.
                 # A test's clock (one read per frame) is read on them too.

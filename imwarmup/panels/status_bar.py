@@ -74,7 +74,7 @@ class StatusBar:
         self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
         # Where the host's last item ended and the room at the start of the next line, read on
         # a full frame that may hand over to quiet frames (see SteadySegment), else None.
-        self._basis: tuple[imgui.ImVec2, float] | None = None
+        self._basis: tuple[imgui.ImVec2, float] | None = None  # (corner, room - window width)
         self._engaged = False  # the segment was hovered, clicked or held on its latest draw
         # The SteadySegment drawing the quiet frames: it notes its frame and room only, and
         # last_draw / draws_this_frame take them over from it when asked (see _sync_quiet).
@@ -217,16 +217,18 @@ class StatusBar:
         """The segment just drawn, to draw again unchanged on up to ``frames`` quiet frames
         (the next ones; ``clock_owner``: a plugin whose clock is read on each of them, see
         ``SteadySegment.draw``), or None when it cannot be: not drawn this frame as a guest
-        after the host's items with ``draw_in_host_status_bar(basis=True)``, drawn with a
-        progress bar, or hovered, clicked or held down. The geometry's countdown counts those
-        frames."""
+        after the host's items by ``draw_in_host_status_bar``, or hovered, clicked or held down.
+        The geometry's countdown counts those frames."""
+        if self._quiet_segment is not None:
+            self._sync_quiet()  # its latest draw (this frame's, perhaps) before it is replaced
         anchors = self._anchors
-        if (anchors is None or anchors.bar is not None or self._drawn is None
+        if (anchors is None or self._drawn is None
                 or self._drawn[5] is None or self._layout_line is not self.line
                 or self._layout_generation != theme.generation or self._basis is None
                 or self._engaged or imgui.is_item_active()):
             # (Our button is the window's last item here: held down and dragged off the
             # segment, a release back on it would click, so it must be submitted next frame.)
+            self._quiet_segment = None
             return None
         self._geometry_countdown -= frames  # re-read on the full frame after them if due
         self._quiet_segment = SteadySegment(self, theme, frames, anchors, self._layout,
@@ -259,7 +261,7 @@ class StatusBar:
     def draw_in_host_status_bar(self, theme: Theme, now: float,
                                 fps_block: bool | Callable[[], bool], *,
                                 display_width: float | None = None,
-                                frame: int | None = None, basis: bool = False) -> None:
+                                frame: int | None = None) -> None:
         """Draw as a guest in hello_imgui's status bar window, after whatever the host drew.
 
         Args:
@@ -268,9 +270,17 @@ class StatusBar:
             display_width: ``io.display_size.x``, when the caller has it (None: read here
                 when needed).
             frame: this frame's number, when the caller already read it.
-            basis: also read what ``steady()`` needs (the host's last item, the room at the
-                start of the next line): quiet frames may follow this one.
         """
+        # The segment of the latest full draw is drawn again while its line and theme stay and
+        # it can be (SteadySegment.draw: the host's items, the room and the mouse as they were):
+        # while warming, the counts change every few frames, the frame comes every 16 ms. A
+        # full draw every _GEOMETRY_FRAMES frames at least re-reads the geometry.
+        again = self._quiet_segment
+        if (again is not None and again.frames_left > 0 and again.line is self.line
+                and again.generation == theme.generation and again._clock_owner is None):
+            again.frames_left -= 1
+            if again.draw(imgui.get_frame_count() if frame is None else frame):
+                return
         # What changes only with the style or the window's setup is re-read every
         # _GEOMETRY_FRAMES frames and whenever the theme changed, not on every frame: the
         # window's cursor start, the style's item spacing, and where the segment must stop
@@ -281,12 +291,12 @@ class StatusBar:
         else:
             start_x, start_y, spacing_x, limit_offset = self._read_geometry(
                 theme, fps_block, display_width)
-        self._basis = None
+        self._basis = corner = None
         if imgui.get_cursor_pos_y() > start_y + 0.5:
             # The host drew items: go on their line, after the last one (hello_imgui's own
-            # convention for status items), instead of a second line the bar clips.
-            if basis:
-                self._basis = (imgui.get_item_rect_max(), imgui.get_window_width())
+            # convention for status items), instead of a second line the bar clips. (What the
+            # next frames compare with, to draw this segment again: see steady().)
+            corner, width = imgui.get_item_rect_max(), imgui.get_window_width()
             imgui.same_line()
             cursor = imgui.get_cursor_screen_pos()
             x = cursor.x
@@ -300,9 +310,15 @@ class StatusBar:
                           else None)
         # The content region's right edge follows the window's size on every frame.
         available = imgui.get_content_region_avail().x + limit_offset
+        if corner is not None:
+            # While the host's last item stays put (the window and its items did not move),
+            # the room changes with the window's width alone.
+            self._basis = (corner, available - width)
         self._draw_at(theme, now, x, cursor.y, available if available > 0.0 else 0.0,
                       host_right, x + available,
                       imgui.get_frame_count() if frame is None else frame)
+        if self._basis is not None:
+            self.steady(theme, _GEOMETRY_FRAMES)  # the next frames draw it again if they can
 
     def _read_geometry(self, theme: Theme, fps_block: bool | Callable[[], bool],
                        display_width: float | None) -> tuple[float, float, float, float]:
@@ -354,32 +370,38 @@ class SteadySegment:
     (dot and text; a segment with a progress bar is never steady).
     """
 
-    __slots__ = ("frames_left", "_clock_owner", "_spacing_x", "_corner", "_avail_offset",
-                 "_rect_min", "_rect_max", "_x", "_y", "_low", "_high", "_dot", "_radius",
-                 "_dot_color", "_text_pos", "_text_color", "_text", "_width", "_height",
-                 "_level", "_frame", "_available")
+    __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_spacing_x", "_corner",
+                 "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high", "_dot",
+                 "_radius", "_dot_color", "_text_pos", "_text_color", "_text", "_width",
+                 "_height", "_level", "_frame", "_available", "_bar", "_fill", "_track_color",
+                 "_fill_color", "_rounding")
 
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
                  layout: SegmentLayout, clock_owner: Any = None) -> None:
         self.frames_left = frames
+        self.line, self.generation = bar.line, theme.generation  # what it shows
         self._frame, self._available = -1, 0.0  # the latest quiet frame drawn, and its room
         # The plugin, when its clock must be read on every frame (a test's StepClock).
         self._clock_owner = clock_owner
         self._spacing_x = bar._geometry[2]
-        # The host's last item's corner, and the status bar window's width (read on the full
-        # frame): while that corner stays put (the window and the host's items did not move),
-        # the room after it changes with the window's width alone.
-        self._corner, width = bar._basis
+        # The host's last item's corner, and the room minus the window's width (see
+        # draw_in_host_status_bar).
+        self._corner, self._avail_offset = bar._basis
         variant = anchors.variant
         self._x, self._y, self._low, self._high = anchors.x, anchors.y, bar._fit_low, bar._fit_high
-        self._avail_offset = bar._drawn[6] - anchors.x - width  # the room, minus the width
         self._rect_min = imgui.ImVec2(anchors.x, anchors.y)
         self._rect_max = imgui.ImVec2(anchors.x + variant.size.x, anchors.y + variant.size.y)
         self._dot, self._radius = anchors.dot, layout.dot_radius
         colors = layout.colors
         if colors is None:
-            colors = (theme.u32(bar.line.role), theme.u32_text())
+            colors = (theme.u32(bar.line.role), theme.u32_text(), theme.u32(Role.QUEUED),
+                      theme.u32(Role.WARMING))
         self._dot_color, self._text_color = colors[0], colors[1]
+        # The progress bar (while warming): its track and its filled part, as status_segment.
+        self._bar = anchors.bar
+        self._fill = anchors.fill
+        self._track_color, self._fill_color = colors[2], colors[3]
+        self._rounding = layout.bar_height * 0.5
         self._text_pos, self._text = anchors.text, variant.text
         self._width, self._height, self._level = variant.width, layout.height, variant.level
 
@@ -401,5 +423,10 @@ class SteadySegment:
         draw.add_circle_filled(self._dot, self._radius, self._dot_color, 0)
         if self._text:
             draw.add_text(self._text_pos, self._text_color, self._text)
+        bar = self._bar
+        if bar is not None:
+            draw.add_rect_filled(bar[0], bar[1], self._track_color, self._rounding)
+            if self._fill is not None:
+                draw.add_rect_filled(bar[0], self._fill, self._fill_color, self._rounding)
         self._frame, self._available = frame, available  # the status bar's last_draw, if asked
         return True
