@@ -355,19 +355,21 @@ _window_draw_list = imgui.get_window_draw_list
 
 
 class SteadySegment:
-    """The segment of the latest frame, drawn again as it was on the next quiet frames.
+    """The segment of the latest full draw, drawn again as it was on the next frames: the quiet
+    frames once the warmup is done (``HelloImguiHost`` calls ``draw``, the status not polled),
+    and the frames while warming whose line did not change (``draw_in_host_status_bar``).
 
-    Made by ``StatusBar.steady()`` after a full frame; everything a frame needs sits in this
+    Made by ``StatusBar.steady()`` after a full draw; everything a frame needs sits in this
     one object (slots) and in module-level names for the imgui calls: right after the host
     rendered, caches are cold, and each object, attribute chain or Python call touched costs
-    about a µs (bench_frame_cost.py). So a quiet frame makes six imgui calls: where the host's
-    last item ends (the same place as on the full frame: the segment's place is the same, with
-    no SameLine), the room left, whether the mouse is over the segment, and the dot and text
-    into the draw list. No item is submitted: the mouse over the segment (where its invisible
-    button could be hovered or clicked), the host's items moved or the room changed hand over
-    to the full frame at once, which submits the button. (A full frame with the segment hovered,
-    clicked or held hands over to no quiet frame.) The drawing mirrors ``status_segment()``
-    (dot and text; a segment with a progress bar is never steady).
+    about a µs (bench_frame_cost.py). So such a frame makes six imgui calls (eight with the
+    progress bar): where the host's last item ends (the same place as on the full draw: the
+    segment's place is the same, with no SameLine), the window's width (the room left),
+    whether the mouse is over the segment, and the dot, text (and bar) into the draw list. No
+    item is submitted: the mouse over the segment (where its invisible button could be hovered
+    or clicked), the host's items moved or the room changed hand over to the full draw at once,
+    which submits the button. (A full draw with the segment hovered, clicked or held makes no
+    SteadySegment.) The drawing mirrors ``status_segment()``.
     """
 
     __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_spacing_x", "_corner",
