@@ -295,10 +295,8 @@ class ImportGate:
         with self._cond:
             self._admitted.pop(ticket, None)
             self._admitted_changed_locked()
-            if self._saved_switch is not None and not self._admitted:
-                if sys.getswitchinterval() == self._switch_set:  # else the host set its own
-                    sys.setswitchinterval(self._saved_switch)
-                self._saved_switch = None
+            if not self._admitted:
+                self._restore_switch_locked()
             self._cond.notify_all()
 
     def restore_switch_interval(self) -> None:
@@ -306,10 +304,15 @@ class ImportGate:
         controller's ``shutdown()``; unless the host changed it meanwhile). Imports let in
         later set it again."""
         with self._cond:
-            if self._saved_switch is not None:
-                if sys.getswitchinterval() == self._switch_set:
-                    sys.setswitchinterval(self._saved_switch)
-                self._saved_switch = None
+            self._restore_switch_locked()
+
+    def _restore_switch_locked(self) -> None:
+        """The host's switch interval back, if this gate set one (and the host did not set
+        its own since)."""
+        if self._saved_switch is not None:
+            if sys.getswitchinterval() == self._switch_set:  # else the host set its own
+                sys.setswitchinterval(self._saved_switch)
+            self._saved_switch = None
 
     def note_frame(self) -> None:
         """A GUI frame starts now (call it on the GUI thread, once per frame; one float store).
