@@ -19,7 +19,8 @@ from ..theme.palette import Role
 from ..widgets.status_line import (StatusLine, pending_tooltip, status_line,
                                    status_line_counts)
 from ..widgets.status_segment import (SegmentAnchors, SegmentEvents, SegmentLayout,
-                                      segment_anchors, segment_layout, status_segment)
+                                      paint_segment, segment_anchors, segment_colors,
+                                      segment_layout, status_segment)
 
 __all__ = ["StatusBar", "SegmentDraw", "FPS_BLOCK_EM"]
 
@@ -369,14 +370,13 @@ class SteadySegment:
     item is submitted: the mouse over the segment (where its invisible button could be hovered
     or clicked), the host's items moved or the room changed hand over to the full draw at once,
     which submits the button. (A full draw with the segment hovered, clicked or held makes no
-    SteadySegment.) The drawing mirrors ``status_segment()``.
+    SteadySegment.) The shapes are ``status_segment()``'s own (``paint_segment``).
     """
 
     __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_spacing_x", "_corner",
-                 "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high", "_dot",
-                 "_radius", "_dot_color", "_text_pos", "_text_color", "_text", "_width",
-                 "_height", "_level", "_frame", "_available", "_bar", "_fill", "_track_color",
-                 "_fill_color", "_rounding")
+                 "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high",
+                 "_layout", "_anchors", "_colors", "_width", "_height", "_level", "_frame",
+                 "_available")
 
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
                  layout: SegmentLayout, clock_owner: Any = None) -> None:
@@ -393,18 +393,9 @@ class SteadySegment:
         self._x, self._y, self._low, self._high = anchors.x, anchors.y, bar._fit_low, bar._fit_high
         self._rect_min = imgui.ImVec2(anchors.x, anchors.y)
         self._rect_max = imgui.ImVec2(anchors.x + variant.size.x, anchors.y + variant.size.y)
-        self._dot, self._radius = anchors.dot, layout.dot_radius
-        colors = layout.colors
-        if colors is None:
-            colors = (theme.u32(bar.line.role), theme.u32_text(), theme.u32(Role.QUEUED),
-                      theme.u32(Role.WARMING))
-        self._dot_color, self._text_color = colors[0], colors[1]
-        # The progress bar (while warming): its track and its filled part, as status_segment.
-        self._bar = anchors.bar
-        self._fill = anchors.fill
-        self._track_color, self._fill_color = colors[2], colors[3]
-        self._rounding = layout.bar_height * 0.5
-        self._text_pos, self._text = anchors.text, variant.text
+        # What paint_segment draws (the widget's own shapes, as on the full draw).
+        self._layout, self._anchors = layout, anchors
+        self._colors = segment_colors(layout, bar.line, theme)
         self._width, self._height, self._level = variant.width, layout.height, variant.level
 
     def draw(self, frame: int) -> bool:
@@ -421,14 +412,6 @@ class SteadySegment:
         owner = self._clock_owner
         if owner is not None:  # a test's clock, read once per frame
             owner._now = owner._clock()
-        draw = _window_draw_list()
-        draw.add_circle_filled(self._dot, self._radius, self._dot_color, 0)
-        if self._text:
-            draw.add_text(self._text_pos, self._text_color, self._text)
-        bar = self._bar
-        if bar is not None:
-            draw.add_rect_filled(bar[0], bar[1], self._track_color, self._rounding)
-            if self._fill is not None:
-                draw.add_rect_filled(bar[0], self._fill, self._fill_color, self._rounding)
+        paint_segment(_window_draw_list(), self._layout, self._anchors, self._colors)
         self._frame, self._available = frame, available  # the status bar's last_draw, if asked
         return True

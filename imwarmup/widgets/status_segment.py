@@ -12,6 +12,7 @@ everything), and draws nothing when not even the dot fits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from imgui_bundle import imgui
 
@@ -20,7 +21,7 @@ from ..theme.palette import Role
 from .status_line import StatusLine
 
 __all__ = ["LEVELS", "SegmentAnchors", "SegmentEvents", "SegmentLayout", "segment_anchors",
-           "segment_layout", "status_segment"]
+           "segment_layout", "status_segment", "segment_colors", "paint_segment"]
 
 # From the most to the least informative; ``SegmentLayout.fit`` picks the first that fits.
 LEVELS = ("full", "no_bar", "short", "dot")
@@ -184,23 +185,39 @@ def status_segment(line: StatusLine, layout: SegmentLayout, theme: Theme,
     # The steady frame: these five imgui calls and nothing else (each distinct call costs about
     # a µs after the host rendered: bench_frame_cost.py).
     variant = anchors.variant
+    clicked = imgui.invisible_button("##imwarmup-status", variant.size)
+    hovered = imgui.is_item_hovered()
+    paint_segment(imgui.get_window_draw_list(), layout, anchors,
+                  segment_colors(layout, line, theme))
+    if not (hovered or clicked):
+        return variant.quiet
+    return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
+
+
+
+def segment_colors(layout: SegmentLayout, line: StatusLine,
+                   theme: Theme) -> tuple[int, int, int, int]:
+    """The segment's (dot, text, bar track, bar fill) colours: the layout's packed ones, or from
+    the theme."""
     colors = layout.colors
     if colors is None:
         colors = (theme.u32(line.role), theme.u32_text(), theme.u32(Role.QUEUED),
                   theme.u32(Role.WARMING))
-    clicked = imgui.invisible_button("##imwarmup-status", variant.size)
-    hovered = imgui.is_item_hovered()
-    draw = imgui.get_window_draw_list()
+    return colors
+
+
+def paint_segment(draw: Any, layout: SegmentLayout, anchors: SegmentAnchors,
+                  colors: tuple[int, int, int, int]) -> None:
+    """The segment's shapes into ``draw`` (a draw list) at ``anchors``: the dot, the text and,
+    while warming, the progress bar. Submits no item: ``status_segment`` adds its button, the
+    status bar's quiet frames (``SteadySegment``) draw only this."""
     draw.add_circle_filled(anchors.dot, layout.dot_radius, colors[0], 0)
-    if variant.text:
-        draw.add_text(anchors.text, colors[1], variant.text)
+    text = anchors.variant.text
+    if text:
+        draw.add_text(anchors.text, colors[1], text)
     bar = anchors.bar
     if bar is not None:
         rounding = layout.bar_height * 0.5
         draw.add_rect_filled(bar[0], bar[1], colors[2], rounding)
         if anchors.fill is not None:
             draw.add_rect_filled(bar[0], anchors.fill, colors[3], rounding)
-    if not (hovered or clicked):
-        return variant.quiet
-    return SegmentEvents(hovered=hovered, clicked=clicked, level=variant.level, width=variant.width)
-
