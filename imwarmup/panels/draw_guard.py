@@ -23,6 +23,7 @@ import traceback
 from typing import Any, Callable
 
 from imgui_bundle import imgui
+from imgui_bundle.imgui import internal
 
 __all__ = ["DrawGuard"]
 
@@ -46,8 +47,6 @@ class DrawGuard:
     def run(self, draw: Callable[..., None], *args: Any) -> bool:
         """Call ``draw(*args)``; True when it returned, False when it raised (the error is kept
         and ImGui's stacks are back to where they were before the call)."""
-        from imgui_bundle.imgui import internal
-
         if self._state is None:
             self._state = internal.ErrorRecoveryState()
         internal.error_recovery_store_state(self._state)
@@ -55,7 +54,7 @@ class DrawGuard:
             draw(*args)
             return True
         except Exception as exc:  # noqa: BLE001 - a guest's bug must not end the host's run
-            _recover(internal, self._state)
+            _recover(self._state)
             self.error = "".join(traceback.format_exception(exc))
             self.summary = "".join(traceback.format_exception_only(exc)).strip()
             print(f"imwarmup: {self.what} stopped after an error (the app goes on): "
@@ -67,7 +66,7 @@ class DrawGuard:
         self.error = self.summary = None
 
 
-def _recover(internal: Any, state: Any) -> None:
+def _recover(state: Any) -> None:
     """Pop what was pushed since ``state`` was stored, without the asserts (imgui-bundle raises
     them as exceptions) or the error tooltip Dear ImGui would show the host's user."""
     io = imgui.get_io()
