@@ -31,6 +31,16 @@ def _line_of(path, text: str) -> int:
     raise AssertionError(f"{text!r} not in {path}")
 
 
+def started_blocking(controllers, gen, **kw):
+    """A controller warming one module that blocks on its gate until the test releases it,
+    started: ``(gate, module, controller)``."""
+    gate = gen.gate()
+    slow = gen.blocking(gate)
+    controller = controllers([slow], **kw)
+    controller.start()
+    return gate, slow, controller
+
+
 # ------------------------------------------------------------------------------ stalls
 def test_a_sleeping_import_is_stalled_with_its_live_stack(controllers, gen, capsys):
     gate = gen.gate()
@@ -90,11 +100,8 @@ def test_a_sleeping_import_is_stalled_with_its_live_stack(controllers, gen, caps
 
 
 def test_stalls_over_the_hook_api(controllers, gen):
-    gate = gen.gate()
-    slow = gen.blocking(gate)
-    controller = controllers([slow], stall_after=0.2)
+    gate, slow, controller = started_blocking(controllers, gen, stall_after=0.2)
     watcher = controller.stall_watcher
-    controller.start()
     assert watcher.wait_for(lambda: watcher.stall_note() is not None, HANG)
     with HookServer(controller) as server:
         client = HookClient(server.url)
@@ -109,11 +116,8 @@ def test_stalls_over_the_hook_api(controllers, gen):
 
 
 def test_the_watcher_runs_on_its_own_service_thread_and_never_delays_shutdown(controllers, gen):
-    gate = gen.gate()
-    slow = gen.blocking(gate)
-    controller = controllers([slow], stall_after=0.2)
+    gate, slow, controller = started_blocking(controllers, gen, stall_after=0.2)
     watcher = controller.stall_watcher
-    controller.start()
     assert gate.started.wait(HANG)
     names = {t.name for t in threading.enumerate()}
     assert "controller-watch-0" in names
@@ -128,10 +132,8 @@ def test_the_watcher_runs_on_its_own_service_thread_and_never_delays_shutdown(co
 
 
 def test_no_watcher_thread_when_both_thresholds_are_never(controllers, gen):
-    gate = gen.gate()
-    slow = gen.blocking(gate)
-    controller = controllers([slow], stall_after=math.inf, freeze_after=math.inf)
-    controller.start()
+    gate, slow, controller = started_blocking(controllers, gen, stall_after=math.inf,
+                                              freeze_after=math.inf)
     assert gate.started.wait(HANG)
     assert not controller.stall_watcher.running
     assert "controller-watch-0" not in {t.name for t in threading.enumerate()}
@@ -203,11 +205,9 @@ def _release_when(watcher, predicate, gate, seen):
 
 def test_a_gui_thread_waiting_for_a_workers_module_lock_is_a_freeze_blamed_on_that_worker(
         controllers, gen, capsys):
-    gate = gen.gate()
-    slow = gen.blocking(gate)
-    controller = controllers([slow], freeze_after=0.2, log_to_stderr=True)
+    gate, slow, controller = started_blocking(controllers, gen, freeze_after=0.2,
+                                              log_to_stderr=True)
     watcher = controller.stall_watcher
-    controller.start()
     assert gate.started.wait(HANG)  # the worker holds the module's import lock now
     seen: list = []
     helper = threading.Thread(target=_release_when, args=(
@@ -441,10 +441,7 @@ def test_the_app_after_its_gui_run_is_not_a_gui_freeze(virtual_display, controll
 
     from imwarmup.panels import DiagnosticsPlugin
 
-    gate = gen.gate()
-    slow = gen.blocking(gate)
-    controller = controllers([slow], freeze_after=0.3, stall_after=math.inf)
-    controller.start()
+    gate, slow, controller = started_blocking(controllers, gen, freeze_after=0.3, stall_after=math.inf)
     plugin = DiagnosticsPlugin(controller)
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_geometry.size = (400, 300)
