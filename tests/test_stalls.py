@@ -422,7 +422,7 @@ def test_a_stall_says_whether_its_thread_computes_or_waits(controllers, gen, mon
             watcher.wait_for(lambda: watcher.revision > rev, 1.0)  # read stalls() outside it
             seen = shares()
         assert seen[asleep] < 0.2, seen        # waiting on an event: off the CPU
-        assert seen[busy] > 0.5, seen          # a Python loop: on it (with the GIL) most of the time
+        assert seen[busy] > 0.5, seen          # a Python loop: on a CPU most of the time
         by_module = {s["module"]: s for s in controller.stalls()}
         assert "(computing)" in stall_heading(by_module[busy])
         assert "(waiting: sleep, I/O, a lock or the network)" in stall_heading(by_module[asleep])
@@ -441,7 +441,8 @@ def test_the_app_after_its_gui_run_is_not_a_gui_freeze(virtual_display, controll
 
     from imwarmup.panels import DiagnosticsPlugin
 
-    gate, slow, controller = started_blocking(controllers, gen, freeze_after=0.3, stall_after=math.inf)
+    gate, slow, controller = started_blocking(controllers, gen, freeze_after=0.3,
+                                              stall_after=math.inf)
     plugin = DiagnosticsPlugin(controller)
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_geometry.size = (400, 300)
