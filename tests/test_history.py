@@ -85,6 +85,29 @@ def test_a_full_disk_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["h.jsonl", "h.jsonl.lock"]
 
 
+def test_the_default_bound_is_the_last_100_runs(tmp_path):
+    f = H.HistoryFile(tmp_path / "h.jsonl")
+    for i in range(103):
+        f.append(record(f"r{i}", {"json": 3.0}))
+    runs = f.read()
+    assert len(runs) == 100 and runs[0]["run"] == "r3" and runs[-1]["run"] == "r102"
+
+
+def test_a_lock_that_fails_closes_its_file(tmp_path, monkeypatch):
+    # A file system without locks (ENOLCK on some NFS mounts): an OSError, no descriptor leaked.
+    def no_locks(fd):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(H, "_try_lock", no_locks)
+    closed = []
+    real_close = os.close
+    monkeypatch.setattr(os, "close", lambda fd: (closed.append(fd), real_close(fd)))
+    with pytest.raises(OSError, match="No locks available"):
+        H.HistoryFile(tmp_path / "h.jsonl").append(record("r0", {"json": 3.0}))
+    assert len(closed) == 1
+    assert not (tmp_path / "h.jsonl").exists()
+
+
 def test_two_processes_appending_at_once_lose_nothing(tmp_path):
     path = tmp_path / "h.jsonl"
     script = textwrap.dedent(f"""
@@ -113,6 +136,22 @@ def test_default_path_is_under_the_user_cache_named_for_the_app(no_env, monkeypa
     assert H.app_name("/srv/tools/my app.py") == "my_app"
     assert H.app_name("/venv/lib/myapp/__main__.py") == "myapp"
     assert H.app_name("-c") == "python"
+
+
+@pytest.mark.parametrize("platform, env, expected", [
+    ("darwin", {}, "~/Library/Caches/imwarmup/myapp.jsonl"),
+    ("win32", {"LOCALAPPDATA": "/c/Users/me/AppData/Local"},
+     "/c/Users/me/AppData/Local/imwarmup/myapp.jsonl"),
+    ("linux", {"XDG_CACHE_HOME": ""}, "~/.cache/imwarmup/myapp.jsonl"),
+])
+def test_default_path_on_each_platform(no_env, monkeypatch, platform, env, expected):
+    monkeypatch.setattr(sys, "platform", platform)
+    for name in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        if value:
+            monkeypatch.setenv(name, value)
+    assert H.default_history_path("myapp") == os.path.expanduser(expected)
 
 
 def test_the_environment_overrides_the_argument(monkeypatch, tmp_path):
@@ -161,6 +200,115 @@ def test_a_finished_round_is_appended_off_the_gui_and_warmup_threads(no_env, tmp
     assert new["wall_ms"] >= max(m["elapsed_ms"] for m in new["modules"])
     assert c.history.usual() == {"json": 50.0, "email.mime.multipart": 80.0}  # the runs before
     assert [r["run"] for r in c.history.runs()] == ["old", new["run"]]
+
+
+def test_the_record_holds_cpu_phases_frames_and_import_trees(no_env, gen, tmp_path):
+    leaf = gen.module(BUSY.format(seconds=0.02), stem="leaf")
+    top = gen.module(f"import {leaf}\n", stem="top")
+    path = tmp_path / "app.jsonl"
+    c = WarmupController([top, "json"], history=path, log_to_stderr=False).start()
+    frames = 0
+    while not c.wait_for_warmup(timeout=0.002):    # a GUI marking its frames while warming
+        c.frames.mark(c.frames.clock())
+        frames += 1
+    assert c.shutdown(wait=True, timeout=10)
+    rec = H.HistoryFile(path).read()[-1]
+    mods = {m["module"]: m for m in rec["modules"]}
+    assert mods[top]["cpu_ms"] >= 15.0 and mods[top]["thread_name"].startswith("controller-io-")
+    assert [t["module"] for t in mods[top]["top_imports"]][:1] == [leaf]
+    assert mods[top]["top_imports"][0]["self_ms"] >= 15.0
+    assert {p["name"] for p in rec["phases"]} >= {f"warmup:{top}", "warmup:json"}
+    if frames >= 3:    # frames that started while the round ran (the loop polls every 2 ms)
+        assert rec["frames"]["count"] >= 1 and rec["frames"]["worst_ms"] > 0
+
+
+def test_a_corrupt_line_costs_the_app_one_stderr_line_and_no_warning_filters(
+        no_env, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "app.jsonl"
+    H.HistoryFile(path).append(record("old", {"json": 50.0}))
+    with open(path, "a") as f:
+        f.write("{cut short\n\x00\x01garbage\n")
+    entered = []
+    real = warnings.catch_warnings
+
+    class Spy(real):  # warnings.catch_warnings swaps the process's filters: not from a thread
+        def __enter__(self):
+            import threading
+            entered.append(threading.current_thread().name)
+            return super().__enter__()
+
+    monkeypatch.setattr(warnings, "catch_warnings", Spy)
+    c = WarmupController(["json"], history=path).start()
+    assert c.wait_for_warmup(timeout=30) and c.shutdown(wait=True, timeout=10)
+    assert "controller-history-0" not in entered
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "history" in ln]
+    assert lines == [f"[imwarmup] history: skipped 2 line(s) of {path} that are not imwarmup "
+                     "run records (line 2, 3)"]
+    assert c.history.usual() == {"json": 50.0}
+    assert len(H.HistoryFile(path).scan()[0]) == 2   # old + this run; the junk is kept
+    assert path.read_text().count("{cut short") == 1
+
+
+def test_a_full_disk_costs_the_app_one_line_and_the_file_stays(no_env, tmp_path, capsys,
+                                                                monkeypatch):
+    path = tmp_path / "app.jsonl"
+    H.HistoryFile(path).append(record("old", {"json": 50.0}))
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    class Full:   # a file of the history's folder on a full disk: every write fails
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+    def fdopen(fd, *args, **kwargs):
+        f = real_fdopen(fd, *args, **kwargs)
+        in_folder = os.path.dirname(os.readlink(f"/proc/self/fd/{fd}")) == str(tmp_path)
+        return Full(f) if in_folder else f
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    c = WarmupController(["json"], history=path).start()
+    assert c.wait_for_warmup(timeout=30) and c.shutdown(wait=True, timeout=10)
+    assert c.warmup_status()["completed"] == ["json"]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "history" in ln]
+    assert len(lines) == 1 and lines[0].startswith(f"[imwarmup] history: not saved to {path}: ")
+    assert "No space left on device" in lines[0]
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["app.jsonl", "app.jsonl.lock"]   # no temp file
+    monkeypatch.setattr(os, "fdopen", real_fdopen)   # space again: the next run is saved
+    c2 = WarmupController(["json"], history=path, log_to_stderr=False).start()
+    assert c2.wait_for_warmup(timeout=30) and c2.shutdown(wait=True, timeout=10)
+    assert [r["run"] for r in H.HistoryFile(path).read()][0] == "old"
+    assert len(H.HistoryFile(path).read()) == 2
+
+
+def test_a_run_saved_without_its_order_file_says_so_truthfully(no_env, tmp_path, capsys,
+                                                               monkeypatch):
+    from imwarmup.core import history_service
+
+    def order_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = tmp_path / "app.jsonl"
+    monkeypatch.setattr(history_service, "write_atomic", order_full)
+    c = WarmupController(["json"], history=path).start()
+    assert c.wait_for_warmup(timeout=30) and c.shutdown(wait=True, timeout=10)
+    assert len(H.HistoryFile(path).read()) == 1         # the run itself is saved
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "history" in ln]
+    assert lines == [f"[imwarmup] history: this run is saved to {path}, but the next start "
+                     f"order is not ({path}.order.json: OSError: [Errno 28] No space left on "
+                     "device)"]
 
 
 def test_an_unwritable_folder_costs_one_line_not_the_app(monkeypatch, capsys):
@@ -231,7 +379,7 @@ def test_cli_compare_exit_codes(hist, capsys):
     H.HistoryFile(hist).append(record("2026-slow", {"pandas": 1400.0, "json": 3.0}))
     assert cli_main(["compare", "--history", str(hist)]) == 1
     out = capsys.readouterr().out
-    assert "pandas" in out and "REGRESSED" in out and "1 module(s) regressed: pandas" in out
+    assert "pandas" in out and "REGRESSED" in out and "1 module(s) regressed: pandas +3" in out
     assert cli_main(["compare", "--history", str(hist), "--threshold", "50%"]) == 0
     assert cli_main(["compare", "--history", str(hist), "1", "2"]) == 0      # 1000 -> 1050 ms
     assert cli_main(["compare", "--history", str(hist), "2026-r0", "last"]) == 1
@@ -241,8 +389,17 @@ def test_cli_compare_exit_codes(hist, capsys):
     (["compare", "--history", "{missing}"], "no history file at"),
     (["compare", "--history", "{hist}", "1"], "compare takes two runs or none, got 1"),
     (["compare", "--history", "{hist}", "1", "nope"], "run 'nope': no such run"),
-    (["compare", "--history", "{hist}", "1", "9"], "run '9': numbers go from 1 to 5"),
+    (["compare", "--history", "{hist}", "1", "9"],
+     "run '9': no such run; the history has 5 run(s): numbers 1 to 5, last, last-1 .. last-4, "
+     "or ids 2026-r0 .. 2026-r4"),
+    (["compare", "--history", "{hist}", "last-5", "last"], "run 'last-5': no such run"),
+    (["compare", "--history", "{hist}", "2026-r", "last"], "run '2026-r': 5 runs start with it"),
     (["compare", "--history", "{hist}", "--threshold", "fast"], "threshold must look like"),
+    (["compare", "--history", "{hist}", "--threshold", "abc"], "got 'abc'"),
+    (["compare", "--history", "{hist}", "--threshold=-5%"], "got '-5%'"),
+    (["compare", "--history", "{hist}", "--threshold", "20%,x"], "got '20%,x'"),
+    (["compare", "--history", "{hist}", "--threshold", "20%,20ms,1%"], "got '20%,20ms,1%'"),
+    (["compare", "--history", "{hist}", "--threshold="], "got ''"),
 ])
 def test_cli_bad_input_exits_2_and_says_why(hist, tmp_path, capsys, argv, message):
     argv = [a.format(hist=hist, missing=tmp_path / "none.jsonl") for a in argv]
@@ -250,10 +407,72 @@ def test_cli_bad_input_exits_2_and_says_why(hist, tmp_path, capsys, argv, messag
     assert message in capsys.readouterr().err
 
 
-def test_cli_compare_needs_two_runs(tmp_path, capsys):
+def test_cli_compare_with_one_run_has_nothing_to_compare_and_passes(tmp_path, capsys):
+    # A first start-up (a fresh CI cache) is no bad input: 0, and a line that says why.
     H.HistoryFile(tmp_path / "h.jsonl").append(record("only", {"json": 3.0}))
+    assert cli_main(["compare", "--history", str(tmp_path / "h.jsonl")]) == 0
+    assert "only 1 run so far (only): nothing to compare it with" in capsys.readouterr().out
+    assert cli_main(["compare", "--history", str(tmp_path / "h.jsonl"), "1", "last"]) == 0
+    assert cli_main(["compare", "--history", str(tmp_path / "h.jsonl"), "1", "2"]) == 2
+    assert "run '2': no such run; the history has 1 run: 1, last or only" in capsys.readouterr().err
+
+
+def test_cli_compare_of_a_file_without_runs_exits_2(tmp_path, capsys):
+    (tmp_path / "h.jsonl").write_text('{"schema": "someone-else/2"}\n')
     assert cli_main(["compare", "--history", str(tmp_path / "h.jsonl")]) == 2
-    assert "compare needs at least 2 runs; the history has 1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the history has no runs to compare" in err and "skipped 1 line(s)" in err
+    assert cli_main(["history", "--history", str(tmp_path / "h.jsonl")]) == 0
+    assert "0 run(s)" in capsys.readouterr().out
+
+
+def test_compare_a_module_new_gone_or_failing_is_no_time_delta():
+    base = record("a", {"numpy": 400.0, "ssl": 90.0, "sdk": 200.0, "broken": 5.0, "gone": 30.0})
+    base["modules"][3]["status"] = "failed"                 # broken failed fast in run A
+    new = record("b", {"numpy": 410.0, "ssl": 90.0, "sdk": 4.0, "broken": 900.0, "fresh": 50.0})
+    new["modules"][2]["status"] = "failed"                  # sdk fails (fast) in run B
+    deltas = H.compare(base, new)
+    by = {d.module: d for d in deltas}
+    assert [d.module for d in deltas] == ["sdk", "numpy", "ssl", "broken", "fresh", "gone"]
+    assert by["sdk"].change == "now fails" and by["sdk"].delta_ms is None   # not "-196 ms"
+    assert by["sdk"].regressed_by(20, 20)
+    assert by["broken"].delta_ms is None and not by["broken"].regressed_by(20, 20)  # 5 -> 900
+    assert by["broken"].change == "failed before, completed now"
+    assert by["fresh"].change == "new" and by["fresh"].base_ms is None
+    assert by["gone"].change == "not in this run" and by["gone"].new_ms is None
+    assert not by["gone"].regressed_by(0, 0) and not by["fresh"].regressed_by(0, 0)
+
+
+def test_compare_against_the_usual_knows_new_gone_and_failing_modules():
+    runs = [record(f"r{i}", {"numpy": 400.0, "old": 20.0, "flaky": 30.0}) for i in range(3)]
+    for run in runs:
+        run["modules"][2]["status"] = "failed"              # flaky always failed before
+    runs.append(record("r3", {"numpy": 400.0, "flaky": 30.0}))  # old dropped in the last run
+    runs[-1]["modules"][1]["status"] = "failed"
+    new = record("new", {"numpy": 500.0, "flaky": 40.0, "fresh": 10.0})
+    by = {d.module: d for d in H.compare(runs, new)}
+    assert by["numpy"].delta_ms == 100.0 and by["numpy"].regressed_by(20, 20)
+    assert by["flaky"].change == "failed before, completed now"  # not "new": it was there
+    assert by["fresh"].change == "new"
+    assert "old" not in by                                  # not in the last run: not "gone"
+    runs.append(record("r4", {"numpy": 400.0, "old": 20.0}))
+    assert {d.module: d.change for d in H.compare(runs, new)}["old"] == "not in this run"
+
+
+def test_compare_output_reads_in_a_ci_log(hist, capsys):
+    H.HistoryFile(hist).append(record("2026-slow", {"pandas": 1400.0, "json": 3.2, "arrow": 40.0}))
+    assert cli_main(["compare", "--history", str(hist)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("run 2026-slow against the usual of the 5 run(s) before it (per module, "
+                      "the median of its last 5 completed imports)")
+    assert out[1] == "regression: slower by more than 20% and more than 20 ms, or newly failing"
+    assert out[2].split() == ["module", "base", "new", "delta", "%"]
+    assert out[3].split() == ["pandas", "1.01", "s", "1.40", "s", "+390", "ms", "+39%",
+                              "REGRESSED"]
+    assert out[4].split() == ["json", "3.0", "ms", "3.2", "ms", "+0.2", "ms", "+7%"]
+    assert out[5].split() == ["arrow", "-", "40", "ms", "-", "-", "new"]
+    assert out[-1] == "1 module(s) regressed: pandas +390 ms (+39%)"
+    assert all(len(line) <= 120 for line in out)
 
 
 def test_python_dash_m_imwarmup_compare_exits_1_on_a_regression(hist):

@@ -227,22 +227,27 @@ class HistoryFile:
     def read(self) -> list[dict[str, Any]]:
         """Every record, oldest first. A missing file is an empty history; lines that are not
         records of ours are skipped with one ``HistoryWarning`` naming how many and where."""
+        records, problem = self.scan()
+        if problem is not None:
+            warnings.warn(problem, HistoryWarning, stacklevel=2)
+        return records
+
+    def scan(self) -> tuple[list[dict[str, Any]], str | None]:
+        """``read()`` without the warning: the records and what went wrong (one sentence), or
+        None. For threads: ``warnings.catch_warnings`` changes the whole process's filters."""
         try:
             with open(self.path, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
-            return []
+            return [], None
         except OSError as exc:
-            warnings.warn(f"imwarmup history: cannot read {self.path}: {exc}", HistoryWarning,
-                          stacklevel=2)
-            return []
+            return [], f"imwarmup history: cannot read {self.path}: {exc}"
         records, skipped = _parse(data)
-        if skipped:
-            where = ", ".join(str(n) for n in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
-            warnings.warn(
-                f"imwarmup history: skipped {len(skipped)} line(s) of {self.path} that are not "
-                f"imwarmup run records (line {where})", HistoryWarning, stacklevel=2)
-        return records
+        if not skipped:
+            return records, None
+        where = ", ".join(str(n) for n in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        return records, (f"imwarmup history: skipped {len(skipped)} line(s) of {self.path} that "
+                         f"are not imwarmup run records (line {where})")
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Add one record, keeping the last ``max_runs``; atomic, safe beside other writers.
@@ -324,17 +329,20 @@ class _FileLock:
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + LOCK_TIMEOUT_S
         delay = 0.001
-        while True:
-            try:
-                _try_lock(self._fd)
-                return self
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(self._fd)
-                    raise OSError(f"{self.path}: another writer held the lock for "
-                                  f"{LOCK_TIMEOUT_S:g} s") from None
-                time.sleep(delay)  # no event to wait on across processes; the backoff is bounded
-                delay = min(delay * 2, 0.05)
+        try:
+            while True:
+                try:
+                    _try_lock(self._fd)
+                    return self
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OSError(f"{self.path}: another writer held the lock for "
+                                      f"{LOCK_TIMEOUT_S:g} s") from None
+                    time.sleep(delay)  # no event to wait on across processes; bounded backoff
+                    delay = min(delay * 2, 0.05)
+        except BaseException:  # the timeout, or a file system without locks (ENOLCK)
+            os.close(self._fd)
+            raise
 
     def __exit__(self, *exc: Any) -> None:
         try:
@@ -367,7 +375,11 @@ else:
 # ------------------------------------------------------------------------------- comparing
 @dataclass(frozen=True)
 class ModuleDelta:
-    """One module of a comparison: ``base_ms`` (the other run, or the usual) and ``new_ms``."""
+    """One module of a comparison: ``base_ms`` (the other run, or the usual) and ``new_ms``.
+
+    ``base_status`` is None for a module new in the compared run, ``new_status`` None for one
+    the compared run no longer has. Times are compared only when both imports completed: a
+    failed import's time says how fast it failed, not how fast the module loads."""
 
     module: str
     base_ms: float | None
@@ -377,7 +389,8 @@ class ModuleDelta:
 
     @property
     def delta_ms(self) -> float | None:
-        if self.base_ms is None or self.new_ms is None:
+        if self.base_ms is None or self.new_ms is None or self.new_status != "completed" \
+                or self.base_status != "completed":
             return None
         return self.new_ms - self.base_ms
 
@@ -388,11 +401,32 @@ class ModuleDelta:
             return None
         return d / self.base_ms * 100.0
 
+    @property
+    def now_fails(self) -> bool:
+        return self.new_status == "failed" and self.base_status == "completed"
+
+    @property
+    def change(self) -> str:
+        """What happened besides the time, in words ('' when both imports completed)."""
+        new, base = self.new_status, self.base_status
+        if new is None:
+            return "not in this run"
+        if base is None:
+            return "new" if new == "completed" else f"new, {new}"
+        if new == base == "completed":
+            return ""
+        if self.now_fails:
+            return "now fails"
+        if new == "completed":
+            return f"{base} before, completed now"
+        return f"{new} (was {base})" if new != base else f"still {new}"
+
     def regressed_by(self, pct: float, ms: float) -> bool:
         """Slower by more than ``pct`` percent and more than ``ms`` ms, or newly failing."""
-        if self.new_status == "failed" and self.base_status == "completed":
+        if self.now_fails:
             return True
-        return is_regression(self.new_ms, self.base_ms, pct, ms)
+        d = self.delta_ms
+        return d is not None and is_regression(self.new_ms, self.base_ms, pct, ms)
 
 
 def is_regression(new_ms: float | None, base_ms: float | None, pct: float = 20.0,
@@ -424,17 +458,28 @@ def usual_times(runs: Sequence[Mapping[str, Any]], n: int = USUAL_RUNS) -> dict[
 def compare(base: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             new: Mapping[str, Any]) -> list[ModuleDelta]:
     """Per module of ``new``: its time against ``base`` — one run, or several runs whose usual
-    (median of the last ``USUAL_RUNS``) is the reference. Slowest change first."""
+    (median of the last ``USUAL_RUNS``) is the reference — and, after them, the modules the
+    base had and ``new`` has not (``new_status`` None; with several runs: those of the last).
+    Newly failing first, then the slowest change first, then the rest (new, gone, failing)."""
     if isinstance(base, Mapping):
         base_times = {m: ms for m, (ms, st) in _times(base).items()}
         base_status = {m: st for m, (ms, st) in _times(base).items()}
+        latest = set(base_times)
     else:
         base_times = dict(usual_times(base))
-        base_status = {m: "completed" for m in base_times}
+        base_status = {}
+        for run in base:  # the latest status of each module ever seen, for the words
+            base_status.update((m, st) for m, (ms, st) in _times(run).items())
+        base_status.update((m, "completed") for m in base_times)  # the usual: completed runs
+        latest = set(_times(base[-1])) if base else set()
+    new_times = _times(new)
     out = [ModuleDelta(module, base_times.get(module), ms, status, base_status.get(module))
-           for module, (ms, status) in _times(new).items()]
-    out.sort(key=lambda d: -(d.delta_ms if d.delta_ms is not None else float("-inf")))
-    return out
+           for module, (ms, status) in new_times.items()]
+    gone = [ModuleDelta(module, base_times.get(module), None, None, base_status.get(module))
+            for module in sorted(latest - set(new_times))]
+    out.sort(key=lambda d: (not d.now_fails, d.delta_ms is None,
+                            -(d.delta_ms if d.delta_ms is not None else 0.0)))
+    return out + gone
 
 
 ORDERS = ("history", "submit")
@@ -497,31 +542,45 @@ def find_run(runs: Sequence[Mapping[str, Any]], key: str) -> Mapping[str, Any]:
     ``history`` lists it (1 = oldest; ``last``, ``last-1``, ...).
 
     Raises:
-        LookupError: no such run, or the prefix names several.
+        LookupError: no such run, or the prefix names several; the message says what exists.
     """
     key = key.strip()
+    if not runs:
+        raise LookupError(f"run {key!r}: the history has no runs")
+    exists = (f"the history has {len(runs)} run(s): numbers 1 to {len(runs)}, last, "
+              f"last-1 .. last-{len(runs) - 1}, or ids {runs[0]['run']} .. {runs[-1]['run']}"
+              if len(runs) > 1 else f"the history has 1 run: 1, last or {runs[0]['run']}")
     match = re.fullmatch(r"last(?:-(\d+))?", key)
     if match:
         back = int(match.group(1) or 0)
         if back >= len(runs):
-            raise LookupError(f"run {key!r}: the history has only {len(runs)} run(s)")
+            raise LookupError(f"run {key!r}: no such run; {exists}")
         return runs[-1 - back]
-    if key.isdigit():
-        number = int(key)
-        if not 1 <= number <= len(runs):
-            raise LookupError(f"run {key!r}: numbers go from 1 to {len(runs)}")
-        return runs[number - 1]
-    hits = [r for r in runs if r["run"] == key] or [r for r in runs if r["run"].startswith(key)]
+    if key.isdigit() and 1 <= int(key) <= len(runs):
+        return runs[int(key) - 1]
+    # Other digits may start an id (its date: 20261130): looked up as a prefix below.
+    hits = [r for r in runs if r["run"] == key] or (
+        [r for r in runs if r["run"].startswith(key)] if key else [])
     if len(hits) != 1:
-        raise LookupError(f"run {key!r}: " + ("no such run" if not hits else
-                                             f"{len(hits)} runs start with it"))
+        raise LookupError(f"run {key!r}: " + (f"no such run; {exists}" if not hits else
+                                             f"{len(hits)} runs start with it: "
+                                             + ", ".join(r["run"] for r in hits[:5])
+                                             + (" ..." if len(hits) > 5 else "")))
     return hits[0]
 
 
 def _ms(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value / 1000.0:.2f} s" if value >= 1000.0 else f"{value:.0f} ms"
+    if value >= 1000.0:
+        return f"{value / 1000.0:.2f} s"
+    return f"{value:.1f} ms" if value < 10.0 else f"{value:.0f} ms"
+
+
+def _signed_ms(value: float) -> str:
+    if abs(value) >= 1000.0:
+        return f"{value / 1000.0:+.2f} s"
+    return f"{value:+.1f} ms" if abs(value) < 10.0 else f"{value:+.0f} ms"
 
 
 def format_runs(runs: Sequence[Mapping[str, Any]]) -> str:
@@ -539,20 +598,30 @@ def format_runs(runs: Sequence[Mapping[str, Any]]) -> str:
 
 def format_compare(deltas: Sequence[ModuleDelta], pct: float, ms: float,
                    base_label: str, new_label: str) -> str:
-    """The ``compare`` table: per module base, new, delta, and REGRESSED where it did."""
+    """The ``compare`` table: per module base, new, delta, and what changed (REGRESSED where it
+    did), then one line that says the verdict with the offenders' figures (for CI logs)."""
     width = max([len(d.module) for d in deltas] + [6])
-    lines = [f"{new_label} against {base_label}; regression: slower by > {pct:g}% and > {ms:g} ms",
+    lines = [f"{new_label} against {base_label}",
+             f"regression: slower by more than {pct:g}% and more than {ms:g} ms, or newly failing",
              f"{'module':<{width}} {'base':>9} {'new':>9} {'delta':>10} {'%':>7}"]
+    regressed = []
     for d in deltas:
-        delta = "-" if d.delta_ms is None else f"{d.delta_ms:+.0f} ms"
+        delta = "-" if d.delta_ms is None else _signed_ms(d.delta_ms)
         pc = "-" if d.delta_pct is None else f"{d.delta_pct:+.0f}%"
-        flag = ""
+        words = d.change
         if d.regressed_by(pct, ms):
-            flag = "  REGRESSED" + (" (now fails)" if d.new_status == "failed" else "")
-        elif d.base_ms is None and d.base_status is None:
-            flag = "  new"
+            regressed.append(d)
+            words = "REGRESSED" + (f" ({words})" if words else "")
         lines.append(f"{d.module:<{width}} {_ms(d.base_ms):>9} {_ms(d.new_ms):>9} "
-                     f"{delta:>10} {pc:>7}{flag}")
+                     f"{delta:>10} {pc:>7}  {words}".rstrip())
+    if regressed:
+        lines.append(f"{len(regressed)} module(s) regressed: " + ", ".join(
+            f"{d.module} now fails" if d.now_fails else
+            f"{d.module} {_signed_ms(d.delta_ms or 0.0)}"
+            + ("" if d.delta_pct is None else f" ({d.delta_pct:+.0f}%)")
+            for d in regressed))
+    else:
+        lines.append("no module regressed")
     return "\n".join(lines)
 
 

@@ -8,7 +8,8 @@ people and for CI.
 of the last 5 of each module); with two, RUN_B against RUN_A (ids or numbers from ``history``,
 ``last``, ``last-1``). Exit codes: 0 no module regressed, 1 a module regressed past the
 threshold (slower by more than both its percent and its ms, or newly failing), 2 bad input (no
-history, an unknown run, a bad threshold).
+history file or no run in it, an unknown run, a bad threshold). A history of one run (a first
+start-up, a fresh CI cache) has nothing to compare: 0, and a line that says so.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import warnings
 from typing import Sequence
 
 from .history import (
-    ENV_VAR, HistoryFile, HistoryWarning, compare, find_run, format_compare, format_runs,
-    parse_threshold, resolve_history_path,
+    ENV_VAR, USUAL_RUNS, HistoryFile, HistoryWarning, compare, find_run, format_compare,
+    format_runs, parse_threshold, resolve_history_path,
 )
 
 __all__ = ["main"]
@@ -58,7 +59,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
                             help="two runs (id, id prefix, number from `history`, last, last-1); "
                                  "none: the last run against the usual of the runs before it")
         parser.add_argument("--threshold", type=_threshold, default=(20.0, 20.0),
-                            metavar="20%%,20ms",
+                            metavar="PCT%,MSms",
                             help="a regression is slower by more than both (default 20%%,20ms)")
     return parser
 
@@ -110,12 +111,17 @@ def _compare(args: argparse.Namespace, runs: list[dict]) -> int:
         deltas = compare(base, new)
         base_label, new_label = f"run {base['run']}", f"run {new['run']}"
     elif not args.runs:
-        if len(runs) < 2:
-            raise LookupError(f"compare needs at least 2 runs; the history has {len(runs)}")
+        if not runs:
+            raise LookupError("the history has no runs to compare")
+        if len(runs) == 1:  # a first start-up (a fresh CI cache): nothing regressed yet
+            print(f"only 1 run so far ({runs[0]['run']}): nothing to compare it with; "
+                  "no module regressed")
+            return 0
         new = runs[-1]
         previous = runs[:-1]
         deltas = compare(previous, new)
-        base_label = f"the usual (median of the last up to 5 of {len(previous)} run(s))"
+        base_label = (f"the usual of the {len(previous)} run(s) before it (per module, the "
+                      f"median of its last {USUAL_RUNS} completed imports)")
         new_label = f"run {new['run']}"
     else:
         raise LookupError(f"compare takes two runs or none, got {len(args.runs)}: "
@@ -126,14 +132,10 @@ def _compare(args: argparse.Namespace, runs: list[dict]) -> int:
             "base": base_label, "new": new_label, "threshold": {"pct": pct, "ms": ms},
             "modules": [{"module": d.module, "base_ms": d.base_ms, "new_ms": d.new_ms,
                          "delta_ms": d.delta_ms, "delta_pct": d.delta_pct,
-                         "status": d.new_status, "regressed": d.regressed_by(pct, ms)}
+                         "status": d.new_status, "base_status": d.base_status,
+                         "change": d.change, "regressed": d.regressed_by(pct, ms)}
                         for d in deltas],
         }, indent=1))
     else:
         print(format_compare(deltas, pct, ms, base_label, new_label))
-        if regressed:
-            print(f"{len(regressed)} module(s) regressed: "
-                  + ", ".join(d.module for d in regressed))
-        else:
-            print("no module regressed")
     return 1 if regressed else 0

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import sys
 import threading
-import warnings
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from .history import (
-    USUAL_RUNS, HistoryFile, HistoryWarning, history_order, make_record, usual_own_times, write_atomic,
+    USUAL_RUNS, HistoryFile, history_order, make_record, usual_own_times, write_atomic,
     usual_times,
 )
 
@@ -67,11 +66,12 @@ class HistoryService:
 
     def _load(self) -> None:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", HistoryWarning)
-                runs = self.file.read()
-            for w in caught[:1]:
-                self._write_line(f"[imwarmup] history: {w.message}")
+            # scan(), not read() under warnings.catch_warnings: that swaps the whole process's
+            # warning filters from this thread while the app's threads run.
+            runs, problem = self.file.scan()
+            if problem is not None:
+                problem = problem.removeprefix("imwarmup history: ")
+                self._write_line(f"[imwarmup] history: {problem}")
         except Exception as exc:  # noqa: BLE001 - the history must never break the app
             runs = []
             self._write_line(f"[imwarmup] history: cannot read {self.path}: {exc}")
@@ -117,9 +117,15 @@ class HistoryService:
                 self._last = record
                 runs = list(self._runs)
             self.file.append(record)
-            self._write_order(usual_own_times(runs))
         except Exception as exc:  # noqa: BLE001 - an unwritable folder or a full disk: one line
             self._fail(exc)
+            return
+        try:
+            self._write_order(usual_own_times(runs))
+        except Exception as exc:  # noqa: BLE001 - the run is saved; only the next order is not
+            self._error = f"{type(exc).__name__}: {exc}"
+            self._write_line(f"[imwarmup] history: this run is saved to {self.path}, but the next "
+                             f"start order is not ({self.order_path}: {self._error})")
         finally:
             self._saved.set()
 
