@@ -17,6 +17,55 @@ from imwarmup import HookServer
 from imwarmup.core.trace import FRAMES_TRACK, build_trace, trace_events, write_trace
 
 
+def speedscope_warnings(trace: dict) -> list[str]:
+    """What speedscope says importing ``trace``: a line-by-line port of its trace-event importer
+    (jlfwong/speedscope, src/import/trace-event.ts: convertToEventQueues, selectQueueToTakeFromNext,
+    eventListToProfile), which reads B, E and X events per (pid, tid) and warns where an end
+    does not match the frame on top of its stack, or a frame is still open at the end. Any
+    warning means the thread's flame graph is wrong from there on."""
+    warnings: list[str] = []
+    tracks: dict[tuple, list[dict]] = {}
+    for e in trace["traceEvents"]:
+        if e["ph"] in ("B", "E", "X"):
+            tracks.setdefault((e["pid"], e["tid"]), []).append(e)
+
+    def key(e: dict) -> str:   # getEventId: the name, then the args as JSON ({} included)
+        name = e.get("name") or "(unnamed)"
+        return name if e.get("args") is None else f"{name} {json.dumps(e['args'])}"
+
+    for events in tracks.values():
+        x = sorted((e for e in events if e["ph"] == "X"), key=lambda e: (e["ts"], -e.get("dur", 0)))
+        begins = [e for e in events if e["ph"] == "B"] + [dict(e, ph="B") for e in x]
+        ends = [e for e in events if e["ph"] == "E"] + [
+            dict(e, ph="E", ts=e["ts"] + e.get("dur", 0)) for e in x]
+        begins.sort(key=lambda e: e["ts"])   # stable, as speedscope's sortBy
+        ends.sort(key=lambda e: e["ts"])
+        stack: list[dict] = []
+        while begins or ends:
+            if not ends or (begins and (begins[0]["ts"] < ends[0]["ts"] or (
+                    begins[0]["ts"] == ends[0]["ts"] and key(begins[0]) == key(ends[0])))):
+                stack.append(begins.pop(0))
+                continue
+            if stack:   # an end at the same ts that matches the top of the stack goes first
+                top = stack[-1]
+                same = [i for i, e in enumerate(ends) if e["ts"] == ends[0]["ts"]]
+                match = next((i for i in same[1:] if key(ends[i]) == key(top)), None)
+                if match is None:
+                    match = next((i for i in same[1:] if ends[i]["name"] == top["name"]), None)
+                if match is not None:
+                    ends[0], ends[match] = ends[match], ends[0]
+            e = ends.pop(0)
+            if not stack:
+                warnings.append(f"Tried to end frame {key(e)!r}, but the stack was empty")
+            elif e["name"] != stack[-1]["name"]:
+                warnings.append(f"ts={e['ts']}: Tried to end {key(e)!r} when "
+                                f"{key(stack[-1])!r} was on the top of the stack")
+            else:
+                stack.pop()
+        warnings += [f"Frame {key(f)!r} was still open at end of profile" for f in stack[::-1]]
+    return warnings
+
+
 def check_trace_rules(trace: dict) -> dict[int, str]:
     """Assert the trace-event rules; return tid -> thread name."""
     assert set(trace) >= {"traceEvents", "displayTimeUnit"}
@@ -26,17 +75,21 @@ def check_trace_rules(trace: dict) -> dict[int, str]:
     assert len(pids) == 1 and isinstance(next(iter(pids)), int)
     meta = [e for e in events if e["ph"] == "M"]
     spans = [e for e in events if e["ph"] == "X"]
-    assert len(meta) + len(spans) == len(events), "only X and M events"
+    instants = [e for e in events if e["ph"] == "i"]
+    assert len(meta) + len(spans) + len(instants) == len(events), "only X, i and M events"
     assert len([e for e in meta if e["name"] == "process_name"]) == 1
     names = {e["tid"]: e["args"]["name"] for e in meta if e["name"] == "thread_name"}
     assert len(set(names.values())) == len(names), "one track per thread"
-    for e in spans:
+    for e in spans + instants:
         assert isinstance(e["tid"], int) and not isinstance(e["tid"], bool)
         assert 1 <= e["tid"] <= len(names), "small integer tids"
         assert e["tid"] in names, f"tid {e['tid']} has no thread_name"
-        assert isinstance(e["ts"], int) and isinstance(e["dur"], int), "whole µs"
-        assert e["ts"] >= 0 and e["dur"] >= 0
+        assert isinstance(e["ts"], int) and e["ts"] >= 0, "whole µs"
         assert isinstance(e["name"], str) and e["name"]
+    for e in spans:   # a zero-length X throws speedscope's stack off (see speedscope_warnings)
+        assert isinstance(e["dur"], int) and e["dur"] > 0, f"{e['name']}: dur {e['dur']}"
+    for e in instants:
+        assert e["s"] == "t" and "dur" not in e, "an instant on its thread's track"
     # Nested properly per thread: two events on one track either nest or do not overlap.
     for tid in names:
         track = sorted((e for e in spans if e["tid"] == tid), key=lambda e: (e["ts"], -e["dur"]))
@@ -50,6 +103,7 @@ def check_trace_rules(trace: dict) -> dict[int, str]:
                     f"partial overlap on {names[tid]}: {e['name']} {e['ts']}+{e['dur']} "
                     f"against {top['name']} {top['ts']}+{top['dur']}")
             stack.append(e)
+    assert speedscope_warnings(trace) == [], "speedscope would draw this trace wrong"
     return names
 
 
@@ -219,3 +273,56 @@ def test_the_rule_check_refuses_a_partial_overlap():
     good = meta + [{"name": "a", "ph": "X", "pid": 1, "tid": 1, "ts": 0, "dur": 10},
                    {"name": "b", "ph": "X", "pid": 1, "tid": 1, "ts": 10, "dur": 10}]
     check_trace_rules({"traceEvents": good, "displayTimeUnit": "ms"})
+
+
+# A canary whose first sub-import lasted 0.2 µs, right before its next sibling started: rounded
+# to whole µs the two start at the same microsecond, and the first one lasts nothing.
+ZERO_CANARY = {"canary_id": 1, "module": "pkg", "thread_name": "controller-io-0", "submit_ts": 0.0,
+               "start_ts": 0.0, "end_ts": 0.010, "status": "completed"}
+ZERO_TREE = [
+    {"module": "pkg", "parent": None, "start_ts": 0.0, "end_ts": 0.010},
+    {"module": "pkg.a", "parent": 0, "start_ts": 0.001, "end_ts": 0.0010002, "self_ms": 0.0002},
+    {"module": "pkg.b", "parent": 0, "start_ts": 0.0010003, "end_ts": 0.005},
+]
+
+
+def test_an_import_shorter_than_a_microsecond_is_an_instant_so_speedscope_keeps_the_tree():
+    events = trace_events([ZERO_CANARY], {1: ZERO_TREE}, now=1.0)
+    trace = {"traceEvents": events, "displayTimeUnit": "ms"}
+    check_trace_rules(trace)   # speedscope's importer included: no warning
+    (a,) = [e for e in events if e["name"] == "pkg.a"]
+    assert (a["ph"], a["s"], a["ts"], "dur" in a) == ("i", "t", 1000, False)
+    assert a["args"] == {"canary_id": 1, "module": "pkg.a", "self_ms": 0.0}   # args kept
+    spans = [(e["name"], e["ts"], e["dur"]) for e in events if e["ph"] == "X"]
+    assert spans == [("pkg", 0, 10000), ("pkg", 0, 10000), ("pkg.b", 1000, 4000)]
+
+
+def test_the_speedscope_check_catches_a_zero_length_x_event():
+    """The same events with pkg.a as an X of dur 0 (what the export wrote before): speedscope
+    nests pkg.b inside pkg.a, and every end after it on that thread misses (checked against
+    speedscope's own importer, built from its sources: the same 8 warnings)."""
+    events = trace_events([ZERO_CANARY], {1: ZERO_TREE}, now=1.0)
+    for e in events:
+        if e["ph"] == "i":
+            e.pop("s")
+            e["ph"], e["dur"] = "X", 0
+    warnings = speedscope_warnings({"traceEvents": events})
+    assert len(warnings) == 8
+    assert warnings[0].startswith("ts=1000: Tried to end 'pkg.a ")
+    assert warnings[4].startswith("Frame 'pkg.a ") and "still open" in warnings[4]
+    with pytest.raises(AssertionError):
+        check_trace_rules({"traceEvents": events, "displayTimeUnit": "ms"})
+
+
+def test_a_failed_write_names_the_file_and_leaves_nothing_behind(controllers, tmp_path):
+    controller = controllers(["json"], max_workers=1).start()
+    assert controller.wait_for_warmup(HANG)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    # The temporary file is written, then the rename onto a folder fails.
+    with pytest.raises(OSError) as caught:
+        write_trace(controller, folder)
+    assert caught.value.filename == str(folder)     # the path asked for, not the temporary
+    assert str(folder) in str(caught.value) and ".tmp" not in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]
+    assert list(folder.iterdir()) == []

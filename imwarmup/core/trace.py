@@ -15,6 +15,10 @@ What is in it:
 - ``ts`` and ``dur`` in whole microseconds from the first canary's submit; children are clamped
   into their parent and after their previous sibling, because Perfetto refuses partial overlaps
   on a track;
+- an event that lasts under half a microsecond (or none once clamped) is a thread-scoped
+  instant event (``"ph": "i", "s": "t"``) with the same ``args``, never an ``X`` with
+  ``dur: 0``: speedscope puts a zero-length ``X`` inside a sibling that starts at the same
+  microsecond and then mismatches every later end on that thread;
 - small integer ``tid`` s, each named by a ``thread_name`` metadata event (``controller-io-0``,
   ``MainThread``), one ``pid`` named by ``process_name``;
 - ``args``: canary_id, module, status, error, self_ms, cum_ms, cpu_ms (when known);
@@ -124,6 +128,10 @@ def trace_events(
             body.append({"name": "frame", "cat": "frame", "ph": "X", "pid": pid, "tid": tid,
                          "ts": f0, "dur": f1 - f0,
                          "args": {"interval_ms": round(interval * 1000.0, 3)}})
+    for event in body:
+        if event["dur"] == 0:   # see the module docstring: an instant, not a zero-length X
+            del event["dur"]
+            event["ph"], event["s"] = "i", "t"
     meta: list[dict[str, Any]] = [
         {"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
          "args": {"name": process_name}},
@@ -221,12 +229,24 @@ def build_trace(controller: Any, *, now: float | None = None) -> dict[str, Any]:
 def write_trace(controller: Any, path: str | os.PathLike[str]) -> int:
     """Write ``build_trace(controller)`` to ``path`` (JSON); return how many events it has.
 
+    The file appears whole or not at all (written beside it, then renamed); a failed write
+    leaves nothing behind.
+
     Raises:
-        OSError: the file cannot be written (its folder is missing, no permission).
+        OSError: the file cannot be written (its folder is missing, no permission, a full
+            disk); its ``filename`` is ``path``, never the temporary file's name.
     """
     trace = build_trace(controller)
-    tmp = f"{os.fspath(path)}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(trace, f, separators=(",", ":"))
-    os.replace(tmp, path)
+    target = os.fspath(path)
+    tmp = f"{target}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(trace, f, separators=(",", ":"))
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass   # never created, or already gone
+        raise OSError(exc.errno, exc.strerror or str(exc), target) from exc
     return len(trace["traceEvents"])
