@@ -101,3 +101,19 @@ def test_vs_usual_column_shows_a_regression_in_the_failure_colour(virtual_displa
     assert "vs usual" in HEADERS
     assert found["usual"] == 0, "no red without a regression (every row completed)"
     assert found["regressed"] > 40, "the regressed cell is drawn in the failure colour"
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    (1, 9, [1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    (1, 13, [2, 4, 6, 8, 10, 12]),
+    (1, 30, [5, 10, 15, 20, 25, 30]),
+    (71, 100, [75, 80, 85, 90, 95, 100]),
+    (4, 4, [4]),
+])
+def test_run_axis_ticks_are_whole_runs_and_few(first, last, expected):
+    # implot's own ticks fell between runs and "%.0f" labelled them "1 2 2 3 4 4 ...".
+    from imwarmup.widgets.trends import run_ticks
+
+    ticks = run_ticks(first, last)
+    assert ticks == [float(v) for v in expected]
+    assert all(t.is_integer() and first <= t <= last for t in ticks) and len(ticks) <= 12

@@ -236,6 +236,7 @@ class DebugWindow:
         self.trace_export = TraceExport(self._source)
         self.trends: Any = None  # TrendsModel of the Trends tab, rebuilt when a run is added
         self._trends_key: Any = None
+        self._select_tab: str | None = None  # brought to the front when next drawn (select_tab)
 
     # ------------------------------------------------------------------------------ data
     def refresh(self, now: float) -> None:
@@ -318,6 +319,27 @@ class DebugWindow:
         trees = self._snapshot.trees if self._snapshot is not None else None
         return {"frames": self._frames, "guard": self._guard, "trees": trees}
 
+    TABS = ("Timeline", "Startup profile", "Trends", "Main-thread imports")
+
+    def select_tab(self, name: str) -> None:
+        """Bring tab ``name`` (one of ``TABS``) to the front when it is next drawn (a tab the
+        source has no data for, e.g. "Trends" without history, waits until it is shown).
+
+        Raises:
+            ValueError: ``name`` is not one of ``TABS``.
+        """
+        if name not in self.TABS:
+            raise ValueError(f"select_tab(): no tab {name!r}; the tabs are "
+                             + ", ".join(repr(t) for t in self.TABS))
+        self._select_tab = name
+
+    def _tab(self, name: str, label: str | None = None) -> bool:
+        flags = 0
+        if self._select_tab == name:
+            self._select_tab = None
+            flags = imgui.TabItemFlags_.set_selected
+        return bool(imgui.begin_tab_item(label or name, None, flags)[0])
+
     # ------------------------------------------------------------------------------ draw
     def draw_contents(self, theme: Theme, now: float) -> None:
         """The window's contents. A bug in them shows here as an error with "Try again", never
@@ -392,23 +414,23 @@ class DebugWindow:
             self._fit = True
         self._draw_export_line(theme)
         if imgui.begin_tab_bar("##imwarmup-tabs"):
-            if imgui.begin_tab_item("Timeline")[0]:
+            if self._tab("Timeline"):
                 self._draw_timeline(theme, now)
                 imgui.end_tab_item()
             report = self._source.profile_report()
-            if report is not None and imgui.begin_tab_item("Startup profile")[0]:
+            if report is not None and self._tab("Startup profile"):
                 from ..widgets.profile_table import draw_profile
 
                 draw_profile(report, theme)
                 imgui.end_tab_item()
             history = self._source.history_path()
-            if history is not None and imgui.begin_tab_item("Trends")[0]:
+            if history is not None and self._tab("Trends"):
                 self._draw_trends(theme, history)
                 imgui.end_tab_item()
             if self._guard is not None:
                 violations = self._guard.violations()
                 label = f"Main-thread imports ({len(violations)})###purity"
-                if imgui.begin_tab_item(label)[0]:
+                if self._tab("Main-thread imports", label):
                     from ..widgets.violations_list import draw_violations
 
                     draw_violations(violations, theme)

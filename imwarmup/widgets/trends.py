@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 from ..theme.current import Theme
 from ..theme.palette import Role
 
-__all__ = ["TrendsModel", "TrendLine", "draw_trends", "TRENDS_RUNS", "TRENDS_MODULES"]
+__all__ = ["TrendsModel", "TrendLine", "draw_trends", "run_ticks", "TRENDS_RUNS",
+           "TRENDS_MODULES"]
 
 TRENDS_RUNS = 30      # runs shown (the newest)
 TRENDS_MODULES = 5    # slowest modules of the newest run drawn beside the total
@@ -73,6 +74,17 @@ class TrendsModel:
         return cls(len(runs), first, total, tuple(lines), latest_total, usual)
 
 
+def run_ticks(first: int, last: int, most: int = 12) -> list[float]:
+    """The x axis' ticks: whole run numbers from ``first`` to ``last``, every 1, 2, 5, 10, ...
+    runs so that at most ``most`` show (implot's own ticks fall between runs, and "%.0f" then
+    labels two ticks with the same number)."""
+    span = max(last - first, 0)
+    step = next(s for s in (m * 10 ** e for e in range(12) for m in (1, 2, 5))  # 1, 2, 5, 10, ...
+                if span // s + 1 <= most)
+    start = -(-first // step) * step   # the first multiple of the step at or after ``first``
+    return [float(v) for v in range(start, last + 1, step)] or [float(first)]
+
+
 def draw_trends(model: TrendsModel | None, theme: Theme, *, history_path: str | None,
                 height: float | None = None) -> None:
     """Draw the tab: a line per series, or a sentence saying why there is nothing to plot."""
@@ -110,6 +122,7 @@ def draw_trends(model: TrendsModel | None, theme: Theme, *, history_path: str | 
                              implot.Cond_.always)
     implot.setup_axis_limits(implot.ImAxis_.y1, 0.0, top * 1.15, implot.Cond_.always)
     implot.setup_legend(implot.Location_.east, implot.LegendFlags_.outside)
+    implot.setup_axis_ticks(implot.ImAxis_.x1, run_ticks(model.first, model.runs))
     implot.setup_axis_format(implot.ImAxis_.x1, "%.0f")
     for index, trend in enumerate(series):
         if not trend.xs:
