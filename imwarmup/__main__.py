@@ -164,6 +164,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if os.path.isdir(args.trace):
             parser.error(f"--trace: {args.trace!r} is a folder; give a file name, e.g. "
                          f"{os.path.join(args.trace, 'warmup.trace.json')}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            parser.error(f"--trace: folder {folder!r} is not writable")
     if args.hook_port_file and args.hook_port is None:
         parser.error("--hook-port-file needs --hook-port")
     return args
@@ -188,7 +190,27 @@ def make_controller(args: argparse.Namespace):
 
 
 # ------------------------------------------------------------------------------- text mode
+def unknown_modules(canaries: Sequence[dict[str, Any]], asked: Sequence[str]) -> list[tuple[str, str]]:
+    """``(module, missing)`` for each module of ``asked`` that is not there at all: its import
+    failed with ``No module named 'missing'`` where ``missing`` is the module itself or one of
+    its parent packages (a typo, or not installed in this Python). A module that is there but
+    imports something missing is a failed import, not an unknown module."""
+    import re
+
+    out = []
+    for c in canaries:
+        module, error = c["module"], c.get("error") or ""
+        found = re.match(r"ModuleNotFoundError: No module named '([^']+)'", error)
+        if module in asked and found and (
+                module == found[1] or module.startswith(found[1] + ".")):
+            out.append((module, found[1]))
+    return out
+
+
 def run_text(args: argparse.Namespace) -> int:
+    """Warm, print the report, write ``--trace``. Exit code: 0 every module warmed, 1 a module
+    failed to import, 2 bad input (a module that is not there, a trace that cannot be
+    written): one line on stderr says which."""
     from imwarmup.core.report import format_text_report
 
     controller = make_controller(args)
@@ -204,13 +226,23 @@ def run_text(args: argparse.Namespace) -> int:
         if args.trace is not None:
             from imwarmup.core.trace import write_trace
 
+            path = os.path.abspath(args.trace)
             try:
-                events = write_trace(controller, args.trace)
+                events = write_trace(controller, path)
             except OSError as exc:
-                print(f"python -m imwarmup: --trace {args.trace}: {exc}", file=sys.stderr)
-                return 1
-            print(f"Trace: {events} events written to {os.path.abspath(args.trace)} "
+                print(f"python -m imwarmup: --trace {args.trace}: could not write the trace to "
+                      f"{path}: {exc.strerror or exc} (is the folder {os.path.dirname(path)} "
+                      f"there and writable?)", file=sys.stderr)
+                return 2
+            print(f"Trace: {events} events written to {path} "
                   f"(open it in https://ui.perfetto.dev or https://www.speedscope.app)")
+        unknown = unknown_modules(controller.canaries(), args.module_list)
+        for module, missing in unknown:
+            why = "" if missing == module else f" (the package of {module!r})"
+            print(f"python -m imwarmup: --modules: no module named {missing!r}{why} in this "
+                  f"Python ({sys.executable}); check the name, or install it", file=sys.stderr)
+        if unknown:
+            return 2
         return 1 if controller.warmup_status()["failed"] and not args.demo_failures else 0
 
 

@@ -1,5 +1,6 @@
 """The demo's command line: bad values get one clear line and exit 2, not a traceback."""
 
+import os
 import subprocess
 import sys
 
@@ -31,12 +32,40 @@ def test_bad_flag_values_exit_2_with_a_clear_message(args, message):
 
 def test_text_mode_warms_and_prints_the_table_and_profile():
     proc = run_demo("text", "--modules", "json,sqlite3,no_such_module_xyz", "--workers", "2", "--quiet")
-    assert proc.returncode == 1  # a module failed (and --demo-failures was not asked for)
+    # A module that is not there is bad input (exit 2, one line saying so), after the report.
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"python -m imwarmup: --modules: no module named "
+                                   f"'no_such_module_xyz' in this Python ({sys.executable}); "
+                                   f"check the name, or install it")
     out = proc.stdout
     assert "3 modules, 2 completed, 1 failed" in out
     assert "no_such_module_xyz" in out and "ModuleNotFoundError" in out
     assert "controller-io-" in out
     assert "Startup profile" in out and "warmup:sqlite3" in out and "Critical path:" in out
+
+
+def test_text_mode_exit_codes_tell_a_failed_import_from_an_unknown_module(tmp_path):
+    (tmp_path / "vendor_sdk.py").write_text("raise ImportError('vendor SDK needs libfoo.so')\n")
+    (tmp_path / "needs_dep.py").write_text("import no_such_dependency_xyz\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    run = lambda modules: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "imwarmup", "text", "--modules", modules, "--quiet"],
+        capture_output=True, text=True, timeout=60, env=env)
+    # There, but its import fails (its own error, or a dependency missing): exit 1, no line.
+    for modules in ("json,vendor_sdk", "json,needs_dep"):
+        proc = run(modules)
+        assert (proc.returncode, proc.stderr) == (1, ""), modules
+    # Not there: a typo, a submodule that does not exist, a package that does not.
+    proc = run("json,json.no_such_sub,no_such_pkg_xyz.sub")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"python -m imwarmup: --modules: no module named 'json.no_such_sub' in this Python "
+        f"({sys.executable}); check the name, or install it",
+        f"python -m imwarmup: --modules: no module named 'no_such_pkg_xyz' (the package of "
+        f"'no_such_pkg_xyz.sub') in this Python ({sys.executable}); check the name, or install it",
+    ]
+    assert "3 modules, 1 completed, 2 failed" in proc.stdout    # the report still comes first
+    assert run("json").returncode == 0
 
 
 def test_window_demo_saves_a_screenshot_with_a_green_dot(virtual_display, tmp_path):

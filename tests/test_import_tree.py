@@ -366,6 +366,33 @@ def test_trace_argument_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_trace_to_a_folder_that_is_not_writable_is_refused_before_warming(monkeypatch, capsys,
+                                                                           tmp_path):
+    import os
+
+    from imwarmup.__main__ import parse_args
+
+    # (The suite runs as root here, for whom every folder is writable: os.access says no.)
+    monkeypatch.setattr(os, "access", lambda path, mode: os.fspath(path) != str(tmp_path))
+    with pytest.raises(SystemExit) as caught:
+        parse_args(["text", "--trace", str(tmp_path / "t.json")])
+    assert caught.value.code == 2
+    assert f"--trace: folder {str(tmp_path)!r} is not writable" in capsys.readouterr().err
+
+
+def test_text_mode_says_why_the_trace_could_not_be_written_and_exits_2():
+    # /proc takes no new files, even from root: the write fails after the warmup.
+    path = "/proc/imwarmup-no-such-trace.json"
+    result = subprocess.run([sys.executable, "-m", "imwarmup", "text", "--modules", "json",
+                             "--trace", path, "--quiet"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"python -m imwarmup: --trace {path}: could not write the trace to {path}: No such file "
+        f"or directory (is the folder /proc there and writable?)")
+    assert "imwarmup report" in result.stdout and "Trace:" not in result.stdout
+
+
 # ------------------------------------------------------------------------- agree with CPython
 # A fresh process per measurement, run with -X importtime: the controller machinery is loaded
 # first, then MODULE is imported by the builtin __import__ (CPython's own timer runs for it) on
