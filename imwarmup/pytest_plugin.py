@@ -243,7 +243,7 @@ def assert_warmup_budget(
         ends = [c["end_ts"] for c in canaries if c.get("end_ts") is not None]
         wall = (max(ends) - min(starts)) if starts and ends else 0.0
         if wall > total:
-            problems.append(f"whole round {wall:.2f} s > {total:g} s")
+            problems.append(f"whole round {_seconds(wall, total)} > {total:g} s")
     over = []
     for c in canaries:
         limit = budgets.get(c["module"], budgets.get("*"))
@@ -253,14 +253,30 @@ def assert_warmup_budget(
         if elapsed / 1000.0 > limit:
             own = c.get("cpu_ms")
             detail = f"on {c.get('thread_name')}" + (
-                f", own work {own / 1000.0:.2f} s" if isinstance(own, (int, float)) else "")
+                f", own work {_seconds(own / 1000.0)}" if isinstance(own, (int, float)) else "")
             over.append((elapsed / 1000.0 - limit,
-                         f"{c['module']} {elapsed / 1000.0:.2f} s > {limit:g} s ({detail})"))
+                         f"{c['module']} {_seconds(elapsed / 1000.0, limit)} > {limit:g} s "
+                         f"({detail})"))
     over.sort(key=lambda item: -item[0])
     if over:
         problems.append(f"{len(over)} module(s) over budget: " + "; ".join(t for _, t in over))
     if problems:
         raise AssertionError("warmup budget exceeded: " + "; ".join(problems))
+
+
+def _seconds(value: float, limit: float | None = None) -> str:
+    """``value`` seconds as the message prints it: ms under a second, else seconds with two
+    decimals, or more when two would print the ``limit`` it exceeds ("2.004 s > 2 s", never
+    "2.00 s > 2 s")."""
+    if value < 0.9995:   # would print as "1000.0 ms"
+        digits = 1
+        while limit is not None and round(value * 1000.0, digits) <= limit * 1000.0 and digits < 6:
+            digits += 1
+        return f"{value * 1000.0:.{digits}f} ms"
+    digits = 2
+    while limit is not None and round(value, digits) <= limit and digits < 9:
+        digits += 1
+    return f"{value:.{digits}f} s"
 
 
 def _seconds_budget(value: Any, what: str) -> float:

@@ -524,8 +524,37 @@ def test_budget_names_each_offender_with_time_budget_and_thread(warmed):
     assert message.startswith("warmup budget exceeded: 1 module(s) over budget: ")
     assert f"{slow} " in message and "> 0.1 s (on controller-io-" in message and "own work" in message
     assert quick not in message
-    with pytest.raises(AssertionError, match=r"whole round \d+\.\d\d s > 0.01 s"):
+    with pytest.raises(AssertionError, match=r"whole round \d+\.\d+ m?s > 0.01 s"):
         assert_warmup_budget(c, total_s=0.01)
+
+
+class FinishedApp:
+    """What assert_warmup_budget needs of an app: a finished round's canaries."""
+
+    def __init__(self, canaries):
+        self._canaries = canaries
+
+    def wait_for_warmup(self, timeout):
+        return True
+
+    def canaries(self):
+        return list(self._canaries)
+
+
+def test_budget_figures_never_print_equal_to_the_budget_they_exceed():
+    # "2.00 s > 2 s" or "own work 0.00 s" read as false; the message shows enough digits.
+    app = FinishedApp([
+        {"module": "pandas", "status": "completed", "elapsed_ms": 2004.0, "cpu_ms": 930.0,
+         "thread_name": "controller-io-1", "submit_ts": 100.0, "end_ts": 105.0001},
+        {"module": "tiny", "status": "completed", "elapsed_ms": 500.3, "cpu_ms": 0.4,
+         "thread_name": "controller-io-2", "submit_ts": 100.0, "end_ts": 100.5},
+    ])
+    with pytest.raises(AssertionError) as caught:
+        assert_warmup_budget(app, total_s=5, module_s={"pandas": 2, "tiny": 0.5})
+    assert str(caught.value) == (
+        "warmup budget exceeded: whole round 5.0001 s > 5 s; 2 module(s) over budget: "
+        "pandas 2.004 s > 2 s (on controller-io-1, own work 930.0 ms); "
+        "tiny 500.3 ms > 0.5 s (on controller-io-2, own work 0.4 ms)")
 
 
 def test_budget_counts_a_failed_import(warmed):

@@ -90,6 +90,40 @@ def test_live_app_fixture_in_a_pytest_run(tmp_path):
     assert gone(app_pid) and gone(child_pid), "teardown left the app or its child running"
 
 
+def test_warmup_budget_on_live_app_names_the_offenders(tmp_path):
+    # The issue's CI gate: the budget helpers on what live_app yields (a HookClient), not only
+    # on a controller in the test's own process.
+    app = tmp_path / "stand_in_app.py"
+    app.write_text(STAND_IN_APP)
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent(f"""\
+        import sys, pytest
+        from imwarmup.pytest_plugin import assert_warmup_budget
+
+        @pytest.fixture
+        def live_app_command():
+            return [sys.executable, {str(app)!r}, "--pid-file", {str(tmp_path / "pids")!r}]
+
+        def test_within(warmup_budget):
+            warmup_budget(total_s=30, module_s={{"json": 10, "*": 10}})
+
+        def test_over(live_app):
+            with pytest.raises(AssertionError) as caught:
+                assert_warmup_budget(live_app, module_s={{"colorsys": 1e-9}})
+            message = str(caught.value)
+            assert message.startswith("warmup budget exceeded: 1 module(s) over budget:"), message
+            assert "colorsys " in message and "> 1e-09 s (on controller-io-" in message, message
+            assert "json" not in message, message
+    """))
+    env = {**env_with_root(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "imwarmup.pytest_plugin",
+         "-p", "no:cacheprovider", str(tmp_path / "test_inner.py")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=90,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
 def test_launch_app_yields_a_client_and_ends_the_group(tmp_path):
     app = tmp_path / "stand_in_app.py"
     app.write_text(STAND_IN_APP)
