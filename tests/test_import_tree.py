@@ -71,7 +71,7 @@ def test_a_package_tree_is_recorded_nested_in_pre_order(controllers, gen, forget
         "a": "import PKG.sub.x\nimport PKG.sub.y\n",
         "b": "import PKG.a\nimport PKG.sub.y\nfrom PKG.sub import z\n",
         "sub.x": "import time\n_end = time.thread_time() + 0.004\nwhile time.thread_time() < _end: pass\n",
-        "sub.y": "",
+        "sub.y": "import time\ntime.sleep(0.03)\n",
         "sub.z": "",
     })
     controller = controllers([pkg], max_workers=1)
@@ -101,10 +101,16 @@ def test_a_package_tree_is_recorded_nested_in_pre_order(controllers, gen, forget
             assert node["start_ts"] <= kid["start_ts"] <= kid["end_ts"] <= node["end_ts"]
         starts = [k["start_ts"] for k in kids]
         assert starts == sorted(starts)
+        assert node["self_cpu_ms"] == pytest.approx(
+            max(node["cpu_ms"] - sum(k["cpu_ms"] for k in kids), 0.0), abs=1e-6)
     # The module that burns 4 ms of CPU: its own thread CPU time says so.
     x = next(n for n in tree if n["module"].endswith("sub.x"))
-    assert x["cpu_ms"] >= 4.0 and x["self_ms"] >= 4.0
+    assert x["cpu_ms"] >= 4.0 and x["self_ms"] >= 4.0 and x["self_cpu_ms"] >= 4.0
     assert tree[0]["cpu_ms"] >= x["cpu_ms"]
+    # The one that sleeps 30 ms: a long self time, little CPU of its own (it waited).
+    y = next(n for n in tree if n["module"].endswith("sub.y"))
+    assert y["self_ms"] >= 30.0 and y["self_cpu_ms"] < 10.0
+    assert tree[1]["self_cpu_ms"] <= tree[1]["cpu_ms"] - 4.0    # PKG.a: x's work is x's
     assert controller.import_trees() == {1: tree}
 
 
@@ -316,20 +322,31 @@ def test_a_queued_canary_has_an_empty_tree(controllers, gen):
 def test_report_lists_slow_canaries_costliest_sub_imports(controllers, gen, forget_packages):
     burn = "import time\n_end = time.thread_time() + {s}\nwhile time.thread_time() < _end: pass\n"
     pkg = write_package(gen, {
-        "": "import PKG.heavy\nimport PKG.light\n" + burn.format(s=0.03),
+        "": "import PKG.heavy\nimport PKG.light\nimport PKG.sleepy\n" + burn.format(s=0.03),
         "heavy": burn.format(s=0.08),
         "light": "",
+        "sleepy": "import time\ntime.sleep(0.15)\n",   # waits (like I/O or the GIL): no CPU
     })
     controller = controllers([pkg, gen.module("")], max_workers=1)
     controller.start()
     assert controller.wait_for_warmup(HANG)
     trees = controller.import_trees()
-    text = format_slow_imports(controller.canaries(), trees, slow_ms=100.0, top=2)
+    text = format_slow_imports(controller.canaries(), trees, slow_ms=100.0, top=3)
     lines = text.splitlines()
-    assert lines[0].startswith("Slow imports (over 100.0 ms)")
-    assert lines[1].startswith(f"  #1 {pkg} (") and "3 modules on controller-io-0" in lines[1]
-    assert lines[2].endswith(f"cum  {pkg}.heavy") and lines[3].endswith(f"cum  {pkg}")
-    assert len(lines) == 4  # the fast canary is not listed; top=2
+    assert lines[0].startswith("Slow imports (over 100.0 ms): the costliest modules each one "
+                               "executed, by self time")
+    assert lines[1].startswith(f"  #1 {pkg} (") and "4 modules on controller-io-0" in lines[1]
+    # "<self> ms self <cum> ms cum <own> ms own  module", by self time: the sleeper first, with
+    # little CPU of its own; the module that computes 80 ms has its CPU as its own work.
+    rows = [line.split() for line in lines[2:]]
+    assert [[r[2], r[5], r[8], r[9]] for r in rows] == [
+        ["self", "cum", "own", m] for m in (f"{pkg}.sleepy", f"{pkg}.heavy", pkg)]
+    to_ms = {"µs": 1e-3, "ms": 1.0, "s": 1e3}
+    sleepy, heavy = ({name: float(r[i]) * to_ms[r[i + 1]]
+                      for name, i in (("self", 0), ("cum", 3), ("own", 6))} for r in rows[:2])
+    assert sleepy["self"] >= 150.0 and sleepy["own"] < 10.0
+    assert heavy["own"] >= 80.0 and heavy["self"] >= heavy["own"] - 1.0
+    assert len(lines) == 5  # the fast canary is not listed; top=3
     report = format_text_report(controller.canaries(), time.time(), trees=trees)
     assert "Slow imports" in report and f"{pkg}.heavy" in report
     assert format_slow_imports(controller.canaries(), {}) == ""

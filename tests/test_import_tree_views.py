@@ -91,7 +91,7 @@ def test_costliest_ranks_sub_imports_by_own_time_and_lists_lock_waits():
     assert [n["module"] for n in costliest(SMALL)] == ["b", "a.x", "a"]   # node 0 excluded
     assert [n["module"] for n in costliest(SMALL, 1)] == ["b"]
     lines = costliest_lines(SMALL)
-    assert lines[0] == "Costliest sub-imports (own / with children), of 3:"
+    assert lines[0] == "Costliest sub-imports (self / cum), of 3:"   # no CPU recorded here
     assert lines[1].split() == ["b", "50.0", "ms", "/", "50.0", "ms"]
     assert "Lock waits: 1, 12.0 ms in all" in lines
     assert "  waited 12.0 ms for numpy, held by controller-io-1" in lines
@@ -99,6 +99,24 @@ def test_costliest_ranks_sub_imports_by_own_time_and_lists_lock_waits():
     assert costliest_lines(None) == [] and costliest_lines(SMALL[:1]) == []
     with pytest.raises(ValueError, match="n must be >= 0, got -1"):
         costliest(SMALL, -1)
+
+
+def test_a_sub_import_that_mostly_waited_says_so_beside_its_self_time():
+    """Self time is wall time, as -X importtime counts it: an import that waited for the GIL
+    (a GUI frame) or for I/O gets a long one. Its own CPU beside it says the code is not the
+    cost, in the canary's tooltip block and in the node's tooltip."""
+    tree = [dict(SMALL[0], self_cpu_ms=18.0), dict(SMALL[1], self_cpu_ms=9.5),
+            dict(SMALL[2], self_cpu_ms=19.0), dict(SMALL[3], self_cpu_ms=2.0)]
+    lines = costliest_lines(tree)
+    assert lines[0] == "Costliest sub-imports (self / cum / own work), of 3:"
+    assert lines[1].split() == ["b", "50.0", "ms", "/", "50.0", "ms", "/", "2.0", "ms"]
+    assert lines[2].split()[-2:] == ["19.0", "ms"]
+    assert lines[4] == "  (self far above own work: it mostly waited, its code is not the cost)"
+    assert "own work: 2.0 ms CPU (it mostly waited)" in node_tooltip(tree[3], "app").split("\n")
+    assert "own work: 19.0 ms CPU" in node_tooltip(tree[2]).split("\n")   # it ran: no remark
+    # Nothing waited: no remark.
+    busy = [dict(n, self_cpu_ms=n["self_ms"]) for n in SMALL]
+    assert not any("waited" in line for line in costliest_lines(busy)[:4])
 
 
 def test_numpy_costliest_five_are_its_biggest_own_times():

@@ -163,7 +163,7 @@ def test_a_real_warmup_trace_follows_the_rules(controllers, gen):
     assert len(imports) == sum(len(t) for t in trees.values())
     for e in imports:
         assert names[e["tid"]] == canaries[e["args"]["canary_id"]]["thread_name"]
-        assert {"module", "self_ms", "cum_ms", "cpu_ms"} <= set(e["args"])
+        assert {"module", "self_ms", "cum_ms", "cpu_ms", "self_cpu_ms"} <= set(e["args"])
     first_imports = [e["name"] for e in imports if e["args"]["canary_id"] == 1]
     assert first_imports[:2] == [first, leaf] and shared in first_imports
     # The second import waited for the shared module's lock: a lock-wait event nests there.

@@ -393,7 +393,8 @@ class WarmupController:
         0 is the canary's own module. Each node: ``module``, ``parent`` (index in the list, None
         for node 0), ``depth``, ``start_ts``/``end_ts`` (the canaries' clock; ``end_ts`` None
         while it runs), ``self_ms`` and ``cum_ms`` (as ``-X importtime``), ``cpu_ms`` (thread
-        CPU incl. children), ``thread_name``, ``lock_waits`` (``[{"module", "holder",
+        CPU incl. children), ``self_cpu_ms`` (its own code's CPU: far below ``self_ms`` means
+        it waited), ``thread_name``, ``lock_waits`` (``[{"module", "holder",
         "wait_ms", "start_ts", "end_ts"}]``: waits for a module lock another thread held) and
         ``error`` (an import that raised). ``[]`` for a canary that never started.
 

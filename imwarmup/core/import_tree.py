@@ -2,7 +2,8 @@
 
 While a canary runs, every module its import executes is recorded, nested: name, parent, start
 and end on the canaries' clock, thread, self and cumulative time (as ``-X importtime`` counts
-them), thread CPU time, and each wait on a module lock that another thread held.
+them), thread CPU time (with children, and of its own code alone), and each wait on a module
+lock that another thread held.
 
 Quick start::
 
@@ -42,7 +43,7 @@ _bootstrap: Any = sys.modules["_frozen_importlib"]
 
 #: The keys of each node ``ImportRecorder.tree()`` returns, in order.
 TREE_FIELDS = ("module", "parent", "depth", "start_ts", "end_ts", "self_ms", "cum_ms", "cpu_ms",
-               "thread_name", "lock_waits", "error")
+               "self_cpu_ms", "thread_name", "lock_waits", "error")
 
 
 class _Node:
@@ -290,6 +291,7 @@ def _node_dicts(rec: _Canary, clock: Callable[[], float]) -> list[dict[str, Any]
     names: dict[int, str] | None = None
     out: list[dict[str, Any]] = []
     children_cum = [0.0] * len(nodes)
+    children_cpu = [0.0] * len(nodes)
     ends: list[float] = []
     for node in nodes:
         end = node.end
@@ -304,6 +306,8 @@ def _node_dicts(rec: _Canary, clock: Callable[[], float]) -> list[dict[str, Any]
         parent = None if node.parent is None else node.parent - first
         if parent is not None:
             children_cum[parent] += cum
+            if node.cpu1 is not None:
+                children_cpu[parent] += (node.cpu1 - node.cpu0) * 1000.0
     for i, node in enumerate(nodes):
         cum = (ends[i] - node.start) * 1000.0
         waits = []
@@ -313,6 +317,7 @@ def _node_dicts(rec: _Canary, clock: Callable[[], float]) -> list[dict[str, Any]
             waits.append({"module": module, "holder": names.get(owner, f"thread {owner}"),
                           "wait_ms": (w1 - w0) * 1000.0, "start_ts": w0, "end_ts": w1})
         cpu1 = node.cpu1
+        cpu = None if cpu1 is None else (cpu1 - node.cpu0) * 1000.0
         out.append({
             "module": node.module,
             "parent": None if node.parent is None else node.parent - first,
@@ -321,7 +326,10 @@ def _node_dicts(rec: _Canary, clock: Callable[[], float]) -> list[dict[str, Any]
             "end_ts": node.end,
             "self_ms": max(cum - children_cum[i], 0.0),
             "cum_ms": cum,
-            "cpu_ms": None if cpu1 is None else (cpu1 - node.cpu0) * 1000.0,
+            "cpu_ms": cpu,
+            # Its own code's CPU (children's taken off): self_ms far above it was waiting
+            # (the GIL, I/O, a pause for the GUI's frame), not work.
+            "self_cpu_ms": None if cpu is None else max(cpu - children_cpu[i], 0.0),
             "thread_name": rec.thread_name,
             "lock_waits": waits,
             "error": node.error,

@@ -362,15 +362,19 @@ def format_slow_imports(
     if not slow:
         return ""
     lines = [f"Slow imports (over {format_duration(slow_ms)}): the costliest modules each one "
-             f"executed, by own time"]
+             f"executed, by self time (wall time in its own code, as -X importtime; own: the "
+             f"CPU its code used, far lower when it waited)"]
     for c in slow:
         tree = list(trees[c["canary_id"]])
         lines.append(f"  #{c['canary_id']} {c['module']} ({format_duration(c['elapsed_ms'])}, "
                      f"{len(tree)} modules on {c.get('thread_name') or '?'})")
         for node in slow_sub_imports(tree, top):
             error = f"  FAILED: {short_error(node['error'])}" if node.get("error") else ""
-            lines.append(f"    {format_duration(node['self_ms']):>9} own "
-                         f"{format_duration(node.get('cum_ms')):>9} cum  {node['module']}{error}")
+            own = node.get("self_cpu_ms")
+            own_text = "" if own is None else f"{format_duration(own):>9} own "
+            lines.append(f"    {format_duration(node['self_ms']):>9} self "
+                         f"{format_duration(node.get('cum_ms')):>9} cum {own_text} "
+                         f"{node['module']}{error}")
     return "\n".join(lines)
 
 

@@ -21,7 +21,8 @@ What is in it:
   microsecond and then mismatches every later end on that thread;
 - small integer ``tid`` s, each named by a ``thread_name`` metadata event (``controller-io-0``,
   ``MainThread``), one ``pid`` named by ``process_name``;
-- ``args``: canary_id, module, status, error, self_ms, cum_ms, cpu_ms (when known);
+- ``args``: canary_id, module, status, error, self_ms, cum_ms, cpu_ms (with children) and
+  self_cpu_ms (its own code) when known;
 - with ``controller.frames`` (the GUI's frame log), a "GUI frames" track with one event per frame.
 
 Pure Python, no GUI import.
@@ -174,7 +175,8 @@ def _tree_events(canary_id: int, tree: list[dict[str, Any]], c0: int, c1: int, o
             "ts": s, "dur": e - s,
             "args": _clean({"canary_id": canary_id, "module": node["module"],
                             "self_ms": _ms(node.get("self_ms")), "cum_ms": _ms(node.get("cum_ms")),
-                            "cpu_ms": _ms(node.get("cpu_ms")), "error": node.get("error"),
+                            "cpu_ms": _ms(node.get("cpu_ms")),
+                            "self_cpu_ms": _ms(node.get("self_cpu_ms")), "error": node.get("error"),
                             "depth": node.get("depth")}),
         })
         index = len(spans) - 1

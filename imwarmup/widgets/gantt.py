@@ -27,7 +27,7 @@ from .flame import (FLAME_ROW, FlameHit, FlameModel, Frame, LaneLayout, draw_fla
                     lane_layout, outline_node)
 from .gantt_model import MAIN_THREAD_LANE, STATUSES, Block, GanttModel, Hit
 from .canary_rows import fmt_ms
-from .import_tree_rows import costliest, lock_waits
+from .import_tree_rows import costliest, lock_waits, waited_most
 
 _FAILED_CODE = STATUSES.index("failed")
 
@@ -472,25 +472,33 @@ def _tooltip(model: GanttModel, theme, hit: Hit, now: float,
 
 
 def _tree_tooltip(theme, tree: list | None) -> None:
-    """A canary tooltip's import-tree block: its five costliest sub-imports (own and cumulative
-    time, in aligned columns) and its lock waits (``costliest_lines`` says the same in text)."""
+    """A canary tooltip's import-tree block: its five costliest sub-imports (self and cumulative
+    time as ``-X importtime``, and the CPU of their own code when recorded, in aligned columns)
+    and its lock waits (``costliest_lines`` says the same in text)."""
     if not tree or len(tree) < 2:
         return
+    top = costliest(tree)
+    keys = ["self_ms", "cum_ms"]
+    if any(n.get("self_cpu_ms") is not None for n in top):
+        keys.append("self_cpu_ms")
     imgui.separator()
-    imgui.text_colored(theme.vec4(Role.TEXT_DIM),
-                       f"Costliest sub-imports (of {len(tree) - 1}): own / with children")
+    imgui.text_colored(theme.vec4(Role.TEXT_DIM), f"Costliest sub-imports (of {len(tree) - 1}): "
+                       f"self / cum{' / own work' if len(keys) == 3 else ''}")
     flags = imgui.TableFlags_.sizing_fixed_fit | imgui.TableFlags_.no_host_extend_x
-    if imgui.begin_table("##imwarmup-top-imports", 3, flags):
+    if imgui.begin_table("##imwarmup-top-imports", 1 + len(keys), flags):
         try:
-            for node in costliest(tree):
+            for node in top:
                 imgui.table_next_row()
                 imgui.table_next_column()
                 imgui.text(node["module"])
-                for key in ("self_ms", "cum_ms"):
+                for key in keys:
                     imgui.table_next_column()
                     _text_right(fmt_ms(node.get(key)))
         finally:
             imgui.end_table()
+    if any(waited_most(n) for n in top):
+        imgui.text_colored(theme.vec4(Role.TEXT_DIM),
+                           "self far above own work = waiting (GIL, I/O, a GUI frame)")
     waits = lock_waits(tree)
     if waits:
         total = sum(w.get("wait_ms") or 0.0 for w in waits)

@@ -35,6 +35,7 @@ __all__ = [
     "node_tooltip",
     "sort_tree_rows",
     "tree_rows",
+    "waited_most",
 ]
 
 # Sortable columns of the breakdown table: "tree" is the recorded order (start order).
@@ -179,6 +180,15 @@ def costliest(tree: Sequence[dict[str, Any]], n: int = TOP_N) -> list[dict[str, 
     return [node for _, node in subs[:n]]
 
 
+def waited_most(node: dict[str, Any]) -> bool:
+    """Whether most of ``node``'s self time was waiting, not its code running: its own CPU
+    (``self_cpu_ms``, when recorded) is under half its self time, by more than 1 ms."""
+    self_ms, cpu = node.get("self_ms"), node.get("self_cpu_ms")
+    if self_ms is None or cpu is None:
+        return False
+    return self_ms - cpu > max(1.0, 0.5 * self_ms)
+
+
 def lock_waits(tree: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every lock wait in ``tree``, longest first, each with ``"in"``: the node that waited."""
     out = [dict(w, **{"in": node["module"]})
@@ -196,10 +206,16 @@ def costliest_lines(tree: Sequence[dict[str, Any]] | None, n: int = TOP_N) -> li
     top = costliest(tree, n)
     if top:
         width = max(len(node["module"]) for node in top)
-        lines.append(f"Costliest sub-imports (own / with children), of {len(tree) - 1}:")
+        cpu = any(node.get("self_cpu_ms") is not None for node in top)
+        lines.append(f"Costliest sub-imports (self / cum{' / own work' if cpu else ''}), "
+                     f"of {len(tree) - 1}:")
         for node in top:
+            own = f" / {fmt_ms(node.get('self_cpu_ms')):>9}" if cpu else ""
             lines.append(f"  {node['module']:<{width}}  {fmt_ms(node.get('self_ms')):>9} / "
-                         f"{fmt_ms(node.get('cum_ms'))}")
+                         f"{fmt_ms(node.get('cum_ms')):>9}{own}".rstrip())
+        if any(waited_most(node) for node in top):
+            lines.append("  (self far above own work: it mostly waited, its code is not the "
+                         "cost)")
     waits = lock_waits(tree)
     if waits:
         total = sum(w.get("wait_ms") or 0.0 for w in waits)
@@ -219,6 +235,9 @@ def node_tooltip(node: dict[str, Any], parent_module: str | None = None) -> str:
     if parent_module is not None:
         lines.append(f"imported by: {parent_module} (depth {node.get('depth', '?')})")
     lines.append(f"self:  {fmt_ms(node.get('self_ms'))}   cum: {fmt_ms(node.get('cum_ms'))}")
+    if node.get("self_cpu_ms") is not None:
+        lines.append(f"own work: {fmt_ms(node['self_cpu_ms'])} CPU"
+                     + (" (it mostly waited)" if waited_most(node) else ""))
     if node.get("cpu_ms") is not None:
         lines.append(f"cpu:   {fmt_ms(node['cpu_ms'])} (thread CPU, with children)")
     if node.get("thread_name"):
