@@ -6,6 +6,7 @@ rows' layout, folding and hit tests, the diagnostics window's snapshot with tree
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import pytest
@@ -324,3 +325,31 @@ def test_plugin_export_trace_toasts_where_it_wrote_or_why_not(controller, tmp_pa
     scripted.export_trace()
     toast = scripted.toasts.toasts[-1]
     assert toast.role is Role.FAILED and "has no worker to write it on" in toast.text
+
+
+def test_copy_report_lists_slow_imports_without_the_window_ever_opened(tmp_path, monkeypatch):
+    """'Warmup: Copy report' from the palette, the diagnostics window never drawn (so it has no
+    snapshot): the report still names the slow canary's costliest sub-imports."""
+    from imwarmup import WarmupController
+    from imwarmup.panels import DiagnosticsPlugin
+
+    burn = "import time\n_end = time.thread_time() + {s}\nwhile time.thread_time() < _end: pass\n"
+    (tmp_path / "iw_slow_pkg").mkdir()
+    (tmp_path / "iw_slow_pkg" / "__init__.py").write_text("import iw_slow_pkg.costly\n")
+    (tmp_path / "iw_slow_pkg" / "costly.py").write_text(burn.format(s=0.12))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "iw_slow_pkg", raising=False)
+    monkeypatch.delitem(sys.modules, "iw_slow_pkg.costly", raising=False)
+    controller = WarmupController(["iw_slow_pkg"], log_to_stderr=False).start()
+    try:
+        assert controller.wait_for_warmup(30)
+        plugin = DiagnosticsPlugin(controller, palette=False)
+        assert plugin.debug_window._snapshot is None               # never drawn
+        text = plugin.report_text()
+        section = text[text.index("Slow imports"):].splitlines()
+        assert section[1].startswith("  #1 iw_slow_pkg (")
+        assert section[2].split()[-1] == "iw_slow_pkg.costly"      # the costliest, by self time
+    finally:
+        controller.shutdown(wait=True, timeout=5)
+        for name in ("iw_slow_pkg", "iw_slow_pkg.costly"):
+            sys.modules.pop(name, None)

@@ -315,8 +315,16 @@ class DebugWindow:
 
     def report_figures(self) -> dict[str, Any]:
         """What the text report adds to the canaries (``format_text_report`` keywords): the
-        source's ``frames``, the purity ``guard`` and the last snapshot's import ``trees``."""
+        source's ``frames``, the purity ``guard`` and the import ``trees``: the last snapshot's,
+        or the source's own when the window has none (never opened: "Copy report" from the
+        palette still lists the slow imports' costliest modules). Reading them then is the
+        report's one-off cost, a click's, like the rest of the report."""
         trees = self._snapshot.trees if self._snapshot is not None else None
+        if trees is None and self._import_trees is not None:
+            try:
+                trees = self._import_trees() or None
+            except Exception:  # noqa: BLE001 - the report goes on without them, as the window
+                trees = None
         return {"frames": self._frames, "guard": self._guard, "trees": trees}
 
     TABS = ("Timeline", "Startup profile", "Trends", "Main-thread imports")
