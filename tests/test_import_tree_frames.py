@@ -177,9 +177,10 @@ def test_flame_node_and_canary_tooltips(virtual_display, update_goldens):
     assert count_color(image, rgb255((0.9, 0.9, 0.9, 1.0)), box, 40) > 400
 
 
-def test_selected_canary_shows_its_breakdown_sorted_by_self_time(virtual_display, update_goldens):
+def test_selected_canary_shows_its_breakdown_sortable_by_self_and_cum(virtual_display, update_goldens):
     from imgui_bundle import imgui
 
+    from imwarmup.widgets.import_tree_rows import sort_tree_rows, tree_rows
     from imwarmup.widgets.import_tree_table import TREE_HEADERS
 
     seen = {}
@@ -187,20 +188,28 @@ def test_selected_canary_shows_its_breakdown_sorted_by_self_time(virtual_display
     def point(window, mouse):
         mouse.moveTo(*window.last_chart.bar_pixel(window.chart_model, 3, 0.5))
 
-    def header(window, mouse):
-        seen["selected"] = window.selected_id
-        assert window.last_tree_table is not None, "the breakdown should show for canary 3"
-        table = imgui.internal.table_find_by_id(window.last_tree_table.table_id)
-        n = [h for h, _ in TREE_HEADERS].index("self ms")
-        cell = imgui.internal.table_get_cell_bg_rect(table, n)
-        y = table.outer_rect.min.y + imgui.get_text_line_height() / 2 + 2
-        seen["header"] = ((cell.min.x + cell.max.x) / 2, y)
-        mouse.moveTo(*seen["header"])
+    def header(name):
+        def step(window, mouse):
+            seen["selected"] = window.selected_id
+            assert window.last_tree_table is not None, "the breakdown should show for canary 3"
+            table = imgui.internal.table_find_by_id(window.last_tree_table.table_id)
+            n = [h for h, _ in TREE_HEADERS].index(name)
+            cell = imgui.internal.table_get_cell_bg_rect(table, n)
+            y = table.outer_rect.min.y + imgui.get_text_line_height() / 2 + 2
+            mouse.moveTo((cell.min.x + cell.max.x) / 2, y)
+        return step
 
     def press(window, mouse):
         mouse.click()
 
+    def look(window, mouse):
+        seen.setdefault("sorts", []).append((window.tree_view.sort_column,
+                                             window.tree_view.ascending))
+        rows = window.tree_view.visible(window._tree_rows[1])
+        seen.setdefault("orders", []).append([r.module for r in rows])
+
     def park(window, mouse):
+        look(window, mouse)
         seen["sort"] = (window.tree_view.sort_column, window.tree_view.ascending)
         mouse.moveTo(*PARK)
 
@@ -210,9 +219,17 @@ def test_selected_canary_shows_its_breakdown_sorted_by_self_time(virtual_display
         seen["table"] = (int(r.min.x), int(r.min.y - imgui.get_text_line_height_with_spacing()),
                          int(r.max.x), int(r.max.y))
 
-    image, window = scene({12: point, 15: press, 25: header, 28: press, 35: park, 59: where})
+    # self, then cum, then self again (what the golden shows): a click on each header sorts.
+    image, window = scene({12: point, 15: press, 22: header("self ms"), 24: press, 30: look,
+                           32: header("cum ms"), 34: press, 40: look,
+                           42: header("self ms"), 44: press, 50: park, 59: where})
     assert seen["selected"] == 3
-    assert seen["sort"] == ("self", False)            # longest own time first
+    assert seen["sorts"] == [("self", False), ("cum", False), ("self", False)]  # longest first
+    expected = {column: [r.module for r in sort_tree_rows(tree_rows(TreeSource().trees[3]),
+                                                          column, ascending=False)]
+                for column in ("self", "cum")}
+    assert seen["orders"] == [expected["self"], expected["cum"], expected["self"]]
+    assert expected["self"] != expected["cum"]        # the two sorts differ on this tree
     rows = window.tree_view.visible(window._tree_rows[1])
     assert rows[0].index == 0 and len(rows) == 24      # the root first, every node once
     for parent in {r.parent for r in rows if r.parent is not None}:
