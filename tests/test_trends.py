@@ -33,6 +33,11 @@ def test_model_lines_follow_the_runs_and_the_usual():
     # usual = median of the 5 runs before the newest: 1.0, 1.1, 0.15, 1.2, 1.1 -> 1.1
     assert model.usual_total_s == pytest.approx(1.1)
     assert model.latest_total_s == pytest.approx(1.7)
+    # pandas 1600 ms against its usual 1000 (the failed run is no part of it), the total 1.7 s
+    # against 1.1 s: both slower by more than 20% and 20 ms; sympy is as usual.
+    assert model.regressed == ("whole warmup", "pandas")
+    flat = TrendsModel.from_runs([run(i, 1000 + i) for i in range(6)])
+    assert flat.regressed == ()
 
 
 def test_model_shows_only_the_newest_runs():
@@ -117,3 +122,30 @@ def test_run_axis_ticks_are_whole_runs_and_few(first, last, expected):
     ticks = run_ticks(first, last)
     assert ticks == [float(v) for v in expected]
     assert all(t.is_integer() and first <= t <= last for t in ticks) and len(ticks) <= 12
+
+
+@pytest.mark.parametrize("case", ["regressed", "flat"])
+def test_trends_mark_a_regression_in_the_failure_colour_and_no_line_is_red(virtual_display, case):
+    from imwarmup.theme import PALETTES, Role, Theme
+    from imwarmup.widgets.trends import draw_trends
+
+    if case == "regressed":
+        runs = [run(i, 1000 + (900 if i == 7 else 0)) for i in range(8)]
+    else:
+        runs = [run(i, 1000 + 5 * i) for i in range(8)]
+    model = TrendsModel.from_runs(runs)
+    assert ("pandas" in model.regressed) == (case == "regressed")
+    state = {}
+
+    def gui(frame: int) -> None:
+        theme = state.setdefault("theme", Theme("dark"))
+        draw_trends(model, theme, history_path="/tmp/h.jsonl")
+
+    shot = run_frames(gui, 20, size=(900, 520), title="trends-regressed")
+    red = np.array([round(v * 255) for v in PALETTES["dark"][Role.FAILED][:3]])
+    # 70: implot's "Deep" red (196, 78, 82), which the 4th line used to get, is within it.
+    reddish = int((np.abs(shot.astype(int) - red).sum(axis=2) < 70).sum())
+    if case == "regressed":
+        assert reddish > 60, "the newest points slower than usual are marked in the failure colour"
+    else:
+        assert reddish == 0, "no line is drawn in a colour that reads as a failure"

@@ -11,14 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from ..core.history import is_regression, usual_times
 from ..theme.current import Theme
 from ..theme.palette import Role
 
 __all__ = ["TrendsModel", "TrendLine", "draw_trends", "run_ticks", "TRENDS_RUNS",
-           "TRENDS_MODULES"]
+           "TRENDS_MODULES", "TOTAL_LABEL", "REGRESSED_LABEL"]
 
 TRENDS_RUNS = 30      # runs shown (the newest)
 TRENDS_MODULES = 5    # slowest modules of the newest run drawn beside the total
+TOTAL_LABEL = "whole warmup"
+# The lines' colours: implot's "Deep" colormap without its red, which would read as the failure
+# colour (red here means a regression: the newest point of a line slower than its usual).
+LINE_COLORS = ((76, 114, 176), (221, 132, 82), (85, 168, 104), (129, 114, 179), (147, 120, 96),
+               (100, 181, 205), (204, 185, 116))
+REGRESSED_LABEL = "slower than usual"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class TrendsModel:
     modules: tuple[TrendLine, ...]
     latest_total_s: float | None
     usual_total_s: float | None      # median total of up to 5 runs before the newest
+    # Lines whose newest point is a regression against their usual (the table's rule: slower by
+    # more than 20% and 20 ms): "whole warmup" and/or module names. Drawn in the failure colour.
+    regressed: tuple[str, ...] = ()
 
     @classmethod
     def from_runs(cls, runs: Sequence[Mapping[str, Any]], *, last: int = TRENDS_RUNS,
@@ -47,7 +57,7 @@ class TrendsModel:
             if run.get("wall_ms") is not None:
                 xs.append(float(number))
                 totals.append(float(run["wall_ms"]) / 1000.0)
-        total = TrendLine("whole warmup", tuple(xs), tuple(totals)) if xs else None
+        total = TrendLine(TOTAL_LABEL, tuple(xs), tuple(totals)) if xs else None
         lines: list[TrendLine] = []
         if shown:
             latest = [m for m in shown[-1].get("modules", ()) if m.get("elapsed_ms") is not None]
@@ -71,7 +81,19 @@ class TrendsModel:
             usual = (previous[mid] if len(previous) % 2 else
                      (previous[mid - 1] + previous[mid]) / 2.0) / 1000.0
         latest_total = totals[-1] if totals and xs[-1] == float(len(runs)) else None
-        return cls(len(runs), first, total, tuple(lines), latest_total, usual)
+        regressed = []
+        if latest_total is not None and usual is not None \
+                and is_regression(latest_total * 1000.0, usual * 1000.0):
+            regressed.append(TOTAL_LABEL)
+        if len(runs) >= 2:
+            usual_ms = usual_times(list(runs)[:-1])
+            newest = {m.get("module"): m for m in list(runs)[-1].get("modules", ())}
+            for trend in lines:
+                m = newest.get(trend.label, {})
+                if m.get("status") == "completed" and is_regression(
+                        m.get("elapsed_ms"), usual_ms.get(trend.label)):
+                    regressed.append(trend.label)
+        return cls(len(runs), first, total, tuple(lines), latest_total, usual, tuple(regressed))
 
 
 def run_ticks(first: int, last: int, most: int = 12) -> list[float]:
@@ -124,15 +146,30 @@ def draw_trends(model: TrendsModel | None, theme: Theme, *, history_path: str | 
     implot.setup_legend(implot.Location_.east, implot.LegendFlags_.outside)
     implot.setup_axis_ticks(implot.ImAxis_.x1, run_ticks(model.first, model.runs))
     implot.setup_axis_format(implot.ImAxis_.x1, "%.0f")
+    marks_x, marks_y = [], []
     for index, trend in enumerate(series):
         if not trend.xs:
             continue
         xs = np.asarray(trend.xs, dtype=np.float64)
         ys = np.asarray(trend.ys, dtype=np.float64)
         weight = 3.0 if index == 0 and model.total is not None else 1.5
+        r, g, b = LINE_COLORS[index % len(LINE_COLORS)]
         spec = implot.Spec()
         spec.line_weight = weight
+        spec.line_color = imgui.ImVec4(r / 255.0, g / 255.0, b / 255.0, 1.0)
         spec.marker = implot.Marker_.circle
         spec.marker_size = 3.0
         implot.plot_line(trend.label, xs, ys, spec=spec)
+        if trend.label in model.regressed and trend.xs[-1] == float(model.runs):
+            marks_x.append(trend.xs[-1])
+            marks_y.append(trend.ys[-1])
+    if marks_x:  # one legend entry for every newest point slower than its usual
+        failed = theme.vec4(Role.FAILED)
+        spec = implot.Spec()
+        spec.marker = implot.Marker_.circle
+        spec.marker_size = 6.0
+        spec.marker_fill_color = failed
+        spec.marker_line_color = failed
+        implot.plot_scatter(REGRESSED_LABEL, np.asarray(marks_x, dtype=np.float64),
+                            np.asarray(marks_y, dtype=np.float64), spec=spec)
     implot.end_plot()
