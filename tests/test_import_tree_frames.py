@@ -95,6 +95,15 @@ def scene(steps):
     return Image.fromarray(shot), window
 
 
+def tooltip_rect() -> tuple[int, int, int, int]:
+    """The box of the tooltip shown this frame (Dear ImGui's "##Tooltip_00" window)."""
+    from imgui_bundle import imgui
+
+    tip = imgui.internal.find_window_by_name("##Tooltip_00")
+    return (int(tip.pos.x), int(tip.pos.y), int(tip.pos.x + tip.size.x),
+            int(tip.pos.y + tip.size.y))
+
+
 def label_point(window, lane: str) -> tuple[float, float]:
     """A point on a lane's label, left of the plot."""
     ev, model = window.last_chart, window.chart_model
@@ -163,11 +172,13 @@ def test_flame_node_and_canary_tooltips(virtual_display, update_goldens):
 
     def bar(window, mouse):
         seen["bar"] = window.last_chart.hovered_id
+        seen["tip"] = tooltip_rect()
 
-    steps = {5: expand, 15: hover_node, 25: look, 30: hover_bar, 40: bar}
+    steps = {5: expand, 15: hover_node, 25: look, 30: hover_bar, 59: bar}
     image, window = scene(steps)
     assert (1, inspect) in seen["nodes"]
     assert seen["bar"] == 1
+    assert count_color(image, colour(Role.WARMING), seen["tip"], 40) == 0   # no lock wait
     compare_to_golden(chart_crop(image, window), "import_tree_tooltip", GOLDENS, ARTIFACTS,
                       update=update_goldens)
     # The tooltip lists the five costliest sub-imports by own time: the two costliest
@@ -175,6 +186,32 @@ def test_flame_node_and_canary_tooltips(virtual_display, update_goldens):
     x, y = window.last_chart.bar_pixel(window.chart_model, 1, 0.25)
     box = (int(x), int(y), int(x) + 420, int(y) + 330)
     assert count_color(image, rgb255((0.9, 0.9, 0.9, 1.0)), box, 40) > 400
+
+
+def test_a_canary_tooltip_lists_its_lock_waits(virtual_display):
+    """email.mime.multipart's tree (canary 3) waited 41 ms for email.utils, which
+    controller-io-1 was importing: its bar's tooltip says so under its costliest sub-imports."""
+    seen = {}
+
+    def hover_bar(window, mouse):
+        mouse.moveTo(*window.last_chart.bar_pixel(window.chart_model, 3, 0.2))
+
+    def bar(window, mouse):
+        seen["bar"] = window.last_chart.hovered_id
+        seen["tip"] = tooltip_rect()
+
+    image, window = scene({10: hover_bar, 58: bar})
+    assert seen["bar"] == 3
+    # No golden: the tooltip is translucent, and the table under it belongs to other features.
+    # Its lock-wait block is the only text in the warming colour in it (numpy's tooltip, with
+    # no lock wait, has none: test_flame_node_and_canary_tooltips); its two lines, in pixels.
+    tip = image.crop(seen["tip"])
+    warm = np.asarray(tip)[..., :3]
+    hit = (np.abs(warm.astype(int) - colour(Role.WARMING)).max(axis=2) <= 40)
+    rows = np.flatnonzero(hit.sum(axis=1) >= 3)
+    assert len(rows) > 0, "no lock-wait line in the warming colour"
+    assert rows[0] > tip.size[1] * 0.6           # under the costliest sub-imports
+    assert count_color(tip, colour(Role.WARMING), None, 40) > 150
 
 
 def test_selected_canary_shows_its_breakdown_sortable_by_self_and_cum(virtual_display, update_goldens):

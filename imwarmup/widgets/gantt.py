@@ -503,7 +503,8 @@ def _tree_tooltip(theme, tree: list | None) -> None:
     if waits:
         total = sum(w.get("wait_ms") or 0.0 for w in waits)
         imgui.text_colored(theme.vec4(Role.WARMING),
-                           f"Waited on module locks: {len(waits)} times, {fmt_ms(total)}")
+                           f"Waited on module locks: {len(waits)} "
+                           f"time{'' if len(waits) == 1 else 's'}, {fmt_ms(total)}")
         for w in waits[:5]:
             imgui.text(f"  {fmt_ms(w.get('wait_ms'))} for {w.get('module', '?')} "
                        f"(held by {w.get('holder') or '?'}, in {w['in']})")
