@@ -68,10 +68,21 @@ VARIANTS: dict[str, str] = {
     "gated-switch2ms": "the default, and ImportGate(1, switch_interval=0.002) while an import "
                        "runs",
     "gated-nopause": "the default without the frame pause (ImportGate(1, frame_pause=None))",
+    "gated-pause8ms": "the default with ImportGate(1, frame_pause=0.008): the import pauses at "
+                      "nested imports for 8 ms after each frame starts (4 ms by default)",
+    "gated-pause12ms": "the default with ImportGate(1, frame_pause=0.012)",
     "gated-nice0": "the default, workers at nice 0",
     "free": "WarmupController(concurrency=None): 4 imports at once, default gc handling",
     "floor": "no window: a 1 ms sampler thread measures the longest lock hold per module",
+    "cpu-hog": "no warmup; from frame 60, another process at nice 10 (the workers' nice) spins "
+               "on one CPU for as many frames as idle: what a second busy core costs the "
+               "frames with no interpreter lock involved (Mesa's software renderer uses both)",
+    "gil-hog": "no warmup; from frame 60, a thread of this process at nice 10 runs pure Python "
+               "with the 1 ms switch interval for as many frames as idle: the busy core plus "
+               "the lock, with no import, C extension or collector",
 }
+# Variants without a warmup: they run IDLE_FRAMES frames from frame SKIP.
+NO_WARMUP = ("idle", "cpu-hog", "gil-hog")
 DEFAULT_VARIANTS = ["idle", "free-gc-off", "gated-gc-off", "gated", "gated-gc-freeze",
                     "gated-switch5ms", "floor"]
 
@@ -159,14 +170,17 @@ def child_gui(variant: str) -> None:
     for part in variant.split("-"):
         if part.startswith("switch") and part.endswith("ms"):
             gate_kwargs["switch_interval"] = float(part[6:-2]) / 1000.0
+        if part.startswith("pause") and part.endswith("ms"):
+            gate_kwargs["frame_pause"] = float(part[5:-2]) / 1000.0
     if variant == "gated-nopause":
         gate_kwargs["frame_pause"] = None
     if gate_kwargs:
         from imwarmup.core.schedule import ImportGate
 
         kwargs["concurrency"] = ImportGate(1, **gate_kwargs)
-    controller = WarmupController([] if variant == "idle" else SDK_SET, **kwargs)
+    controller = WarmupController([] if variant in NO_WARMUP else SDK_SET, **kwargs)
     plugin = DiagnosticsPlugin(controller)
+    hog = start_hog if variant in ("cpu-hog", "gil-hog") else None
     marks: list[float] = []
     # The GUI thread's run-queue time (runnable, off the CPU: another process had it) at each
     # mark: what of a long frame is the machine's load, not the interpreter lock.
@@ -186,11 +200,13 @@ def child_gui(variant: str) -> None:
             imgui.text(f"line {i}")
         if frame == SKIP:
             state["warm_from"] = len(marks) - 1
-            if variant != "idle":
+            if hog is not None:
+                state["hog"] = hog(variant)
+            elif variant != "idle":
                 state["start"] = time.perf_counter()
                 state["offset"] = time.time() - state["start"]  # canaries are on time.time
                 controller.start()
-        elif variant == "idle":
+        elif variant in NO_WARMUP:
             if frame >= SKIP + IDLE_FRAMES:
                 state["end_index"] = len(marks) - 1
                 hello_imgui.get_runner_params().app_shall_exit = True
@@ -212,6 +228,8 @@ def child_gui(variant: str) -> None:
     params.callbacks.show_status = status
     plugin.install(params)
     immapp.run(params)
+    if "hog" in state:
+        state["hog"]()
     lo, hi = state["warm_from"], state["end_index"]
     intervals = [(b - a) * 1000.0 for a, b in zip(marks[lo:hi], marks[lo + 1:hi + 1])]
     worst_in: list[str] = []
@@ -219,7 +237,7 @@ def child_gui(variant: str) -> None:
     if intervals:
         i = max(range(len(intervals)), key=intervals.__getitem__)
         worst_queued = (queued[lo + i + 1] - queued[lo + i]) * 1000.0
-    if intervals and variant != "idle":
+    if intervals and variant not in NO_WARMUP:
         a, b = marks[lo + i] + state["offset"], marks[lo + i + 1] + state["offset"]
         worst_in = [c["module"] for c in controller.canaries()
                     if c["start_ts"] is not None and c["start_ts"] < b
@@ -235,6 +253,33 @@ def child_gui(variant: str) -> None:
     print(json.dumps(out))
     sys.stdout.flush()
     os._exit(0)  # skip the SDKs' atexit work
+
+
+def start_hog(variant: str) -> Any:
+    """Start the busy neighbour of the ``cpu-hog`` / ``gil-hog`` variants; returns its stop."""
+    if variant == "cpu-hog":
+        proc = subprocess.Popen(["nice", "-n", "10", sys.executable, "-c", "while True: pass"])
+        return lambda: (proc.kill(), proc.wait())
+    stop = threading.Event()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)  # what the gate sets while an import runs
+
+    def spin() -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        n = 0
+        while not stop.is_set():
+            for _ in range(1000):
+                n += 1
+
+    # A bare thread: the benchmark's own instrument, not the package's.
+    thread = threading.Thread(target=spin, name="bench-gil-hog", daemon=True)
+    thread.start()
+
+    def end() -> None:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(previous)
+    return end
 
 
 def run_queue_s(path: str) -> float:
@@ -374,11 +419,11 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
               f"{statistics.median(worst):6.1f}ms {runq:4.0f}ms {hitches:6.0f} {frames:6.0f} "
               f"{wall} {vs} {gc_max:5.0f}ms {gc_sum:5.0f}ms {gc_full:4.0f}"
               + (f"  FAILED {sorted(failed)}" if failed else ""))
-        if variant != "idle":
+        if variant not in NO_WARMUP:
             verdicts.append((variant, statistics.median(ratios), statistics.median(worst),
                              max(worst)))
     for variant in names:
-        if variant in ("idle", "floor"):
+        if variant in NO_WARMUP or variant == "floor":
             continue
         counts: dict[str, int] = {}
         for r in results[variant]:
