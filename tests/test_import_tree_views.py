@@ -48,7 +48,7 @@ def test_rows_keep_the_tree_and_sort_siblings_under_their_parent():
     assert by_cum == ["app", "b", "a", "a.x"]            # b (50) before a (30), a.x stays under a
     by_self = [r.module for r in sort_tree_rows(rows, "self", ascending=True)]
     assert by_self == ["app", "a", "a.x", "b"]           # a (10) before b (50)
-    with pytest.raises(ValueError, match=r"unknown column 'elapsed'.*'self', 'cum'"):
+    with pytest.raises(ValueError, match=r"unknown column 'elapsed'.*'self', 'own', 'cum'"):
         sort_tree_rows(rows, "elapsed")
 
 
@@ -100,6 +100,19 @@ def test_costliest_ranks_sub_imports_by_own_time_and_lists_lock_waits():
     assert costliest_lines(None) == [] and costliest_lines(SMALL[:1]) == []
     with pytest.raises(ValueError, match="n must be >= 0, got -1"):
         costliest(SMALL, -1)
+
+
+def test_the_breakdown_sorts_by_own_work_too():
+    tree = [dict(SMALL[0], self_cpu_ms=18.0), dict(SMALL[1], self_cpu_ms=9.5),
+            dict(SMALL[2], self_cpu_ms=19.0), dict(SMALL[3], self_cpu_ms=2.0)]
+    rows = tree_rows(tree)
+    assert [r.own_ms for r in rows] == [18.0, 9.5, 19.0, 2.0]
+    # b has the most self time (50 ms) but the least own work (2 ms): a (9.5) goes first.
+    assert [r.module for r in sort_tree_rows(rows, "own", ascending=False)] == [
+        "app", "a", "a.x", "b"]
+    assert [r.module for r in sort_tree_rows(rows, "self", ascending=False)] == [
+        "app", "b", "a", "a.x"]
+    assert tree_rows(SMALL)[0].own_ms is None                   # not recorded: no figure
 
 
 def test_a_sub_import_that_mostly_waited_says_so_beside_its_self_time():

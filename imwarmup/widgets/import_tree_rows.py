@@ -4,6 +4,7 @@ costliest sub-imports and lock waits, a tree node's tooltip. Pure Python: no num
 A tree is what ``WarmupController.import_tree(canary_id)`` returns: a flat list in pre-order
 (a parent before its children, children in start order), node 0 the canary's own module, each
 node ``{"module", "parent", "depth", "start_ts", "end_ts", "self_ms", "cum_ms", "cpu_ms",
+"self_cpu_ms",
 "thread_name", "lock_waits": [{"module", "holder", "wait_ms"}], "error"}``.
 
 Quick start::
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 # Sortable columns of the breakdown table: "tree" is the recorded order (start order).
-TREE_COLUMNS: tuple[str, ...] = ("tree", "module", "self", "cum", "cpu", "wait")
+TREE_COLUMNS: tuple[str, ...] = ("tree", "module", "self", "own", "cum", "cpu", "wait")
 
 TOP_N = 5  # sub-imports in a canary's tooltip
 
@@ -85,6 +86,7 @@ class TreeRow:
     self_ms: float
     cum_ms: float
     cpu_ms: float | None
+    own_ms: float | None       # the CPU of its own code (self_cpu_ms); far below self_ms: waited
     wait_ms: float             # sum of this node's lock waits
     waits: str                 # "numpy (controller-io-1) 120.0 ms; ..." or ""
     error: str                 # one short line, or ""
@@ -104,6 +106,7 @@ def tree_rows(tree: Sequence[dict[str, Any]]) -> list[TreeRow]:
             index=i, parent=n.get("parent"), depth=int(n.get("depth") or 0), module=n["module"],
             self_ms=float(n["self_ms"] or 0.0), cum_ms=float(n["cum_ms"] or 0.0),
             cpu_ms=None if n.get("cpu_ms") is None else float(n["cpu_ms"]),
+            own_ms=None if n.get("self_cpu_ms") is None else float(n["self_cpu_ms"]),
             wait_ms=_wait_ms(n),
             waits="; ".join(f"{w.get('module', '?')} ({w.get('holder') or '?'}) "
                             f"{fmt_ms(w.get('wait_ms'))}" for w in waits),
@@ -118,6 +121,7 @@ _KEYS = {
     "module": lambda r: r.module.lower(),
     "self": lambda r: r.self_ms,
     "cum": lambda r: r.cum_ms,
+    "own": lambda r: -1.0 if r.own_ms is None else r.own_ms,
     "cpu": lambda r: -1.0 if r.cpu_ms is None else r.cpu_ms,
     "wait": lambda r: r.wait_ms,
 }

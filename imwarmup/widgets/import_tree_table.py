@@ -1,6 +1,7 @@
-"""The breakdown of one canary: its import tree as table rows, indented by depth, sortable by own
-(self) and cumulative time; each node's children are sorted, so the tree stays a tree. Needs
-imgui, not numpy.
+"""The breakdown of one canary: its import tree as table rows, indented by depth, sortable by self
+time, own work (the CPU of its own code), cumulative time, CPU and lock waits; each node's
+children are sorted, so the tree stays a tree. A header's tooltip says what its time means.
+Needs imgui, not numpy.
 
 Quick start::
 
@@ -28,10 +29,21 @@ __all__ = ["TREE_HEADERS", "TreeTableEvents", "draw_import_tree_table"]
 
 # (header, sort column key) in display order.
 TREE_HEADERS: tuple[tuple[str, str], ...] = (
-    ("import", "tree"), ("self ms", "self"), ("cum ms", "cum"), ("cpu ms", "cpu"),
-    ("lock wait ms", "wait"), ("waited for / error", ""),
+    ("import", "tree"), ("self ms", "self"), ("own ms", "own"), ("cum ms", "cum"),
+    ("cpu ms", "cpu"), ("lock wait ms", "wait"), ("waited for / error", ""),
 )
-_MIN_TABLE_EM = 44.0
+# Header tooltips: what each time means (self is wall time, own is CPU, as in the canary table).
+_HEADER_HELP = {
+    "self ms": "wall time in the module's own code, children excluded (as -X importtime): "
+               "waiting included",
+    "own ms": "CPU time of the module's own code, children excluded: far below self, it waited "
+              "(GIL, I/O, a GUI frame)",
+    "cum ms": "wall time with everything it imported (as -X importtime)",
+    "cpu ms": "CPU time with everything it imported",
+    "lock wait ms": "time waiting for a module lock another thread held",
+}
+_LAST = len(TREE_HEADERS) - 1
+_MIN_TABLE_EM = 49.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +90,20 @@ def _body(rows: Sequence[TreeRow], view: TreeTableView, theme: Any) -> int | Non
     col = imgui.TableColumnFlags_
     imgui.table_setup_scroll_freeze(0, 1)
     for n, (label, _) in enumerate(TREE_HEADERS):
-        flags = col.width_stretch if n in (0, 5) else col.width_fixed | col.prefer_sort_descending
+        flags = (col.width_stretch if n in (0, _LAST)
+                 else col.width_fixed | col.prefer_sort_descending)
         if n == 0:
             flags |= col.default_sort
-        if n == 5:
+        if n == _LAST:
             flags |= col.no_sort
         imgui.table_setup_column(label, flags, 0.0, n)
-    imgui.table_headers_row()
+    imgui.table_next_row(imgui.TableRowFlags_.headers)
+    for n, (label, _) in enumerate(TREE_HEADERS):
+        if imgui.table_set_column_index(n):
+            imgui.table_header(label)
+            help_text = _HEADER_HELP.get(label)
+            if help_text is not None and imgui.is_item_hovered():
+                imgui.set_tooltip(help_text)
     specs = imgui.table_get_sort_specs()
     if specs is not None and specs.specs_dirty:
         if specs.specs_count > 0:
@@ -111,7 +130,7 @@ def _body(rows: Sequence[TreeRow], view: TreeTableView, theme: Any) -> int | Non
                 imgui.text_unformatted(row.module)
             if imgui.is_item_hovered():
                 hovered = row.index
-            for value in (row.self_ms, row.cum_ms, row.cpu_ms):
+            for value in (row.self_ms, row.own_ms, row.cum_ms, row.cpu_ms):
                 imgui.table_next_column()
                 _right(fmt_ms(value), dim if value is None else None)
             imgui.table_next_column()
