@@ -190,7 +190,7 @@ def waited_most(node: dict[str, Any]) -> bool:
     self_ms, cpu = node.get("self_ms"), node.get("self_cpu_ms")
     if self_ms is None or cpu is None:
         return False
-    return self_ms - cpu > max(1.0, 0.5 * self_ms)
+    return bool(self_ms - cpu > max(1.0, 0.5 * self_ms))
 
 
 def lock_waits(tree: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
