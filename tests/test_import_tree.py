@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -370,6 +371,29 @@ def test_text_mode_writes_a_trace(tmp_path):
     assert {"email.mime.base", "sqlite3.dbapi2"} <= {e["name"] for e in imports}
 
 
+def test_text_mode_lists_a_slow_canarys_costliest_sub_imports(tmp_path):
+    """`python -m imwarmup text` names what made a slow canary slow (the report's "Slow
+    imports"), from a fresh process."""
+    burn = "import time\n_end = time.thread_time() + {s}\nwhile time.thread_time() < _end: pass\n"
+    (tmp_path / "iw_text_slow").mkdir()
+    (tmp_path / "iw_text_slow" / "__init__.py").write_text(
+        "import iw_text_slow.costly\nimport iw_text_slow.cheap\n")
+    (tmp_path / "iw_text_slow" / "costly.py").write_text(burn.format(s=0.15))
+    (tmp_path / "iw_text_slow" / "cheap.py").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "imwarmup", "text", "--modules", "json,iw_text_slow", "--quiet"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Slow imports (over 100.0 ms)"))
+    assert lines[at + 1].startswith("  #2 iw_text_slow (") and "3 modules on controller-io-" \
+        in lines[at + 1]
+    costliest = lines[at + 2].split()
+    assert costliest[-1] == "iw_text_slow.costly" and costliest[2:9:3] == ["self", "cum", "own"]
+    assert not any("json" in line for line in lines[at:at + 6])   # fast: not listed
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--trace", "x.json"], "--trace works in text mode only"),
     (["text", "--trace", "/no/such/folder/x.json"], "--trace: folder '/no/such/folder' does not exist"),
@@ -385,8 +409,6 @@ def test_trace_argument_errors(argv, message, capsys):
 
 def test_trace_to_a_folder_that_is_not_writable_is_refused_before_warming(monkeypatch, capsys,
                                                                            tmp_path):
-    import os
-
     from imwarmup.__main__ import parse_args
 
     # (The suite runs as root here, for whom every folder is writable: os.access says no.)
