@@ -412,5 +412,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_window(args)
 
 
+def cli() -> int:
+    """``main()`` for the command line: output piped into a reader that stops early (``| head``)
+    ends the program quietly instead of with a BrokenPipeError traceback (the recipe of
+    Python's ``signal`` docs: stdout goes to devnull so the exit's flush cannot fail again)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -68,6 +68,27 @@ def test_text_mode_exit_codes_tell_a_failed_import_from_an_unknown_module(tmp_pa
     assert run("json").returncode == 0
 
 
+@pytest.mark.parametrize("command", ["text", "history"])
+def test_output_into_a_closed_pipe_ends_quietly(command, tmp_path):
+    # `python -m imwarmup text | head -1`: the reader is gone before the output is written.
+    history = tmp_path / "h.jsonl"
+    env = dict(os.environ, IMWARMUP_HISTORY=str(history))
+    if command == "history":  # one run on record to list
+        subprocess.run([sys.executable, "-m", "imwarmup", "text", "--modules", "json", "--quiet"],
+                       env=env, capture_output=True, timeout=60, check=True)
+        assert history.read_text().count("\n") == 1
+    args = {"text": ["text", "--modules", "json", "--quiet"],
+            "history": ["history", "--history", str(history)]}[command]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "imwarmup", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == "" and proc.returncode == 1, (proc.returncode, proc.stderr)
+
+
 def test_window_demo_saves_a_screenshot_with_a_green_dot(virtual_display, tmp_path):
     from PIL import Image
 
