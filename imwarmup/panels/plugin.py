@@ -111,6 +111,7 @@ class DiagnosticsPlugin:
         self._last_state: str | None = None
         self._status_revision: object = object()  # never equal to a real revision
         self._counts_frame = -WARMING_STATUS_FRAMES  # the frame the counts were last read
+        self._theme_frame = -1  # the frame the theme last looked at the host's style
         self._first_frame_marked = False
         self._read_revision = self._source.read_revision
         # The controller's note_frame() (the import running pauses so the frame gets the GIL
@@ -165,8 +166,16 @@ class DiagnosticsPlugin:
             if self._frame_log_until is not None and now >= self._frame_log_until:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
                 self._frame_log = None
-        # The theme counts the quiet frames since the last full one too.
-        self.theme.refresh(frame - previous if 0 <= previous < frame else 1)
+        if self._last_state == "warming" and frame - self._counts_frame < WARMING_STATUS_FRAMES:
+            # Warming, and the counts were read fewer than WARMING_STATUS_FRAMES frames ago:
+            # they are not read again yet, and nothing below changes without them (the line and
+            # the state move only there; no quiet frames while warming). Keep frames coming.
+            _request_refresh()
+            return frame
+        # The theme counts the frames since it last looked (quiet or warming frames skip it).
+        theme_frame = self._theme_frame
+        self._theme_frame = frame
+        self.theme.refresh(frame - theme_frame if 0 <= theme_frame < frame else 1)
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing. Then only the counts.
         try:
