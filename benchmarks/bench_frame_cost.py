@@ -28,8 +28,10 @@ run's median CPU µs per frame, and the added cost over the bare host, in µs an
 it. Target (issue "Performance"): steady <= 5% and <= 30 µs; warming <= 10%.
 
 ``--mode inproc`` (part of the default ``both``): one process per run alternates blocks of
-BLOCK frames with and without the callbacks under test (see ``inproc``); and ``floor``, the same
-with one empty Python callback instead of the plugin: what any Python guest costs at least.
+BLOCK frames with and without the callbacks under test (see ``inproc``); ``floor``, the same
+with one empty Python callback instead of the plugin: what any Python guest costs at least; and
+``segment``, the host's status callback chained with ``same_line()`` and one ``text()``: the least
+a status segment written in Python can cost (no dot, no colour, no check of the room).
 
 Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5] [--before DIR] [--after DIR]
 [--states steady,warming] [--parts] [--mode fresh|inproc|both]`` (starts its own Xvfb when DISPLAY is unset).
@@ -181,6 +183,12 @@ if spec["plugin"]:
     plugin.install(rp)
 if spec["noop"]:  # the floor: one Python callback more than the host has (an empty one)
     rp.callbacks.post_render_dockable_windows = noop
+if spec["text"]:  # the least a status segment can be: a text after the host's item
+    def status_and_text(host_status=rp.callbacks.show_status):
+        host_status()
+        imgui.same_line()
+        imgui.text("All imports ready")
+    rp.callbacks.show_status = status_and_text
 immapp.run(rp)
 if controller is not None:
     controller.shutdown()
@@ -197,7 +205,7 @@ PART_VARIANTS = {"bare+window": ["window"], "bare+chains": ["chains"],
 
 def run_child(tree: str, spec: dict) -> dict:
     """One fresh process running CHILD with ``spec``; returns what it measured."""
-    spec = {"parts": [], "abab": False, "noop": False, **spec}
+    spec = {"parts": [], "abab": False, "noop": False, "text": False, **spec}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         env = dict(os.environ, PYTHONPATH=tree)
@@ -215,12 +223,14 @@ def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[
     return statistics.median(samples), len(samples)
 
 
-def run_abab(tree: str, state: str, plugin: bool, noop: bool) -> tuple[float, float, float, float]:
+def run_abab(tree: str, state: str, plugin: bool, noop: bool,
+             text: bool = False) -> tuple[float, float, float, float]:
     """One process alternating blocks bare/alt; returns the medians (bare, alt) and the means
     (bare, alt) of the frames measured on each side. The median is the typical frame; the mean
     also counts the plugin's occasional full frames (every few frames once the warmup is done),
     which a median of single frames never sees: the CPU the host pays is the mean."""
-    result = run_child(tree, {"state": state, "plugin": plugin, "noop": noop, "abab": True})
+    result = run_child(tree, {"state": state, "plugin": plugin, "noop": noop, "text": text,
+                              "abab": True})
     bare, alt = result["bare_us"], result["alt_us"]
     return (statistics.median(bare), statistics.median(alt),
             _mean(bare), _mean(alt))
@@ -262,7 +272,8 @@ def inproc(args: argparse.Namespace) -> None:
     if args.before:
         trees = {"before": os.path.abspath(args.before), **trees}
     display = _display()
-    runs = [(state, name) for state in states for name in [*trees, "floor"]]
+    floors = ["floor", "segment"]
+    runs = [(state, name) for state in states for name in [*trees, *floors]]
     # Per run: (median with - median without, as a share of without, the same for the means).
     added: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {r: [] for r in runs}
     try:
@@ -270,8 +281,9 @@ def inproc(args: argparse.Namespace) -> None:
             shift = n % len(runs)
             for state, name in runs[shift:] + runs[:shift]:
                 tree = trees.get(name, trees["after"])
-                bare, alt, bare_mean, alt_mean = run_abab(tree, state, plugin=name != "floor",
-                                                          noop=name == "floor")
+                bare, alt, bare_mean, alt_mean = run_abab(
+                    tree, state, plugin=name not in floors, noop=name == "floor",
+                    text=name == "segment")
                 added[state, name].append((alt - bare, alt / bare - 1.0, alt_mean - bare_mean,
                                            alt_mean / bare_mean - 1.0))
             print(f"inproc round {n + 1} (median/mean): " + "  ".join(
@@ -287,14 +299,16 @@ def inproc(args: argparse.Namespace) -> None:
           f"mean, what the host pays")
     for state in states:
         print(f"{state} (target {_target_text(state)}):")
-        for name in [*trees, "floor"]:
+        for name in [*trees, *floors]:
             values = added[state, name]
             us = statistics.median(v[0] for v in values)
             share = statistics.median(v[1] for v in values)
             mean_us = statistics.median(v[2] for v in values)
             mean_share = statistics.median(v[3] for v in values)
-            what = ("one empty Python callback (post_render_dockable_windows)" if name == "floor"
-                    else "plugin: " + _verdict(state, mean_us, mean_share))
+            what = {"floor": "one empty Python callback (post_render_dockable_windows)",
+                    "segment": "the least a segment can be: the host's show_status chained "
+                               "with same_line() and text('All imports ready')"}.get(
+                name, "plugin: " + _verdict(state, mean_us, mean_share))
             print(f"  {name:7s} typical {us:+6.1f} µs ({share:+.1%})  mean {mean_us:+6.1f} µs "
                   f"({mean_share:+.1%}) [{min(v[2] for v in values):+6.1f} .. "
                   f"{max(v[2] for v in values):+6.1f}]  {what}")
