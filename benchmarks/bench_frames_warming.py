@@ -74,6 +74,10 @@ VARIANTS: dict[str, str] = {
     "gated-nice0": "the default, workers at nice 0",
     "free": "WarmupController(concurrency=None): 4 imports at once, default gc handling",
     "floor": "no window: a 1 ms sampler thread measures the longest lock hold per module",
+    "gated-idling": "the default, the host idling as hello_imgui's default does (fps_idle 9): "
+                    "only the warm wall counts (its frames are the idling's)",
+    "gated-idling-refresh": "gated-idling, and a refresh asked for on every frame while warming "
+                            "(what the plugin did before: the host never idled then)",
     "cpu-hog": "no warmup; from frame 60, another process at nice 10 (the workers' nice) spins "
                "on one CPU for as many frames as idle: what a second busy core costs the "
                "frames with no interpreter lock involved (Mesa's software renderer uses both)",
@@ -83,6 +87,8 @@ VARIANTS: dict[str, str] = {
 }
 # Variants without a warmup: they run IDLE_FRAMES frames from frame SKIP.
 NO_WARMUP = ("idle", "cpu-hog", "gil-hog")
+# Variants whose host idles: their frame intervals are not target 2's (no verdict), their wall is.
+IDLING = ("gated-idling", "gated-idling-refresh")
 DEFAULT_VARIANTS = ["idle", "free-gc-off", "gated-gc-off", "gated", "gated-gc-freeze",
                     "gated-switch5ms", "floor"]
 
@@ -198,6 +204,8 @@ def child_gui(variant: str) -> None:
         imgui.text("A host window with a few lines of text.")
         for i in range(5):
             imgui.text(f"line {i}")
+        if variant == "gated-idling-refresh" and state["end"] is None:
+            hello_imgui.request_refresh()  # what the plugin did on every frame while warming
         if frame == SKIP:
             state["warm_from"] = len(marks) - 1
             if hog is not None:
@@ -220,7 +228,7 @@ def child_gui(variant: str) -> None:
 
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_geometry.size = (800, 600)
-    params.fps_idling.enable_idling = False
+    params.fps_idling.enable_idling = variant in IDLING
     params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
     params.ini_filename = f"bench-frames-warming-{os.getpid()}.ini"
     params.imgui_window_params.show_status_bar = True
@@ -419,7 +427,7 @@ def measure(args: argparse.Namespace, names: list[str], engine_dir: str, label: 
               f"{statistics.median(worst):6.1f}ms {runq:4.0f}ms {hitches:6.0f} {frames:6.0f} "
               f"{wall} {vs} {gc_max:5.0f}ms {gc_sum:5.0f}ms {gc_full:4.0f}"
               + (f"  FAILED {sorted(failed)}" if failed else ""))
-        if variant not in NO_WARMUP:
+        if variant not in NO_WARMUP and variant not in IDLING:
             verdicts.append((variant, statistics.median(ratios), statistics.median(worst),
                              max(worst)))
     for variant in names:

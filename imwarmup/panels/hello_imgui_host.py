@@ -77,6 +77,8 @@ class HelloImguiHost:
         self._palette_hot = False      # Ctrl was down on the latest frame that looked
 
         runner_params.imgui_window_params.show_status_bar = True
+        if running:  # (else _start_of_run, once this run's params are the live ones)
+            plugin._idling = runner_params.fps_idling
         self._chain(runner_params, "show_status", self._status_callback)
         self._chain(runner_params, "post_render_dockable_windows", self._overlay_callback)
         if not running:
@@ -345,6 +347,7 @@ class HelloImguiHost:
         """``before_exit``: forget the run's references, free the plugin's implot context, end
         the frame log's series (no frame comes after the run: see ``plugin.end_of_run``)."""
         self._plugin.end_of_run()
+        self._plugin._idling = None
         self._show_fps = None
         self._palette_io = None
         self.steady = None
@@ -362,6 +365,7 @@ class HelloImguiHost:
         self.steady = None
         self._ensure_chained()
         params = hello_imgui.get_runner_params()
+        self._plugin._idling = params.fps_idling  # this run's, read by begin_frame
         # hello_imgui restores "View > Status bar" from the ini after post-init: an ini saved
         # before the plugin was added would hide the segment for good. The plugin turns the bar
         # on once per run; the user can still hide it from the View menu.

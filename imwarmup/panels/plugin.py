@@ -112,6 +112,9 @@ class DiagnosticsPlugin:
         self._status_revision: object = object()  # never equal to a real revision
         self._counts_frame = -WARMING_STATUS_FRAMES  # the frame the counts were last read
         self._theme_frame = -1  # the frame the theme last looked at the host's style
+        # The running hello_imgui app's FpsIdling (HelloImguiHost sets it for the run): its
+        # is_idling, read once per frame, says the host waited for an event before this frame.
+        self._idling: Any = None
         self._first_frame_marked = False
         self._read_revision = self._source.read_revision
         # The controller's note_frame() (the import running pauses so the frame gets the GIL
@@ -160,17 +163,23 @@ class DiagnosticsPlugin:
         self._now = now = self._clock()
         if self._noting and self._note_frame is not None:
             self._note_frame()  # GIL to the frame first, while imports run
+        # The host idled before this frame (hello_imgui's idling: it waited for an event, up to
+        # 1 / fps_idle): that wait was no frame, and a frame this rare may say what changed.
+        idling = self._idling
+        idle = idling is not None and idling.is_idling
         log = self._frame_log
         if log is not None:
+            if idle:
+                log.stop()  # the frame log's series ends: the wait is never counted as a frame
             log.mark(now if self._frame_log_same_clock else log.clock())
             if self._frame_log_until is not None and now >= self._frame_log_until:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
                 self._frame_log = None
-        if self._last_state == "warming" and frame - self._counts_frame < WARMING_STATUS_FRAMES:
+        if (self._last_state == "warming" and not idle
+                and frame - self._counts_frame < WARMING_STATUS_FRAMES):
             # Warming, and the counts were read fewer than WARMING_STATUS_FRAMES frames ago:
             # they are not read again yet, and nothing below changes without them (the line and
-            # the state move only there; no quiet frames while warming). Keep frames coming.
-            _request_refresh()
+            # the state move only there; no quiet frames while warming).
             return frame
         # The theme counts the frames since it last looked (quiet or warming frames skip it).
         theme_frame = self._theme_frame
@@ -184,7 +193,7 @@ class DiagnosticsPlugin:
             # WARMING_STATUS_FRAMES frames: a revision moves with each canary, up to every frame,
             # and reading the counts and laying out the text costs ~100 µs (cold caches).
             if (revision is None or revision != self._status_revision) and (
-                    frame - self._counts_frame >= WARMING_STATUS_FRAMES
+                    frame - self._counts_frame >= WARMING_STATUS_FRAMES or idle
                     or self._last_state != "warming" or revision is None):
                 self._status_revision = revision
                 self._counts_frame = frame
@@ -207,8 +216,12 @@ class DiagnosticsPlugin:
                     self.toasts.push(f"All providers ready ({line.total} modules).", Role.READY)
             self._last_state = state
             self._noting = state not in ("ready", "failed")
-        if state == "warming" or self.toasts.toasts:
-            _request_refresh()  # keep frames coming; the host's idling is untouched
+        if self.toasts.toasts:
+            _request_refresh()  # a toast fades in and out: frames while it shows
+        # While warming, no refresh is asked for: a host that idles keeps idling (a canary that
+        # starts or ends wakes it, the listener), so the warmup gets the CPU the host's frames
+        # would take. Asking on every frame made the SDK set's warmup 2.5x longer in an idling
+        # host on 2 cores (bench_frames_warming.py, gated-idling vs gated-idling-norefresh).
         if not self._first_frame_marked:
             self._first_frame_marked = True
             if self.palette is not None:
