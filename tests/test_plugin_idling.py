@@ -1,6 +1,6 @@
 """The plugin in a host that idles (issue 13: the warmup gets the CPU the host's frames would
 take): while warming it asks for no refresh of its own, so the host keeps idling between canary
-events, and the frame log leaves the idle waits out (they were no frames)."""
+events, and the frame log leaves the idle waits out (they were no frames, nor freezes)."""
 
 import json
 import subprocess
@@ -33,3 +33,5 @@ def test_an_idling_host_keeps_idling_while_warming_and_its_waits_are_no_frames(
     logged = seen["logged_ms"]
     assert logged, "no frame logged"
     assert max(logged) < 150.0, sorted(logged)[-5:]
+    # And it told the freeze watcher how long the host may now wait between frames.
+    assert seen["idle_wait_s"] == 0.25, seen["idle_wait_s"]

@@ -193,6 +193,27 @@ def test_no_frames_means_no_freeze_detection():
     assert freeze["text"].startswith("GUI froze 2.5 s at ")
 
 
+def test_a_host_idling_between_frames_is_no_freeze():
+    class Manager:
+        def importing(self):
+            return []
+
+        def is_done(self):
+            return False
+
+    frames = _Frames(last=1000.0)
+    frames.idle_wait_s = 2.0  # the host idles: up to 2 s between frames (fps_idle 0.5)
+    manager = Manager()
+    watcher = StallWatcher(manager, clock=time.time, stall_after=10.0, freeze_after=1.0,
+                           frames=lambda: frames, log=False)
+    assert watcher.check(1002.5) is False           # 2.5 s: within the wait plus the threshold
+    assert watcher.check(1003.2) is True            # 3.2 s: frozen after all
+    frames.idle_wait_s = 0.0                         # frames come flat out again
+    frames.last = 1003.5
+    assert watcher.check(1004.0) is False
+    assert watcher.check(1004.6) is True            # 1.1 s without a frame: frozen
+
+
 def _release_when(watcher, predicate, gate, seen):
     """Test helper thread: once the watcher's snapshot satisfies ``predicate``, keep a copy and
     let the blocked import go on."""

@@ -58,6 +58,10 @@ class FrameLog:
         self.clock = clock
         self._frames: deque[tuple[float, float]] = deque(maxlen=capacity)
         self._last: float | None = None
+        # Seconds the GUI may now wait for an event before its next frame (its host idles:
+        # hello_imgui's idling waits up to 1 / fps_idle); the GUI sets it, a freeze watcher
+        # allows it on top of its threshold. 0.0: frames come as fast as they are drawn.
+        self.idle_wait_s = 0.0
         self._lock = threading.Lock()
 
     def mark(self, now: float) -> None:

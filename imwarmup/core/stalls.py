@@ -394,7 +394,9 @@ class StallWatcher:
                 ongoing["text"] = _freeze_text(ongoing)
                 ended, ongoing = ongoing, None
                 self._revision += 1
-            if last is not None and now - last >= freeze_after:
+            # A host that idles waits for an event between frames: that wait is no freeze.
+            slack = getattr(frames, "idle_wait_s", 0.0) or 0.0
+            if last is not None and now - last >= freeze_after + slack:
                 if ongoing is None:
                     ongoing = {"kind": "freeze", "start_ts": last, "ongoing": True,
                                "thread_name": threading.main_thread().name, "blame": None,

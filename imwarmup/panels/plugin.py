@@ -171,6 +171,10 @@ class DiagnosticsPlugin:
         if log is not None:
             if idle:
                 log.stop()  # the frame log's series ends: the wait is never counted as a frame
+                fps_idle = idling.fps_idle  # the next wait may be as long (no freeze either)
+                log.idle_wait_s = 1.0 / fps_idle if fps_idle > 0.0 else 0.0
+            elif log.idle_wait_s:
+                log.idle_wait_s = 0.0
             log.mark(now if self._frame_log_same_clock else log.clock())
             if self._frame_log_until is not None and now >= self._frame_log_until:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying

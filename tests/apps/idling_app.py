@@ -35,6 +35,7 @@ def gui() -> None:
     imgui.text("host window")
     idling = hello_imgui.get_runner_params().fps_idling.is_idling
     seen["frames"].append((time.perf_counter(), bool(idling), controller.manager.is_done()))
+    seen["idle_wait_s"] = max(seen.get("idle_wait_s", 0.0), controller.frames.idle_wait_s)
     if len(seen["frames"]) == 2:
         controller.start()
     shown = plugin.status_bar.line.state == "ready"  # the plugin said so (and its toast went)
