@@ -65,7 +65,7 @@ def shoot(kind: str, history: str, png: str) -> None:
     from imgui_bundle import hello_imgui, imgui, immapp
     from PIL import Image
 
-    from gantt_scenes import pointer
+    from gantt_scenes import pointer, screen_params
     from imwarmup import WarmupController
     from imwarmup.__main__ import DEFAULT_MODULES
     from imwarmup.panels import DiagnosticsPlugin
@@ -75,17 +75,9 @@ def shoot(kind: str, history: str, png: str) -> None:
     plugin = DiagnosticsPlugin(controller)
     controller.start()
     pointer().moveTo(SIZE[0] - 2, SIZE[1] - 2)   # off the plot: no hover text in the shot
-    params = hello_imgui.RunnerParams()
-    params.app_window_params.window_title = "imwarmup history"
-    params.app_window_params.window_geometry.size = SIZE
-    params.app_window_params.window_geometry.position_mode = (
-        hello_imgui.WindowPositionMode.from_coords)
-    params.app_window_params.window_geometry.position = (0, 0)
+    params, ini_folder = screen_params("imwarmup history", SIZE)  # its own ini: no sort from a past run
     params.app_window_params.borderless = True
     params.imgui_window_params.show_status_fps = False
-    params.ini_folder_type = hello_imgui.IniFolderType.temp_folder
-    params.ini_filename = f"imwarmup-render-{os.getpid()}.ini"
-    params.fps_idling.enable_idling = False
     state = {"step": 0, "wait": 0, "frames": 0}
     dw = plugin.debug_window
 
@@ -119,7 +111,10 @@ def shoot(kind: str, history: str, png: str) -> None:
     params.callbacks.show_gui = gui
     plugin.install(params)
     params.callbacks.enqueue_post_init(plugin.show_debug_window)
-    immapp.run(params, immapp.AddOnsParams(with_implot=True))
+    try:
+        immapp.run(params, immapp.AddOnsParams(with_implot=True))
+    finally:
+        shutil.rmtree(ini_folder, ignore_errors=True)
     shot = hello_imgui.final_app_window_screenshot()
     Image.fromarray(shot[..., :3]).save(png)
     controller.shutdown(wait=False)

@@ -129,6 +129,26 @@ def pointer():
     return pyautogui
 
 
+def screen_params(title: str, size) -> tuple[Any, str]:
+    """A hello_imgui ``RunnerParams`` for a window at the screen's top-left (window pixels are
+    screen pixels, for pyautogui), idling off so every frame renders, and its ini file in a
+    private temp folder (no layout, sort or dock state from another run); returns the params
+    and that folder, to remove after the run."""
+    from imgui_bundle import hello_imgui
+
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_title = title
+    params.app_window_params.window_geometry.size = size
+    params.app_window_params.window_geometry.position_mode = (
+        hello_imgui.WindowPositionMode.from_coords)
+    params.app_window_params.window_geometry.position = (0, 0)
+    params.fps_idling.enable_idling = False
+    tmp = tempfile.mkdtemp(prefix="imwarmup-ini-")
+    params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+    params.ini_filename = os.path.join(tmp, "imgui.ini")
+    return params, tmp
+
+
 def run_frames(gui: Callable[[int], None], frames: int, *, size=(1200, 760),
                title: str = "gantt-harness", screenshot: bool = True):
     """Run ``gui(frame_index)`` inside a real hello_imgui window with implot for ``frames``
@@ -139,17 +159,7 @@ def run_frames(gui: Callable[[int], None], frames: int, *, size=(1200, 760),
     """
     from imgui_bundle import hello_imgui, immapp
 
-    params = hello_imgui.RunnerParams()
-    params.app_window_params.window_title = title
-    params.app_window_params.window_geometry.size = size
-    # At the screen's top-left, so window pixels are screen pixels (for pyautogui).
-    params.app_window_params.window_geometry.position_mode = (
-        hello_imgui.WindowPositionMode.from_coords)
-    params.app_window_params.window_geometry.position = (0, 0)
-    params.fps_idling.enable_idling = False
-    tmp = tempfile.mkdtemp(prefix="imwarmup-ini-")
-    params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
-    params.ini_filename = os.path.join(tmp, "imgui.ini")
+    params, tmp = screen_params(title, size)
     params.imgui_window_params.default_imgui_window_type = (
         hello_imgui.DefaultImGuiWindowType.provide_full_screen_window)
     count = [0]
