@@ -165,9 +165,11 @@ class DiagnosticsPlugin:
             self._note_frame()  # GIL to the frame first, while imports run
         # The host idled before this frame (hello_imgui's idling: it waited for an event, up to
         # 1 / fps_idle): that wait was no frame, and a frame this rare may say what changed.
+        # (Only read while it matters: frames logged, or a warmup whose counts it hurries.)
         idling = self._idling
-        idle = idling is not None and idling.is_idling
         log = self._frame_log
+        idle = (idling is not None and (log is not None or self._noting)
+                and idling.is_idling)
         if log is not None:
             if idle:
                 log.stop()  # the frame log's series ends: the wait is never counted as a frame
