@@ -62,10 +62,9 @@ def earlier_runs(path: str) -> None:
 
 def shoot(kind: str, history: str, png: str) -> None:
     """One shot in this process (see the module docstring)."""
-    from imgui_bundle import hello_imgui, imgui, immapp
-    from PIL import Image
+    from imgui_bundle import hello_imgui, imgui
 
-    from gantt_scenes import pointer, screen_params
+    from gantt_scenes import pointer, run_diagnostics_and_save, screen_params
     from imwarmup import WarmupController
     from imwarmup.__main__ import DEFAULT_MODULES
     from imwarmup.panels import DiagnosticsPlugin
@@ -109,14 +108,7 @@ def shoot(kind: str, history: str, png: str) -> None:
             hello_imgui.get_runner_params().app_shall_exit = True
 
     params.callbacks.show_gui = gui
-    plugin.install(params)
-    params.callbacks.enqueue_post_init(plugin.show_debug_window)
-    try:
-        immapp.run(params, immapp.AddOnsParams(with_implot=True))
-    finally:
-        shutil.rmtree(ini_folder, ignore_errors=True)
-    shot = hello_imgui.final_app_window_screenshot()
-    Image.fromarray(shot[..., :3]).save(png)
+    run_diagnostics_and_save(params, plugin, ini_folder, png)
     controller.shutdown(wait=False)
     print(png)
 
@@ -130,17 +122,12 @@ def main() -> None:
         return
     out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/history_shots"
     os.makedirs(out, exist_ok=True)
-    from gantt_scenes import ensure_display
+    from gantt_scenes import ensure_display, xauthority_env
 
     display = None if os.environ.get("DISPLAY") else ensure_display()
     tmp = tempfile.mkdtemp(prefix="imwarmup-history-shots-")
-    env = dict(os.environ)
+    env = xauthority_env(tmp)
     env.pop("IMWARMUP_HISTORY", None)
-    if not os.path.exists(env.get("XAUTHORITY") or os.path.expanduser("~/.Xauthority")):
-        # pyautogui's Xlib refuses a display without an Xauthority file: an empty one of ours
-        # (as imwarmup.testing.display does for the Xvfb it starts).
-        env["XAUTHORITY"] = os.path.join(tmp, "Xauthority")
-        open(env["XAUTHORITY"], "wb").close()
     try:
         base = os.path.join(tmp, "base.jsonl")
         subprocess.run([sys.executable, os.path.abspath(__file__), "--record", base], check=True,

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
@@ -27,10 +28,9 @@ SIZE = (1280, 800)
 
 def shoot(kind: str, path: str) -> None:
     """One shot in this process (see the module docstring)."""
-    from imgui_bundle import hello_imgui, imgui, immapp
-    from PIL import Image
+    from imgui_bundle import hello_imgui, imgui
 
-    from gantt_scenes import pointer, screen_params
+    from gantt_scenes import pointer, run_diagnostics_and_save, screen_params
     from imwarmup import WarmupController
     from imwarmup.__main__ import DEFAULT_MODULES
     from imwarmup.panels import DiagnosticsPlugin
@@ -96,14 +96,7 @@ def shoot(kind: str, path: str) -> None:
             hello_imgui.get_runner_params().app_shall_exit = True
 
     params.callbacks.show_gui = gui
-    plugin.install(params)
-    params.callbacks.enqueue_post_init(plugin.show_debug_window)
-    try:
-        immapp.run(params, immapp.AddOnsParams(with_implot=True))
-    finally:
-        shutil.rmtree(ini_folder, ignore_errors=True)
-    shot = hello_imgui.final_app_window_screenshot()
-    Image.fromarray(shot[..., :3]).save(path)
+    run_diagnostics_and_save(params, plugin, ini_folder, path)
     controller.shutdown(wait=False)
     print(path)
 
@@ -114,14 +107,17 @@ def main() -> None:
         return
     out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/import_tree_shots"
     os.makedirs(out, exist_ok=True)
-    from gantt_scenes import ensure_display
+    from gantt_scenes import ensure_display, xauthority_env
 
-    display = ensure_display()
+    display = None if os.environ.get("DISPLAY") else ensure_display()
+    tmp = tempfile.mkdtemp(prefix="imwarmup-import-tree-shots-")
+    env = xauthority_env(tmp)  # (with DISPLAY set, pyautogui failed without an Xauthority)
     try:
         for kind in SHOTS:
             subprocess.run([sys.executable, os.path.abspath(__file__), "--shot", kind,
-                            os.path.join(out, f"import_tree_{kind}.png")], check=True)
+                            os.path.join(out, f"import_tree_{kind}.png")], check=True, env=env)
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         if display is not None:
             display.stop()
 

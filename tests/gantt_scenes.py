@@ -149,6 +149,33 @@ def screen_params(title: str, size) -> tuple[Any, str]:
     return params, tmp
 
 
+def run_diagnostics_and_save(params: Any, plugin: Any, ini_folder: str, png: str) -> None:
+    """Install ``plugin`` into ``params`` (from ``screen_params``), open its diagnostics window,
+    run the app with implot, remove ``ini_folder`` and save the final frame to ``png``."""
+    from imgui_bundle import hello_imgui, immapp
+    from PIL import Image
+
+    plugin.install(params)
+    params.callbacks.enqueue_post_init(plugin.show_debug_window)
+    try:
+        immapp.run(params, immapp.AddOnsParams(with_implot=True))
+    finally:
+        shutil.rmtree(ini_folder, ignore_errors=True)
+    shot = hello_imgui.final_app_window_screenshot()
+    Image.fromarray(shot[..., :3]).save(png)
+
+
+def xauthority_env(folder: str) -> dict[str, str]:
+    """The environment for child processes that use pyautogui on the current display: its Xlib
+    refuses a display without an Xauthority file, so an empty one of ours in ``folder`` when
+    none exists (as imwarmup.testing.display does for the Xvfb it starts)."""
+    env = dict(os.environ)
+    if not os.path.exists(env.get("XAUTHORITY") or os.path.expanduser("~/.Xauthority")):
+        env["XAUTHORITY"] = os.path.join(folder, "Xauthority")
+        open(env["XAUTHORITY"], "wb").close()
+    return env
+
+
 def run_frames(gui: Callable[[int], None], frames: int, *, size=(1200, 760),
                title: str = "gantt-harness", screenshot: bool = True):
     """Run ``gui(frame_index)`` inside a real hello_imgui window with implot for ``frames``
