@@ -167,18 +167,26 @@ class _Frames:
         self.last = last
 
 
+class _IdleManager:
+    """A manager with nothing importing, as the freeze checks below need."""
+
+    def importing(self):
+        return []
+
+    def is_done(self):
+        return False
+
+
+def _freeze_watcher(frames):
+    """A watcher of ``frames`` (freeze after 1 s), and the manager it holds weakly (keep it)."""
+    manager = _IdleManager()
+    return StallWatcher(manager, clock=time.time, stall_after=10.0, freeze_after=1.0,
+                        frames=lambda: frames, log=False), manager
+
+
 def test_no_frames_means_no_freeze_detection():
-    class Manager:
-        def importing(self):
-            return []
-
-        def is_done(self):
-            return False
-
     frames = _Frames()
-    manager = Manager()  # the watcher holds it weakly, as it does the controller's
-    watcher = StallWatcher(manager, clock=time.time, stall_after=10.0, freeze_after=1.0,
-                           frames=lambda: frames, log=False)
+    watcher, _manager = _freeze_watcher(frames)
     assert watcher.check(1000.0) is False and watcher.stalls() == []
     frames.last = 1000.0
     assert watcher.check(1000.5) is False          # a frame 0.5 s old: not frozen
@@ -194,18 +202,9 @@ def test_no_frames_means_no_freeze_detection():
 
 
 def test_a_host_idling_between_frames_is_no_freeze():
-    class Manager:
-        def importing(self):
-            return []
-
-        def is_done(self):
-            return False
-
     frames = _Frames(last=1000.0)
     frames.idle_wait_s = 2.0  # the host idles: up to 2 s between frames (fps_idle 0.5)
-    manager = Manager()
-    watcher = StallWatcher(manager, clock=time.time, stall_after=10.0, freeze_after=1.0,
-                           frames=lambda: frames, log=False)
+    watcher, _manager = _freeze_watcher(frames)
     assert watcher.check(1002.5) is False           # 2.5 s: within the wait plus the threshold
     assert watcher.check(1003.2) is True            # 3.2 s: frozen after all
     frames.idle_wait_s = 0.0                         # frames come flat out again
