@@ -81,12 +81,16 @@ VARIANTS: dict[str, str] = {
     "cpu-hog": "no warmup; from frame 60, another process at nice 10 (the workers' nice) spins "
                "on one CPU for as many frames as idle: what a second busy core costs the "
                "frames with no interpreter lock involved (Mesa's software renderer uses both)",
+    "cpu-hog-schedidle": "cpu-hog with the spinning process under SCHED_IDLE instead of nice 10 "
+                         "(it runs only when a CPU has nothing else to run)",
+    "gated-schedidle": "the default with each worker thread under SCHED_IDLE (set by a listener "
+                       "on the worker, at its first canary) instead of nice 10",
     "gil-hog": "no warmup; from frame 60, a thread of this process at nice 10 runs pure Python "
                "with the 1 ms switch interval for as many frames as idle: the busy core plus "
                "the lock, with no import, C extension or collector",
 }
 # Variants without a warmup: they run IDLE_FRAMES frames from frame SKIP.
-NO_WARMUP = ("idle", "cpu-hog", "gil-hog")
+NO_WARMUP = ("idle", "cpu-hog", "cpu-hog-schedidle", "gil-hog")
 # Variants whose host idles: their frame intervals are not target 2's (no verdict), their wall is.
 IDLING = ("gated-idling", "gated-idling-refresh")
 DEFAULT_VARIANTS = ["idle", "free-gc-off", "gated-gc-off", "gated", "gated-gc-freeze",
@@ -186,7 +190,12 @@ def child_gui(variant: str) -> None:
         kwargs["concurrency"] = ImportGate(1, **gate_kwargs)
     controller = WarmupController([] if variant in NO_WARMUP else SDK_SET, **kwargs)
     plugin = DiagnosticsPlugin(controller)
-    hog = start_hog if variant in ("cpu-hog", "gil-hog") else None
+    if variant.endswith("schedidle") and variant not in NO_WARMUP:
+        def sched_idle(_record: Any) -> None:  # on the worker, as each canary starts or ends
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+        controller.add_listener(sched_idle)
+    hog = start_hog if variant in ("cpu-hog", "cpu-hog-schedidle", "gil-hog") else None
     marks: list[float] = []
     # The GUI thread's run-queue time (runnable, off the CPU: another process had it) at each
     # mark: what of a long frame is the machine's load, not the interpreter lock.
@@ -265,8 +274,9 @@ def child_gui(variant: str) -> None:
 
 def start_hog(variant: str) -> Any:
     """Start the busy neighbour of the ``cpu-hog`` / ``gil-hog`` variants; returns its stop."""
-    if variant == "cpu-hog":
-        proc = subprocess.Popen(["nice", "-n", "10", sys.executable, "-c", "while True: pass"])
+    if variant in ("cpu-hog", "cpu-hog-schedidle"):
+        sched = ["chrt", "--idle", "0"] if variant == "cpu-hog-schedidle" else ["nice", "-n", "10"]
+        proc = subprocess.Popen([*sched, sys.executable, "-c", "while True: pass"])
         return lambda: (proc.kill(), proc.wait())
     stop = threading.Event()
     previous = sys.getswitchinterval()
