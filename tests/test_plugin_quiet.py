@@ -3,7 +3,7 @@ once the warmup is done and nothing moves, the status is polled once every QUIET
 frames while the segment is drawn on every frame, in the same place; a canary change (the
 listener) shows on the next frame, any other change within QUIET_FRAMES + 1 frames, and a toast
 pushed by the host is drawn in the frame it was pushed; the host's item growing moves the segment
-on the next frame, and the mouse over the segment gets its tooltip and click at once."""
+on the next frame, the palette's shortcut typed in a quiet period opens it, and the mouse over the segment gets its tooltip and click at once."""
 
 import json
 import subprocess
@@ -39,6 +39,9 @@ def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_disp
     grown = seen["grown"]
     assert grown["frames"] == 1 and grown["moved"], grown
     assert grown["host_right"] == grown["right"] and grown["gap"] > 0.0, grown
+    # Ctrl, Shift and P pressed a frame apart in a quiet period: the palette opened, and the
+    # frames with Ctrl down stayed quiet (the status was not polled; the P frame opened it).
+    assert seen["shortcut"] == {"open": True, "reads": [0, 0, 1]}, seen["shortcut"]
     # The mouse onto the segment in a quiet period: its tooltip on the next frame; a click on
     # it (press, release) opens the diagnostics window.
     assert seen["hover"] == {"frames": 1, "tooltip": True}, seen["hover"]

@@ -42,8 +42,9 @@ __all__ = ["DiagnosticsPlugin"]
 
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
 
-# Once the warmup is done, the status is polled every QUIET_FRAMES + 1 frames (see begin_frame).
-QUIET_FRAMES = 7
+# Once the warmup is done, the status is polled every QUIET_FRAMES + 1 frames (see begin_frame):
+# a quarter second at 60 fps, as often as the theme and the status bar's geometry are re-read.
+QUIET_FRAMES = 14
 # While warming, the counts are read at most every WARMING_STATUS_FRAMES frames (see begin_frame).
 WARMING_STATUS_FRAMES = 6
 
@@ -337,6 +338,7 @@ class DiagnosticsPlugin:
     def show_debug_window(self) -> None:
         """Open (and focus) the "Warmup diagnostics" window, in whatever layout is current."""
         self._focus_debug = True
+        self.end_quiet()  # its first frame polls in full (a quiet frame would not notice it)
         if self._host is not None:
             self._host.show()
         else:

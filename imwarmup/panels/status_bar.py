@@ -222,6 +222,14 @@ class StatusBar:
         The geometry's countdown counts those frames."""
         if self._quiet_segment is not None:
             self._sync_quiet()  # its latest draw (this frame's, perhaps) before it is replaced
+        quiet = self._quiet_segment
+        if quiet is not None and quiet._made == self._draw_frame and quiet._frame < 0:
+            # Made by this same full draw and not drawn since (draw_in_host_status_bar's, for
+            # the frames while warming): the checks held this frame; only its count and clock
+            # change. Its frames that never came are given back to the geometry's countdown.
+            self._geometry_countdown += quiet.frames_left - frames
+            quiet.frames_left, quiet._clock_owner = frames, clock_owner
+            return quiet
         anchors = self._anchors
         if (anchors is None or self._drawn is None
                 or self._drawn[5] is None or self._layout_line is not self.line
@@ -373,7 +381,7 @@ class SteadySegment:
     SteadySegment.) The shapes are ``status_segment()``'s own (``paint_segment``).
     """
 
-    __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_spacing_x", "_corner",
+    __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_made", "_spacing_x", "_corner",
                  "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high",
                  "_layout", "_anchors", "_colors", "_width", "_height", "_level", "_frame",
                  "_available")
@@ -383,6 +391,7 @@ class SteadySegment:
         self.frames_left = frames
         self.line, self.generation = bar.line, theme.generation  # what it shows
         self._frame, self._available = -1, 0.0  # the latest quiet frame drawn, and its room
+        self._made = bar._draw_frame  # the full draw's frame
         # The plugin, when its clock must be read on every frame (a test's StepClock).
         self._clock_owner = clock_owner
         self._spacing_x = bar._geometry[2]

@@ -64,7 +64,7 @@ params.fps_idling.enable_idling = False
 params.imgui_window_params.show_status_fps = False
 
 seen = {"quiet_frames": [], "warming_after_listener": None, "failed_after": None,
-        "toast_frame": None, "grown": None, "hover": None, "click": None, "errors": []}
+        "toast_frame": None, "grown": None, "shortcut": None, "hover": None, "click": None, "errors": []}
 script = {"phase": "settle", "since": 0, "reads": 0, "last": None}
 push_toast = [False]
 host = {"text": "host item", "right": None}
@@ -92,7 +92,7 @@ def after_frame() -> None:
     draw = plugin.status_bar.last_draw
     try:
         drawn = (draw is not None and draw.frame == frame and plugin.status_bar.draws_this_frame == 1)
-        if phase in ("quiet", "quiet2", "quiet3", "quiet4", "quiet5", "hover") and not drawn:
+        if phase in ("quiet", "quiet2", "quiet3", "quiet4", "quiet5", "quiet6", "hover") and not drawn:
             seen["errors"].append(f"frame {frame} ({phase}): segment not drawn once ({draw})")
         if phase == "settle" and settled() and frame > 30:
             script.update(phase="quiet", since=frame, reads=source.reads)
@@ -146,6 +146,33 @@ def after_frame() -> None:
                              "right": host["right"]}
             script.update(phase="settle5")
         elif phase == "settle5" and settled():
+            script.update(phase="quiet6", since=frame)
+        elif phase == "quiet6" and frame - script["since"] >= 2:
+            # Ctrl+Shift+P typed in a quiet period, a key a frame: the palette opens on the
+            # frame the P goes down, and those frames stay quiet (no poll of the status).
+            keys = [[(imgui.Key.left_ctrl, True), (imgui.Key.mod_ctrl, True)],
+                    [(imgui.Key.left_shift, True), (imgui.Key.mod_shift, True)],
+                    [(imgui.Key.p, True)],
+                    [(imgui.Key.p, False), (imgui.Key.left_shift, False),
+                     (imgui.Key.mod_shift, False), (imgui.Key.left_ctrl, False),
+                     (imgui.Key.mod_ctrl, False)]]
+            step = script.setdefault("keys", 0)
+            if step == 0:
+                script["reads"] = source.reads
+                script["shortcut_reads"] = []
+            else:
+                script["shortcut_reads"].append(source.reads - script["reads"])
+                script["reads"] = source.reads
+            if step == 3:
+                seen["shortcut"] = {"open": plugin.palette.is_open,
+                                    "reads": script["shortcut_reads"]}
+                plugin.palette.is_open = False
+                script.update(phase="settle6")
+            io = imgui.get_io()
+            for key, down in keys[step]:
+                io.add_key_event(key, down)
+            script["keys"] = step + 1
+        elif phase == "settle6" and settled() and not plugin.palette.is_open:
             script.update(phase="quiet5", since=frame)
         elif phase == "quiet5" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
             # The mouse onto the segment in a quiet period: the next frame shows its tooltip.
