@@ -87,7 +87,12 @@ def measuring():
 # block is dropped (it renders the previous block's draw data).
 CALLBACKS = ("show_status", "post_render_dockable_windows", "pre_new_frame", "show_gui",
              "post_new_frame", "before_imgui_render", "show_menus", "show_app_menu_items")
-abab = {"bare": [], "alt": [], "sets": None, "current": "alt", "left": 0}
+abab = {"bare": [], "alt": [], "bare_gui": [], "alt_gui": [], "sets": None, "current": "alt",
+        "left": 0}
+gui_t0 = [None]
+
+def gui_phase_start():  # post_new_frame: the frame's GUI callbacks start (host's and plugin's)
+    gui_t0[0] = time.thread_time()
 
 def swap(callbacks):
     which = "bare" if abab["current"] == "alt" else "alt"
@@ -116,6 +121,8 @@ def tick():  # once per frame, before the frame is rendered
         elif spec["abab"]:
             if abab["left"] < BLOCK:  # not the block's first frame
                 abab[abab["current"]].append(now - state["last"])
+                if gui_t0[0] is not None:
+                    abab[abab["current"] + "_gui"].append(now - gui_t0[0])
         else:
             samples.append(now - state["last"])
         if spec["abab"]:
@@ -130,6 +137,7 @@ def tick():  # once per frame, before the frame is rendered
 rp.callbacks.show_gui = gui
 rp.callbacks.show_status = status
 rp.callbacks.before_imgui_render = tick
+rp.callbacks.post_new_frame = gui_phase_start
 
 def noop():
     pass
@@ -193,7 +201,9 @@ immapp.run(rp)
 if controller is not None:
     controller.shutdown()
 json.dump({"samples_us": [s * 1e6 for s in samples], "ended_early": state["ended"],
-           "bare_us": [s * 1e6 for s in abab["bare"]], "alt_us": [s * 1e6 for s in abab["alt"]]},
+           "bare_us": [s * 1e6 for s in abab["bare"]], "alt_us": [s * 1e6 for s in abab["alt"]],
+           "bare_gui_us": [s * 1e6 for s in abab["bare_gui"]],
+           "alt_gui_us": [s * 1e6 for s in abab["alt_gui"]]},
           open(out, "w"))
 """.replace("SKIP", str(SKIP)).replace("FRAMES", str(FRAMES)).replace(
     "WARM_MODULES", str(WARM_MODULES)).replace("WARM_SLEEP", str(WARM_SLEEP)).replace(
@@ -224,7 +234,7 @@ def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[
 
 
 def run_abab(tree: str, state: str, plugin: bool, noop: bool,
-             text: bool = False) -> tuple[float, float, float, float]:
+             text: bool = False) -> tuple[float, float, float, float, float]:
     """One process alternating blocks bare/alt; returns the medians (bare, alt) and the means
     (bare, alt) of the frames measured on each side. The median is the typical frame; the mean
     also counts the plugin's occasional full frames (every few frames once the warmup is done),
@@ -232,8 +242,12 @@ def run_abab(tree: str, state: str, plugin: bool, noop: bool,
     result = run_child(tree, {"state": state, "plugin": plugin, "noop": noop, "text": text,
                               "abab": True})
     bare, alt = result["bare_us"], result["alt_us"]
+    # The GUI phase alone (post_new_frame to before_imgui_render: every GUI callback, the
+    # plugin's included, and none of the rendering): far less noise than the whole frame, but
+    # it leaves out what the plugin's shapes cost the renderer. Its means' difference.
+    gui = _mean(result["alt_gui_us"]) - _mean(result["bare_gui_us"])
     return (statistics.median(bare), statistics.median(alt),
-            _mean(bare), _mean(alt))
+            _mean(bare), _mean(alt), gui)
 
 
 def _mean(samples: list[float]) -> float:
@@ -281,14 +295,15 @@ def inproc(args: argparse.Namespace) -> None:
             shift = n % len(runs)
             for state, name in runs[shift:] + runs[:shift]:
                 tree = trees.get(name, trees["after"])
-                bare, alt, bare_mean, alt_mean = run_abab(
+                bare, alt, bare_mean, alt_mean, gui = run_abab(
                     tree, state, plugin=name not in floors, noop=name == "floor",
                     text=name == "segment")
                 added[state, name].append((alt - bare, alt / bare - 1.0, alt_mean - bare_mean,
-                                           alt_mean / bare_mean - 1.0))
-            print(f"inproc round {n + 1} (median/mean): " + "  ".join(
+                                           alt_mean / bare_mean - 1.0, gui))
+            print(f"inproc round {n + 1} (median/mean/gui): " + "  ".join(
                 f"{state[:4]}/{name} {added[state, name][-1][0]:+6.1f}/"
-                f"{added[state, name][-1][2]:+6.1f}" for state, name in runs), flush=True)
+                f"{added[state, name][-1][2]:+6.1f}/{added[state, name][-1][4]:+5.1f}"
+                for state, name in runs), flush=True)
     finally:
         if display is not None:
             display.stop()
@@ -296,7 +311,8 @@ def inproc(args: argparse.Namespace) -> None:
     print(f"in-process A/B, added main-thread CPU per frame: median over {args.rounds} processes "
           f"of (with - without), {FRAMES} frames each side in blocks of {BLOCK}; 'typical': "
           f"of the frames' medians, 'mean': of their means (top 1% out); the verdict is on the "
-          f"mean, what the host pays")
+          f"mean, what the host pays; 'gui phase': the mean added between post_new_frame and "
+          f"before_imgui_render (the GUI callbacks, no rendering: less noise, not all the cost)")
     for state in states:
         print(f"{state} (target {_target_text(state)}):")
         for name in [*trees, *floors]:
@@ -309,9 +325,11 @@ def inproc(args: argparse.Namespace) -> None:
                     "segment": "the least a segment can be: the host's show_status chained "
                                "with same_line() and text('All imports ready')"}.get(
                 name, "plugin: " + _verdict(state, mean_us, mean_share))
+            gui = [v[4] for v in values]
             print(f"  {name:7s} typical {us:+6.1f} µs ({share:+.1%})  mean {mean_us:+6.1f} µs "
                   f"({mean_share:+.1%}) [{min(v[2] for v in values):+6.1f} .. "
-                  f"{max(v[2] for v in values):+6.1f}]  {what}")
+                  f"{max(v[2] for v in values):+6.1f}]  gui phase {statistics.median(gui):+5.1f}"
+                  f" µs [{min(gui):+5.1f} .. {max(gui):+5.1f}]  {what}")
 
 
 def _target_text(state: str) -> str:
