@@ -42,6 +42,9 @@ def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_disp
     # Ctrl, Shift and P pressed a frame apart in a quiet period: the palette opened, and the
     # frames with Ctrl down stayed quiet (the status was not polled; the P frame opened it).
     assert seen["shortcut"] == {"open": True, "reads": [0, 0, 1]}, seen["shortcut"]
+    # The host switched to a light style in a quiet period: the plugin's theme and the quiet
+    # segment's text colour follow within QUIET_FRAMES + 1 frames (the style is read every 15).
+    assert seen["style_after"] is not None and seen["style_after"] <= QUIET_FRAMES + 1, seen
     # The mouse onto the segment in a quiet period: its tooltip on the next frame; a click on
     # it (press, release) opens the diagnostics window.
     assert seen["hover"] == {"frames": 1, "tooltip": True}, seen["hover"]

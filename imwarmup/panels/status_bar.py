@@ -384,7 +384,8 @@ class SteadySegment:
     __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_made", "_spacing_x", "_corner",
                  "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high",
                  "_layout", "_anchors", "_colors", "_width", "_height", "_level", "_frame",
-                 "_available")
+                 "_available", "_dot", "_radius", "_dot_color", "_text_at", "_text_color",
+                 "_text")
 
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
                  layout: SegmentLayout, clock_owner: Any = None) -> None:
@@ -404,8 +405,12 @@ class SteadySegment:
         self._rect_max = imgui.ImVec2(anchors.x + variant.size.x, anchors.y + variant.size.y)
         # What paint_segment draws (the widget's own shapes, as on the full draw).
         self._layout, self._anchors = layout, anchors
-        self._colors = segment_colors(layout, bar.line, theme)
+        self._colors = colors = segment_colors(layout, bar.line, theme)
         self._width, self._height, self._level = variant.width, layout.height, variant.level
+        # paint_segment's own calls for a segment without a bar (once the warmup is done),
+        # their arguments read here once: each attribute chain costs on a cold frame.
+        self._dot, self._radius, self._dot_color = anchors.dot, layout.dot_radius, colors[0]
+        self._text_at, self._text_color, self._text = anchors.text, colors[1], variant.text
 
     def draw(self, frame: int) -> bool:
         """Draw this frame's segment (as a guest in hello_imgui's status bar), or hand over:
@@ -421,6 +426,12 @@ class SteadySegment:
         owner = self._clock_owner
         if owner is not None:  # a test's clock, read once per frame
             owner._now = owner._clock()
-        paint_segment(_window_draw_list(), self._layout, self._anchors, self._colors)
+        if self._anchors.bar is None:  # paint_segment's dot and text, as it draws them
+            draw = _window_draw_list()
+            draw.add_circle_filled(self._dot, self._radius, self._dot_color, 0)
+            if self._text:
+                draw.add_text(self._text_at, self._text_color, self._text)
+        else:
+            paint_segment(_window_draw_list(), self._layout, self._anchors, self._colors)
         self._frame, self._available = frame, available  # the status bar's last_draw, if asked
         return True

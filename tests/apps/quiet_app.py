@@ -64,7 +64,7 @@ params.fps_idling.enable_idling = False
 params.imgui_window_params.show_status_fps = False
 
 seen = {"quiet_frames": [], "warming_after_listener": None, "failed_after": None,
-        "toast_frame": None, "grown": None, "shortcut": None, "hover": None, "click": None, "errors": []}
+        "toast_frame": None, "grown": None, "shortcut": None, "style_after": None, "hover": None, "click": None, "errors": []}
 script = {"phase": "settle", "since": 0, "reads": 0, "last": None}
 push_toast = [False]
 host = {"text": "host item", "right": None}
@@ -173,6 +173,22 @@ def after_frame() -> None:
                 io.add_key_event(key, down)
             script["keys"] = step + 1
         elif phase == "settle6" and settled() and not plugin.palette.is_open:
+            script.update(phase="quiet7", since=frame)
+        elif phase == "quiet7" and frame - script["since"] >= 3:
+            # The host switches to a light style in a quiet period: the plugin follows it
+            # within a quarter second (its theme and the segment's text colour).
+            imgui.style_colors_light()
+            script.update(phase="style", since=frame)
+        elif phase == "style":
+            text = imgui.get_color_u32(imgui.Col_.text)
+            steady = plugin._host.steady
+            if (plugin.theme.variant == "light" and plugin.theme.u32_text() == text
+                    and steady is not None and steady._text_color == text):
+                seen["style_after"] = frame - script["since"]
+                script.update(phase="settle7")
+            elif frame - script["since"] > 4 * (QUIET_FRAMES + 1):
+                script.update(phase="settle7")
+        elif phase == "settle7" and settled():
             script.update(phase="quiet5", since=frame)
         elif phase == "quiet5" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
             # The mouse onto the segment in a quiet period: the next frame shows its tooltip.
