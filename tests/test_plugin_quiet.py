@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imwarmup.panels.plugin import QUIET_FRAMES
+from imwarmup.panels.plugin import QUIET_CHECKS, QUIET_FRAMES
 
 
 def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_display, tmp_path):
@@ -27,6 +27,14 @@ def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_disp
     assert set(polls) <= {0, 1}
     assert 8 <= sum(polls) <= 9, polls
     assert max(len(run) for run in "".join(map(str, polls)).split("1")) == QUIET_FRAMES, polls
+    # Of those polls, one in QUIET_CHECKS + 1 is a full frame; the others are check frames that
+    # read the status (and the style) and draw the segment as a quiet frame does.
+    full = seen["full_frames"]
+    period = (QUIET_CHECKS + 1) * (QUIET_FRAMES + 1)
+    starts = [i for i, f in enumerate(full) if f]
+    assert 1 <= len(starts) <= len(full) // period + 1, full
+    assert all(b - a == period for a, b in zip(starts, starts[1:])), starts
+    assert all(polls[i] == 1 for i in starts), (starts, polls)
     # The listener ended the quiet: the very next frame says what changed.
     assert seen["warming_after_listener"] == [1, "Warming up... (1/2)"]
     # Only the revision moved: shown within QUIET_FRAMES + 1 frames.
@@ -45,6 +53,9 @@ def test_quiet_frames_poll_rarely_draw_always_and_end_on_any_change(virtual_disp
     # The host switched to a light style in a quiet period: the plugin's theme and the quiet
     # segment's text colour follow within QUIET_FRAMES + 1 frames (the style is read every 15).
     assert seen["style_after"] is not None and seen["style_after"] <= QUIET_FRAMES + 1, seen
+    # The FPS display turned on in a quiet period: the segment stops before it within
+    # QUIET_FRAMES + 1 frames (a check frame reads the toggle).
+    assert seen["fps_after"] is not None and seen["fps_after"] <= QUIET_FRAMES + 1, seen
     # The mouse onto the segment in a quiet period: its tooltip on the next frame; a click on
     # it (press, release) opens the diagnostics window.
     assert seen["hover"] == {"frames": 1, "tooltip": True}, seen["hover"]

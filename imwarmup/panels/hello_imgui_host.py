@@ -143,7 +143,8 @@ class HelloImguiHost:
             return  # the host chained show_status twice: draw once
         self._status_frame = frame
         steady = self.steady
-        if steady is not None and steady.frames_left > 0:
+        if steady is not None and (steady.frames_left > 0 or (
+                steady.checks_left > 0 and self._renew_quiet(steady, frame))):
             # A quiet frame (the warmup is done and nothing moves: DiagnosticsPlugin.begin_frame
             # says when; anything that changes ends it): no poll, the segment drawn again as it
             # was, the palette's shortcut, and nothing for the overlay unless the palette opens.
@@ -161,6 +162,19 @@ class HelloImguiHost:
                 self._overlay_idle_frame = frame
                 return
         self._full_status_frame(frame)
+
+    def _renew_quiet(self, steady: SteadySegment, frame: int) -> bool:
+        """A quiet period ended: when nothing a full frame reads has moved (a check frame,
+        ``DiagnosticsPlugin.still_quiet``), give ``steady`` another period that starts with this
+        frame. False: the full frame, now."""
+        frames = self._plugin.still_quiet(frame)  # this frame and QUIET_FRAMES more, or 0
+        if not frames:
+            steady.checks_left = 0
+            return False
+        steady.checks_left -= 1
+        steady.frames_left = frames
+        self._plugin.status_bar.count_quiet_frames(frames)
+        return True
 
     def _full_status_frame(self, frame: int) -> None:
         plugin = self._plugin
@@ -189,8 +203,10 @@ class HelloImguiHost:
             if quiet > 0 and plugin._frame_seen == frame:
                 # begin_frame granted quiet frames: the next ones draw this segment again.
                 # A test's clock (one read per frame) is read on them too.
-                self.steady = status_bar.steady(
+                self.steady = steady = status_bar.steady(
                     plugin.theme, quiet, plugin if plugin._clock_each_frame else None)
+                if steady is not None:
+                    steady.checks_left = plugin._quiet_checks
 
     def _overlay_callback(self) -> None:
         if self._overlay_idle_frame == self._status_frame:

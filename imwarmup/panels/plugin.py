@@ -43,8 +43,13 @@ __all__ = ["DiagnosticsPlugin"]
 _DEBUG_WINDOW_EM = (58.0, 34.0)  # the diagnostics window's first size, in em
 
 # Once the warmup is done, the status is polled every QUIET_FRAMES + 1 frames (see begin_frame):
-# a quarter second at 60 fps, as often as the theme and the status bar's geometry are re-read.
+# a quarter second at 60 fps, as often as the theme is re-read.
 QUIET_FRAMES = 14
+# Of those polls, all but one in QUIET_CHECKS + 1 are check frames (``still_quiet``: the
+# revision, the theme and the FPS toggle read, the segment drawn as on a quiet frame); the
+# other is a full frame (``begin_frame`` and the segment's full draw, about 100 µs): one a
+# second at 60 fps.
+QUIET_CHECKS = 3
 # While warming, the counts are read at most every WARMING_STATUS_FRAMES frames (see begin_frame).
 WARMING_STATUS_FRAMES = 6
 
@@ -127,6 +132,7 @@ class DiagnosticsPlugin:
         self._noting = True  # a warmup may run: note each frame start (until ready/failed)
         # Quiet frames (see begin_frame): frames the status callback may draw without polling.
         self._quiet_frames = 0  # granted by the latest begin_frame (0 after end_quiet())
+        self._quiet_checks = 0  # and the check frames that may renew them (see still_quiet)
         # A test's clock (StepClock) expects one read per frame; the wall clock is read only
         # when a frame needs it.
         self._clock_each_frame = clock is not time.time
@@ -248,10 +254,29 @@ class DiagnosticsPlugin:
                  and (self.palette is None or not self.palette.is_open)
                  and (self._host is None or not self._host.window_drawn_lately(frame)) else 0)
         if quiet:
-            self._quiet_frames = quiet
+            self._quiet_frames, self._quiet_checks = quiet, QUIET_CHECKS
         elif self._quiet_frames:  # (while warming, no call: quiet frames were never granted)
             self.end_quiet()
         return frame
+
+    def still_quiet(self, frame: int) -> int:
+        """A check frame (the end of a quiet period, see QUIET_CHECKS): when what a full frame
+        would read has not moved (the source's revision, the host's style and font, the FPS
+        toggle), the frames of another quiet period (this one and QUIET_FRAMES more); 0: a full
+        frame now."""
+        theme_frame = self._theme_frame
+        self._theme_frame = frame
+        try:
+            self.theme.refresh(frame - theme_frame if 0 <= theme_frame < frame else 1)
+            if self._read_revision() != self._status_revision:
+                return 0
+        except Exception:  # noqa: BLE001 - the full frame reports it (source_failed)
+            return 0
+        host = self._host
+        if (host is None or host.steady is None or host.steady.generation != self.theme.generation
+                or not self.status_bar.fps_block_unchanged(host._show_fps)):
+            return 0
+        return self._quiet_frames + 1
 
     def end_quiet(self) -> None:
         """Something changed that the next frame must see (a toast, an export, a canary):

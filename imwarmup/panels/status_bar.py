@@ -72,6 +72,7 @@ class StatusBar:
         self._fit_low, self._fit_high = 0.0, -1.0  # see _relayout: no variant chosen yet
         self._geometry_countdown = 0
         self._geometry_generation = -1
+        self._fps_block: bool | None = None  # the FPS toggle when the geometry was read
         self._drawn: tuple | None = None  # SegmentDraw's fields but the frame
         # Where the host's last item ended and the room at the start of the next line, read on
         # a full frame that may hand over to quiet frames (see SteadySegment), else None.
@@ -99,7 +100,7 @@ class StatusBar:
             x = quiet._x
             self._drawn = (x, quiet._y, quiet._width, quiet._height, quiet._level,
                            x - quiet._spacing_x, x + quiet._available)
-        if quiet.frames_left <= 0:
+        if quiet.frames_left <= 0 and quiet.checks_left <= 0:
             self._quiet_segment = None
 
     def _tooltip_lines(self, now: float) -> list[str]:
@@ -329,6 +330,20 @@ class StatusBar:
         if self._basis is not None:
             self.steady(theme, _GEOMETRY_FRAMES)  # the next frames draw it again if they can
 
+    def count_quiet_frames(self, frames: int) -> None:
+        """``frames`` more quiet frames come before the next full draw: the geometry's countdown
+        counts them (a full draw after them re-reads it when due)."""
+        self._geometry_countdown -= frames
+
+    def fps_block_unchanged(self, fps_block: Callable[[], bool] | None) -> bool:
+        """The FPS toggle (``show_status_fps``, read by ``fps_block``) is as it was when the
+        geometry was last read (so is where the segment must stop). None: nothing to read.
+        When it changed, the next full draw re-reads the geometry."""
+        if fps_block is None or bool(fps_block()) == self._fps_block:
+            return True
+        self._geometry_countdown = 0
+        return False
+
     def _read_geometry(self, theme: Theme, fps_block: bool | Callable[[], bool],
                        display_width: float | None) -> tuple[float, float, float, float]:
         """``(start_x, start_y, item_spacing_x, limit_offset)``: the window's cursor start, and
@@ -342,6 +357,7 @@ class StatusBar:
         width = imgui.get_window_width()
         if callable(fps_block):
             fps_block = fps_block()
+        self._fps_block = bool(fps_block)
         if fps_block:
             if display_width is None:
                 display_width = imgui.get_io().display_size.x
@@ -381,7 +397,7 @@ class SteadySegment:
     SteadySegment.) The shapes are ``status_segment()``'s own (``paint_segment``).
     """
 
-    __slots__ = ("frames_left", "line", "generation", "_clock_owner", "_made", "_spacing_x", "_corner",
+    __slots__ = ("frames_left", "checks_left", "line", "generation", "_clock_owner", "_made", "_spacing_x", "_corner",
                  "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high",
                  "_layout", "_anchors", "_colors", "_width", "_height", "_level", "_frame",
                  "_available", "_dot", "_radius", "_dot_color", "_text_at", "_text_color",
@@ -390,6 +406,8 @@ class SteadySegment:
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
                  layout: SegmentLayout, clock_owner: Any = None) -> None:
         self.frames_left = frames
+        # Quiet periods a check frame may still add (set by HelloImguiHost; 0: none).
+        self.checks_left = 0
         self.line, self.generation = bar.line, theme.generation  # what it shows
         self._frame, self._available = -1, 0.0  # the latest quiet frame drawn, and its room
         self._made = bar._draw_frame  # the full draw's frame

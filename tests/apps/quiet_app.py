@@ -63,8 +63,8 @@ params.ini_filename = os.path.join(tempfile.mkdtemp(prefix="imwarmup-quiet-app-"
 params.fps_idling.enable_idling = False
 params.imgui_window_params.show_status_fps = False
 
-seen = {"quiet_frames": [], "warming_after_listener": None, "failed_after": None,
-        "toast_frame": None, "grown": None, "shortcut": None, "style_after": None, "hover": None, "click": None, "errors": []}
+seen = {"quiet_frames": [], "full_frames": [], "warming_after_listener": None, "failed_after": None,
+        "toast_frame": None, "grown": None, "shortcut": None, "style_after": None, "fps_after": None, "hover": None, "click": None, "errors": []}
 script = {"phase": "settle", "since": 0, "reads": 0, "last": None}
 push_toast = [False]
 host = {"text": "host item", "right": None}
@@ -102,6 +102,7 @@ def after_frame() -> None:
                 seen["errors"].append(f"frame {frame}: segment moved {script['last']} -> {place}")
             script["last"] = place
             seen["quiet_frames"].append(source.reads - script["reads"])
+            seen["full_frames"].append(int(plugin.frame == frame))  # begin_frame ran in full
             script["reads"] = source.reads
             if frame - script["since"] >= 8 * (QUIET_FRAMES + 1):
                 # A canary starts (the listener tells): the next frame must say so.
@@ -189,6 +190,19 @@ def after_frame() -> None:
             elif frame - script["since"] > 4 * (QUIET_FRAMES + 1):
                 script.update(phase="settle7")
         elif phase == "settle7" and settled():
+            script.update(phase="quiet8", since=frame, last=draw.limit)
+        elif phase == "quiet8" and frame - script["since"] >= 3:
+            # The user turns hello_imgui's FPS display on in a quiet period: the segment's limit
+            # moves left of it within a quarter second.
+            hello_imgui.get_runner_params().imgui_window_params.show_status_fps = True
+            script.update(phase="fps", since=frame)
+        elif phase == "fps":
+            if draw.limit is not None and draw.limit < script["last"]:
+                seen["fps_after"] = frame - script["since"]
+                script.update(phase="settle8")
+            elif frame - script["since"] > 8 * (QUIET_FRAMES + 1):
+                script.update(phase="settle8")
+        elif phase == "settle8" and settled():
             script.update(phase="quiet5", since=frame)
         elif phase == "quiet5" and frame - script["since"] >= QUIET_FRAMES // 2 + 1:
             # The mouse onto the segment in a quiet period: the next frame shows its tooltip.
