@@ -52,6 +52,11 @@ QUIET_FRAMES = 14
 QUIET_CHECKS = 3
 # While warming, the counts are read at most every WARMING_STATUS_FRAMES frames (see begin_frame).
 WARMING_STATUS_FRAMES = 6
+# The host's ``fps_idling.is_idling`` is read only after a gap between frames this long (s): an
+# attribute of a binding object costs ~6 µs on a frame right after the host rendered, and a
+# shorter wait, idle or not, is no hitch (hello_imgui idles up to 1 / fps_idle, 111 ms by default).
+_IDLE_GAP_S = 0.025
+_perf_counter = time.perf_counter
 
 
 def _waker(plugin_ref: "weakref.ref[DiagnosticsPlugin]") -> Callable[[Any], None]:
@@ -112,6 +117,7 @@ class DiagnosticsPlugin:
         self.palette = (None if palette is False else
                         CommandPalette(self.commands(), mode="own" if palette else "auto"))
         self._frame_seen = -1
+        self._frame_perf = 0.0  # perf_counter() at the latest begin_frame (see _IDLE_GAP_S)
         self._status_frame = -1
         self._now = clock()
         self._last_state: str | None = None
@@ -172,11 +178,13 @@ class DiagnosticsPlugin:
             self._note_frame()  # GIL to the frame first, while imports run
         # The host idled before this frame (hello_imgui's idling: it waited for an event, up to
         # 1 / fps_idle): that wait was no frame, and a frame this rare may say what changed.
-        # (Only read while it matters: frames logged, or a warmup whose counts it hurries.)
+        # (Only read while it matters: frames logged, or a warmup whose counts it hurries; and
+        # only after a gap longer than _IDLE_GAP_S.)
         idling = self._idling
         log = self._frame_log
+        perf, self._frame_perf = self._frame_perf, _perf_counter()
         idle = (idling is not None and (log is not None or self._noting)
-                and idling.is_idling)
+                and self._frame_perf - perf > _IDLE_GAP_S and idling.is_idling)
         if log is not None:
             if idle:
                 log.stop()  # the frame log's series ends: the wait is never counted as a frame
