@@ -76,6 +76,23 @@ def test_stop_ends_a_series_without_counting_the_pause() -> None:
     assert log.frames() == [(0.0, 1.0), (100.0, 0.5)]  # no 99 s frame across the stop
 
 
+def test_an_idle_wait_is_kept_apart_and_counted_in_the_stats() -> None:
+    log = marked([0.0, 0.016, 0.032])
+    log.idle(0.282, next_wait_s=0.25)   # the host waited 250 ms for an event: no frame
+    assert log.last is None and log.idle_wait_s == 0.25
+    log.idle(0.282, next_wait_s=0.25)  # told twice: no frame start since, nothing more kept
+    assert len(log.idle_waits()) == 1
+    log.mark(0.282)
+    log.mark(0.298)
+    assert log.frames() == [(0.0, pytest.approx(0.016)), (0.016, pytest.approx(0.016)),
+                            (0.282, pytest.approx(0.016))]
+    assert log.idle_waits() == [(0.032, pytest.approx(0.25))]
+    stats = log.stats()
+    assert stats["count"] == 3 and stats["worst_ms"] == pytest.approx(16.0)
+    assert stats["idle_waits"] == 1
+    assert log.stats(0.1, 1.0)["idle_waits"] == 0  # the wait started before the span
+
+
 @pytest.mark.parametrize("capacity, error, words", [
     (0, ValueError, "at least 1"),
     (-5, ValueError, "at least 1"),

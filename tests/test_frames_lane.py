@@ -41,6 +41,12 @@ def test_lane_data_marks_hitches_and_names_what_ran_then():
     lane = frame_lane(frames, canaries, origin=99.0, trees={7: tree})
     assert lane.tooltip(10) == ("frame 11: 216 ms while pandas (in pandas._libs.tslibs) was "
                                 "importing on controller-io-3")
+    assert len(lane.idle_x0) == 0
+    # The host's idle waits ride along on the chart's axis, and say what they are.
+    lane = frame_lane(frames, canaries, origin=99.0, idle=[(100.5, 0.111)])
+    assert lane.idle_x0.tolist() == [pytest.approx(1.5)]
+    assert lane.idle_x1.tolist() == [pytest.approx(1.611)]
+    assert lane.idle_tooltip(0).startswith("the host idled 111 ms: no frame was due")
 
 
 def _rgb(role: Role) -> np.ndarray:

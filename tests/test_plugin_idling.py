@@ -33,5 +33,9 @@ def test_an_idling_host_keeps_idling_while_warming_and_its_waits_are_no_frames(
     logged = seen["logged_ms"]
     assert logged, "no frame logged"
     assert max(logged) < 150.0, sorted(logged)[-5:]
+    # The waits were kept as idle waits (the lane's faint band, the summary's "host idled"),
+    # as many as the host's own idle frames saw, the long ones among them.
+    idle = seen["idle_ms"]
+    assert len(idle) >= 3 and max(idle) > 150.0, idle
     # And it told the freeze watcher how long the host may now wait between frames.
     assert seen["idle_wait_s"] == 0.25, seen["idle_wait_s"]

@@ -231,6 +231,13 @@ def test_the_worst_frame_is_blamed_on_the_worker_import_that_ran_longest_beside_
     s = summarize(rows, now=99.0, frames=alone)
     assert s.frames["worst_culprits"] == []
     assert s.frames_text().endswith("worst 40.0 ms")
+    assert "idled" not in s.explain()
+    # A host that idled: the summary says so, and what the gaps are.
+    idled = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 40.0,
+                        "worst_start": 11.55, "idle_waits": 14})
+    s = summarize(rows, now=99.0, frames=idled)
+    assert s.frames_text().endswith("worst 40.0 ms; the host idled 14 times (not frames)")
+    assert "those waits are not frames" in s.explain()
 
 
 def test_an_import_that_slept_beside_the_worst_frame_is_not_its_first_culprit():

@@ -62,6 +62,9 @@ class FrameLog:
         # hello_imgui's idling waits up to 1 / fps_idle); the GUI sets it, a freeze watcher
         # allows it on top of its threshold. 0.0: frames come as fast as they are drawn.
         self.idle_wait_s = 0.0
+        # The host's idle waits, ``(start, seconds)``: the spans between frames that were no
+        # frame (``idle()``), kept as many as the frames.
+        self._idle: deque[tuple[float, float]] = deque(maxlen=capacity)
         self._lock = threading.Lock()
 
     def mark(self, now: float) -> None:
@@ -88,6 +91,28 @@ class FrameLog:
         """The latest frame start, or None before the first mark and after ``stop()``."""
         return self._last  # one attribute read: atomic, no lock needed
 
+    def idle(self, now: float, next_wait_s: float = 0.0) -> None:
+        """The host idled before the frame starting at ``now`` (it waited for an event, as
+        hello_imgui's idling does): the span since the latest frame start is kept as an idle
+        wait, not a frame, and the series ends (call ``mark(now)`` next). ``next_wait_s``: how
+        long the next wait may be (``idle_wait_s``). The GUI thread, like ``mark()``."""
+        with self._lock:
+            last = self._last
+            if last is not None and now > last:
+                self._idle.append((last, now - last))
+            self._last = None
+        self.idle_wait_s = next_wait_s
+
+    def idle_waits(self, start: float | None = None,
+                   end: float | None = None) -> list[tuple[float, float]]:
+        """A copy of the idle waits ``(start, seconds)`` (see ``idle()``) whose start is in
+        ``[start, end)`` (None: unbounded), oldest first."""
+        with self._lock:
+            waits = list(self._idle)
+        lo = -math.inf if start is None else start
+        hi = math.inf if end is None else end
+        return [w for w in waits if lo <= w[0] < hi]
+
     def frames(self, start: float | None = None,
                end: float | None = None) -> list[tuple[float, float]]:
         """A copy of the completed frames ``(frame_start, interval_s)`` whose start is in
@@ -108,7 +133,8 @@ class FrameLog:
         """Frame-interval figures over the frames ``frames(start, end)`` returns, or None when
         there is none: ``count``, ``p50_ms`` and ``p99_ms`` (nearest rank: the smallest
         interval that at least 50% / 99% of the frames do not exceed), ``worst_ms`` and
-        ``worst_start`` (the longest frame and when it started)."""
+        ``worst_start`` (the longest frame and when it started), ``idle_waits`` (how many of
+        the host's idle waits, left out of the figures, started in the same span)."""
         frames = self.frames(start, end)
         if not frames:
             return None
@@ -121,6 +147,7 @@ class FrameLog:
             "p99_ms": intervals[max(0, math.ceil(0.99 * n) - 1)] * 1000.0,
             "worst_ms": worst[1] * 1000.0,
             "worst_start": worst[0],
+            "idle_waits": len(self.idle_waits(start, end)),
         }
 
     def __len__(self) -> int:

@@ -198,6 +198,9 @@ class WarmupSummary:
                 text += f" on {first['thread_name']}"
             if len(blamed) > 1:
                 text += f" (+{len(blamed) - 1} more)"
+        idle = f.get("idle_waits") or 0
+        if idle:
+            text += f"; the host idled {idle} time{'s' if idle != 1 else ''} (not frames)"
         return text
 
     def explain(self) -> str:
@@ -216,6 +219,11 @@ class WarmupSummary:
                          f"{self.frames['count']} frame intervals drawn between the first "
                          f"submit and the last end; the longest is blamed on the import that "
                          f"ran on a worker while it was drawn.")
+            if self.frames.get("idle_waits"):
+                lines.append("the host idled: it drew no frame while nothing changed "
+                             "(hello_imgui's fps_idling) and waited for an event; those waits "
+                             "are not frames, and are left out of the figures (the gaps in the "
+                             "GUI frames lane).")
         return "\n".join(lines)
 
 

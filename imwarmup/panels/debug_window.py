@@ -477,8 +477,10 @@ class DebugWindow:
                     and now - self._frame_lane_at >= _REFRESH_INTERVAL)):
             self._frame_lane_version, self._frame_lane_last = snapshot.version, last
             self._frame_lane_at = now
+            idle = getattr(self._lane_frames, "idle_waits", None)
             self._frame_lane = frame_lane(self._lane_frames.frames(), snapshot.canaries,
-                                          snapshot.model.origin, snapshot.trees)
+                                          snapshot.model.origin, snapshot.trees,
+                                          idle() if callable(idle) else ())
         x, _y, w, _h = events.plot_rect
         self.frames_lane_rect = (x, strip[0], w, strip[1])
         self.hovered_frame = draw_frames_lane(self._frame_lane, theme, self.frames_lane_rect,

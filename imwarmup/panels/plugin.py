@@ -186,13 +186,15 @@ class DiagnosticsPlugin:
         idle = (idling is not None and (log is not None or self._noting)
                 and self._frame_perf - perf > _IDLE_GAP_S and idling.is_idling)
         if log is not None:
+            log_now = now if self._frame_log_same_clock else log.clock()
             if idle:
-                log.stop()  # the frame log's series ends: the wait is never counted as a frame
-                fps_idle = idling.fps_idle  # the next wait may be as long (no freeze either)
-                log.idle_wait_s = 1.0 / fps_idle if fps_idle > 0.0 else 0.0
+                # The wait is kept as an idle wait, never counted as a frame (the frame log's
+                # series ends); the next may be as long (no freeze either).
+                fps_idle = idling.fps_idle
+                log.idle(log_now, 1.0 / fps_idle if fps_idle > 0.0 else 0.0)
             elif log.idle_wait_s:
                 log.idle_wait_s = 0.0
-            log.mark(now if self._frame_log_same_clock else log.clock())
+            log.mark(log_now)
             if self._frame_log_until is not None and now >= self._frame_log_until:
                 log.stop()  # FRAME_LOG_TAIL_S after the warmup ended: the app stops paying
                 self._frame_log = None

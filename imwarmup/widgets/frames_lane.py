@@ -1,7 +1,8 @@
 """The "GUI frames" lane: one mark per GUI frame above the Gantt chart, on the chart's time axis;
-hitches (over 2x the median or over 50 ms) in the failure colour, hover tells the frame's
-duration and the imports that ran on the workers meanwhile ("frame 213: 216 ms while pandas (in
-pandas._libs.tslibs) was importing on controller-io-3").
+hitches (over 2x the median or over 50 ms) in the failure colour, the host's idle waits (no frame
+was due) as a faint band; hover tells the frame's duration and the imports that ran on the
+workers meanwhile ("frame 213: 216 ms while pandas (in pandas._libs.tslibs) was importing on
+controller-io-3"), or that the host idled there.
 
 ``frame_lane()`` builds the lane's data (numpy, no imgui; the window rebuilds it with its
 snapshot, not every frame); ``draw_frames_lane()`` draws it into a strip whose x axis is the
@@ -39,6 +40,10 @@ class FrameLane:
     origin: float
     canaries: Sequence[dict[str, Any]]
     trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None   # import_trees()
+    # The host's idle waits (``FrameLog.idle_waits()``) in chart seconds: the gaps between
+    # frames that were no frame, drawn as a faint band that says so when hovered.
+    idle_x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    idle_x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # Tooltips made so far, by frame: hovering redraws one every frame, and naming the nested
     # import walks the canary's whole tree.
     _tips: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
@@ -61,18 +66,31 @@ class FrameLane:
         return text + ("" if self.hitch[i] else f"\n(median frame {self.p50_ms:.0f} ms)")
 
 
+    def idle_tooltip(self, i: int) -> str:
+        """``"the host idled 111 ms: no frame was due ..."`` for idle wait ``i``."""
+        ms = (float(self.idle_x1[i]) - float(self.idle_x0[i])) * 1000.0
+        return (f"the host idled {ms:.0f} ms: no frame was due (it waits for an event while "
+                f"nothing changes: hello_imgui's fps_idling)\nnot a frame: left out of the "
+                f"frame figures, never a hitch")
+
+
 def frame_lane(frames: Sequence[tuple[float, float]], canaries: Sequence[dict[str, Any]],
                origin: float,
-               trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None) -> FrameLane:
+               trees: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
+               idle: Sequence[tuple[float, float]] = ()) -> FrameLane:
     """The lane of ``frames`` (``FrameLog.frames()``: ``(start, interval_s)``); with the
-    canaries' import ``trees`` a hitch's tooltip names the nested module that ran."""
+    canaries' import ``trees`` a hitch's tooltip names the nested module that ran; ``idle``:
+    the host's idle waits (``FrameLog.idle_waits()``, the same shape)."""
     n = len(frames)
     start = np.fromiter((f[0] for f in frames), dtype=float, count=n) - origin
     dur = np.fromiter((f[1] for f in frames), dtype=float, count=n)
     ms = dur * 1000.0
     p50 = float(np.median(ms)) if n else 0.0
     hitch = (ms > HITCH_MS) | (ms > HITCH_FACTOR * p50)
-    return FrameLane(start, start + dur, ms, hitch, p50, origin, canaries, trees)
+    idle_x0 = np.fromiter((w[0] for w in idle), dtype=float, count=len(idle)) - origin
+    idle_x1 = idle_x0 + np.fromiter((w[1] for w in idle), dtype=float, count=len(idle))
+    return FrameLane(start, start + dur, ms, hitch, p50, origin, canaries, trees,
+                     idle_x0=idle_x0, idle_x1=idle_x1)
 
 
 def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, float, float],
@@ -87,6 +105,7 @@ def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, flo
     label_w = imgui.calc_text_size(LANE_LABEL).x
     draw.add_text(ImVec2(label_right - label_w, y + (h - imgui.get_font_size()) / 2.0),
                   theme.u32(Role.TEXT_DIM), LANE_LABEL)
+    idle_hovered = _draw_idle(lane, theme, strip, lo, scale)
     if not len(lane):
         return None
     a = int(np.searchsorted(lane.x1, lo, side="left"))
@@ -116,7 +135,32 @@ def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, flo
     near = [j for j in range(max(0, i - 3), min(len(lane), i + 4))
             if lane.x0[j] - tol <= t <= lane.x1[j] + tol]
     if not near:
+        if idle_hovered is not None:
+            imgui.set_tooltip(lane.idle_tooltip(idle_hovered))
         return None
     best = max(near, key=lambda j: (bool(lane.hitch[j]), -abs(t - lane.x0[j])))
     imgui.set_tooltip(lane.tooltip(best))
     return best
+
+
+def _draw_idle(lane: FrameLane, theme: Any, strip: tuple[float, float, float, float],
+               lo: float, scale: float) -> int | None:
+    """The host's idle waits as a faint band along the lane's bottom (under the frame marks);
+    returns the one under the mouse, or None."""
+    if not len(lane.idle_x0):
+        return None
+    x, y, w, h = strip
+    draw = imgui.get_window_draw_list()
+    color = theme.u32(Role.TEXT_DIM, 0.25)
+    top, bottom = y + h * 0.5, y + h - 1.0
+    mouse = imgui.get_io().mouse_pos
+    inside = x <= mouse.x <= x + w and y <= mouse.y <= y + h and imgui.is_window_hovered()
+    hovered = None
+    for i, (a, b) in enumerate(zip(lane.idle_x0.tolist(), lane.idle_x1.tolist())):
+        x0, x1 = max(x + (a - lo) * scale, x), min(x + (b - lo) * scale, x + w)
+        if x1 - x0 < 1.0:
+            continue
+        draw.add_rect_filled(ImVec2(x0, top), ImVec2(x1, bottom), color)
+        if inside and x0 <= mouse.x <= x1:
+            hovered = i
+    return hovered

@@ -47,6 +47,7 @@ params.callbacks.show_gui = gui
 plugin.install(params)
 immapp.run(params)
 seen["logged_ms"] = [interval * 1000.0 for _start, interval in controller.frames.frames()]
+seen["idle_ms"] = [wait * 1000.0 for _start, wait in controller.frames.idle_waits()]
 seen["status"] = plugin.status_bar.line.text
 controller.shutdown()
 with open(result_path, "w") as out:
