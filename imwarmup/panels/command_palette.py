@@ -98,6 +98,7 @@ class CommandPalette:
         self.is_open = False
         self._io: imgui.IO | None = None
         self._focus_before: Any = None  # the focused window while Ctrl+Shift is held
+        self.ctrl_down = False  # Ctrl was down at the latest poll_shortcut()
 
     def open(self) -> None:
         """Open the palette (when the host's palette has our commands, this does nothing)."""
@@ -159,7 +160,8 @@ class CommandPalette:
         # down (see _is_key_down).
         if self._io is None:
             self._io = imgui.get_io()  # (for _host_reacted; and the host's quiet frames' check)
-        if _is_key_down(_MOD_CTRL) and _is_key_down(_MOD_SHIFT) and not self.in_host_palette:
+        self.ctrl_down = ctrl = _is_key_down(_MOD_CTRL)
+        if ctrl and _is_key_down(_MOD_SHIFT) and not self.in_host_palette:
             if imgui.is_key_pressed(imgui.Key.p, False):
                 if self.is_open:
                     self.is_open = False

@@ -193,8 +193,8 @@ class HelloImguiHost:
         if palette is not None:
             palette.poll_shortcut()
             self._shortcut_frame = frame
-            self._palette_io = io = palette._io
-            self._palette_hot = io is not None and _is_key_down(_MOD_CTRL)
+            self._palette_io = palette._io
+            self._palette_hot = palette.ctrl_down
             if palette.is_open:
                 return
         if not plugin.toasts.toasts and self._shown_frame != frame - 1 and plugin.overlay_idle():
