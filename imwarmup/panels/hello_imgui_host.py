@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from imgui_bundle import hello_imgui, imgui
 
+from .command_palette import _MOD_CTRL, _is_key_down  # the quiet frames' Ctrl check
 from .debug_window import WINDOW_TITLE
 from .status_bar import SteadySegment
 
@@ -35,11 +36,6 @@ __all__ = ["HelloImguiHost", "MAIN_DOCK_SPACE"]
 MAIN_DOCK_SPACE = "MainDockSpace"
 
 _frame_count = imgui.get_frame_count  # a module-level name: the per-frame callback's first call
-# Whether Ctrl is down, for the quiet frames: IsKeyDown(ImGuiMod_Ctrl) with the key as a plain
-# int. About 2 µs on a frame right after the host rendered, against 5 µs for the io's
-# ``key_ctrl`` attribute and 10 µs with an enum argument (its conversion).
-_is_key_down = imgui.is_key_down
-_MOD_CTRL = int(imgui.Key.mod_ctrl)
 
 # A dock node with room for four lanes, the axis and a few table rows; and the smallest one the
 # window docks into at all (below that it floats).
