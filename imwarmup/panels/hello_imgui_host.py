@@ -160,16 +160,20 @@ class HelloImguiHost:
         self._full_status_frame(frame)
 
     def _renew_quiet(self, steady: SteadySegment, frame: int) -> bool:
-        """A quiet period ended: when nothing a full frame reads has moved (a check frame,
-        ``DiagnosticsPlugin.still_quiet``), give ``steady`` another period that starts with this
-        frame. False: the full frame, now."""
-        frames = self._plugin.still_quiet(frame)  # this frame and QUIET_FRAMES more, or 0
-        if not frames:
+        """A quiet period ended: when nothing a full frame reads has moved (a check frame: the
+        source's revision and the host's style, ``DiagnosticsPlugin.still_quiet``, and the FPS
+        toggle), give ``steady`` another period that starts with this frame. False: the full
+        frame, now."""
+        plugin = self._plugin
+        if not (plugin.still_quiet(frame) and steady is self.steady  # (end_quiet: None)
+                and steady.generation == plugin.theme.generation
+                and plugin.status_bar.fps_block_unchanged(self._show_fps)):
             steady.checks_left = 0
             return False
+        frames = plugin._quiet_frames + 1  # this frame and QUIET_FRAMES more
         steady.checks_left -= 1
         steady.frames_left = frames
-        self._plugin.status_bar.count_quiet_frames(frames)
+        plugin.status_bar.count_quiet_frames(frames)
         return True
 
     def _full_status_frame(self, frame: int) -> None:

@@ -204,10 +204,7 @@ class DiagnosticsPlugin:
             # they are not read again yet, and nothing below changes without them (the line and
             # the state move only there; no quiet frames while warming).
             return frame
-        # The theme counts the frames since it last looked (quiet or warming frames skip it).
-        theme_frame = self._theme_frame
-        self._theme_frame = frame
-        self.theme.refresh(frame - theme_frame if 0 <= theme_frame < frame else 1)
+        self._refresh_theme(frame)
         # A source with a ``revision`` (WarmupController) is asked for its status only when that
         # number moved: the cheapest frame is the one that copies nothing. Then only the counts.
         try:
@@ -269,24 +266,21 @@ class DiagnosticsPlugin:
             self.end_quiet()
         return frame
 
-    def still_quiet(self, frame: int) -> int:
-        """A check frame (the end of a quiet period, see QUIET_CHECKS): when what a full frame
-        would read has not moved (the source's revision, the host's style and font, the FPS
-        toggle), the frames of another quiet period (this one and QUIET_FRAMES more); 0: a full
-        frame now."""
+    def _refresh_theme(self, frame: int) -> None:
+        """The theme counts the frames since it last looked (quiet or warming frames skip it)."""
         theme_frame = self._theme_frame
         self._theme_frame = frame
+        self.theme.refresh(frame - theme_frame if 0 <= theme_frame < frame else 1)
+
+    def still_quiet(self, frame: int) -> bool:
+        """A check frame (the end of a quiet period, see QUIET_CHECKS): the theme looks at the
+        host's style when due; True when the source's revision has not moved (the caller
+        compares the theme's generation and anything of its own); False: a full frame now."""
         try:
-            self.theme.refresh(frame - theme_frame if 0 <= theme_frame < frame else 1)
-            if self._read_revision() != self._status_revision:
-                return 0
+            self._refresh_theme(frame)
+            return self._read_revision() == self._status_revision
         except Exception:  # noqa: BLE001 - the full frame reports it (source_failed)
-            return 0
-        host = self._host
-        if (host is None or host.steady is None or host.steady.generation != self.theme.generation
-                or not self.status_bar.fps_block_unchanged(host._show_fps)):
-            return 0
-        return self._quiet_frames + 1
+            return False
 
     def end_quiet(self) -> None:
         """Something changed that the next frame must see (a toast, an export, a canary):

@@ -400,11 +400,11 @@ class SteadySegment:
     SteadySegment.) The shapes are ``status_segment()``'s own (``paint_segment``).
     """
 
-    __slots__ = ("frames_left", "checks_left", "line", "generation", "_clock_owner", "_made", "_spacing_x", "_corner",
-                 "_avail_offset", "_rect_min", "_rect_max", "_x", "_y", "_low", "_high",
-                 "_layout", "_anchors", "_colors", "_width", "_height", "_level", "_frame",
-                 "_available", "_dot", "_radius", "_dot_color", "_text_at", "_text_color",
-                 "_text")
+    __slots__ = ("frames_left", "checks_left", "line", "generation", "_clock_owner", "_made",
+                 "_spacing_x", "_corner", "_avail_offset", "_rect_min", "_rect_max", "_x", "_y",
+                 "_low", "_high", "_layout", "_anchors", "_colors", "_width", "_height",
+                 "_level", "_frame", "_available", "_dot", "_radius", "_dot_color", "_text_at",
+                 "_text_color", "_text")
 
     def __init__(self, bar: "StatusBar", theme: Theme, frames: int, anchors: SegmentAnchors,
                  layout: SegmentLayout, clock_owner: Any = None) -> None:

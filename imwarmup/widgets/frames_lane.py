@@ -105,9 +105,7 @@ def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, flo
     label_w = imgui.calc_text_size(LANE_LABEL).x
     draw.add_text(ImVec2(label_right - label_w, y + (h - imgui.get_font_size()) / 2.0),
                   theme.u32(Role.TEXT_DIM), LANE_LABEL)
-    idle_hovered = _draw_idle(lane, theme, strip, lo, scale)
-    if not len(lane):
-        return None
+    _draw_idle(draw, lane, theme, strip, lo, scale)
     a = int(np.searchsorted(lane.x1, lo, side="left"))
     b = int(np.searchsorted(lane.x0, hi, side="right"))
     ok_col, hitch_col = theme.u32(Role.READY, 0.7), theme.u32(Role.FAILED)
@@ -135,32 +133,26 @@ def draw_frames_lane(lane: FrameLane, theme: Any, strip: tuple[float, float, flo
     near = [j for j in range(max(0, i - 3), min(len(lane), i + 4))
             if lane.x0[j] - tol <= t <= lane.x1[j] + tol]
     if not near:
-        if idle_hovered is not None:
-            imgui.set_tooltip(lane.idle_tooltip(idle_hovered))
+        # No frame there: an idle wait of the host, if the mouse is over one.
+        k = int(np.searchsorted(lane.idle_x0, t, side="right")) - 1
+        if k >= 0 and t <= lane.idle_x1[k]:
+            imgui.set_tooltip(lane.idle_tooltip(k))
         return None
     best = max(near, key=lambda j: (bool(lane.hitch[j]), -abs(t - lane.x0[j])))
     imgui.set_tooltip(lane.tooltip(best))
     return best
 
 
-def _draw_idle(lane: FrameLane, theme: Any, strip: tuple[float, float, float, float],
-               lo: float, scale: float) -> int | None:
-    """The host's idle waits as a faint band along the lane's bottom (under the frame marks);
-    returns the one under the mouse, or None."""
+def _draw_idle(draw: Any, lane: FrameLane, theme: Any,
+               strip: tuple[float, float, float, float], lo: float, scale: float) -> None:
+    """The host's idle waits as a faint band along the lane's lower half, under the frame
+    marks (``draw_frames_lane`` tells when one is hovered)."""
     if not len(lane.idle_x0):
-        return None
+        return
     x, y, w, h = strip
-    draw = imgui.get_window_draw_list()
     color = theme.u32(Role.TEXT_DIM, 0.25)
     top, bottom = y + h * 0.5, y + h - 1.0
-    mouse = imgui.get_io().mouse_pos
-    inside = x <= mouse.x <= x + w and y <= mouse.y <= y + h and imgui.is_window_hovered()
-    hovered = None
-    for i, (a, b) in enumerate(zip(lane.idle_x0.tolist(), lane.idle_x1.tolist())):
+    for a, b in zip(lane.idle_x0.tolist(), lane.idle_x1.tolist()):
         x0, x1 = max(x + (a - lo) * scale, x), min(x + (b - lo) * scale, x + w)
-        if x1 - x0 < 1.0:
-            continue
-        draw.add_rect_filled(ImVec2(x0, top), ImVec2(x1, bottom), color)
-        if inside and x0 <= mouse.x <= x1:
-            hovered = i
-    return hovered
+        if x1 - x0 >= 1.0:
+            draw.add_rect_filled(ImVec2(x0, top), ImVec2(x1, bottom), color)
