@@ -198,6 +198,7 @@ if spec["text"]:  # the least a status segment can be: a text after the host's i
         imgui.text("All imports ready")
     rp.callbacks.show_status = status_and_text
 immapp.run(rp)
+hello_imgui.delete_ini_settings(rp)  # its ini in the temp folder: no litter run after run
 if controller is not None:
     controller.shutdown()
 json.dump({"samples_us": [s * 1e6 for s in samples], "ended_early": state["ended"],

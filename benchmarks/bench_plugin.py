@@ -112,6 +112,7 @@ def child_cost(n: int, state: str, frames: int) -> None:
     params.callbacks.show_status = status
     params.callbacks.post_render_dockable_windows = overlay
     immapp.run(params)
+    hello_imgui.delete_ini_settings(params)  # (its ini in the temp folder: no litter)
     warm = samples[30:]  # the first frames load fonts and build caches
     out = {"median_us": statistics.median(warm) * 1e6, "p99_us": pct(warm, 0.99) * 1e6}
     if toast_samples:
@@ -135,6 +136,7 @@ def child_baseline(frames: int = 400) -> None:
     params.imgui_window_params.show_status_bar = True
     params.callbacks.show_status = status
     immapp.run(params)
+    hello_imgui.delete_ini_settings(params)  # (its ini in the temp folder: no litter)
     print(json.dumps({"median_us": statistics.median(samples[30:]) * 1e6}))
 
 
@@ -169,6 +171,7 @@ def child_frames(nice: int) -> None:
     params.callbacks.show_gui = gui
     plugin.install(params)
     immapp.run(params)
+    hello_imgui.delete_ini_settings(params)  # (its ini in the temp folder: no litter)
     controller.shutdown()
     out: dict[str, list[float]] = {"idle": [], "warming": []}
     for (t0, p0), (t1, _) in zip(marks, marks[1:]):
