@@ -179,7 +179,7 @@ class HelloImguiHost:
     def _full_status_frame(self, frame: int) -> None:
         plugin = self._plugin
         if plugin._frame_seen != frame:
-            plugin.begin_frame()  # first in the frame (no window of ours drew)
+            plugin.begin_frame(frame)  # first in the frame (no window of ours drew)
         show_fps = self._show_fps
         if show_fps is None:
             # A reference into this run's params, read with the segment's geometry every few

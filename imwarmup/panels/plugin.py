@@ -158,9 +158,13 @@ class DiagnosticsPlugin:
         self._source.add_listener(_waker(weakref.ref(self)))
 
     # ------------------------------------------------------------------------ per frame
-    def begin_frame(self) -> int:
+    def begin_frame(self, frame: int | None = None) -> int:
         """Once per frame, from whichever of the plugin's callbacks runs first: read the clock
         and the status, decide on toasts. Later calls in the same frame return at once.
+
+        Args:
+            frame: this frame's ``imgui.get_frame_count()``, when the caller has just read it
+                (None: read here).
 
         Returns:
             The frame's number (``imgui.get_frame_count()``).
@@ -168,7 +172,8 @@ class DiagnosticsPlugin:
         # Every line here runs on every frame of the host, right after it rendered (cold caches:
         # each Python call or imgui call costs µs; benchmarks/bench_frame_cost.py). The steady
         # frame reads the frame count, the clock and the revision, and nothing else.
-        frame = imgui.get_frame_count()
+        if frame is None:
+            frame = imgui.get_frame_count()
         previous = self._frame_seen
         if frame == previous:
             return frame
