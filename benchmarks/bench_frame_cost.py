@@ -31,7 +31,11 @@ it. Target (issue "Performance"): steady <= 5% and <= 30 µs; warming <= 10%.
 BLOCK frames with and without the callbacks under test (see ``inproc``); ``floor``, the same
 with one empty Python callback instead of the plugin: what any Python guest costs at least; and
 ``segment``, the host's status callback chained with ``same_line()`` and one ``text()``: the least
-a status segment written in Python can cost (no dot, no colour, no check of the room).
+a status segment written in Python can cost (no dot, no colour, no check of the room); and
+``calls``, the host's status callback chained with the plugin's quiet frame's nine imgui calls
+(frame count, window width, the host's corner compared, the hover test, draw list, dot, text,
+Ctrl) in one flat function with every argument ready: what those calls cost by themselves, the
+least the plugin's quiet frame can be without dropping one of its checks.
 
 Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5] [--before DIR] [--after DIR]
 [--states steady,warming] [--parts] [--mode fresh|inproc|both]`` (starts its own Xvfb when DISPLAY is unset).
@@ -197,6 +201,33 @@ if spec["text"]:  # the least a status segment can be: a text after the host's i
         imgui.same_line()
         imgui.text("All imports ready")
     rp.callbacks.show_status = status_and_text
+if spec["calls"]:  # the quiet frame's own imgui calls, in one flat function: no structure
+    def status_and_calls(host_status=rp.callbacks.show_status, frame_count=imgui.get_frame_count,
+                         width=imgui.get_window_width, rect_max=imgui.get_item_rect_max,
+                         eq=imgui.ImVec2.__eq__, hovering=imgui.is_mouse_hovering_rect,
+                         draw_list=imgui.get_window_draw_list, key_down=imgui.is_key_down,
+                         ctrl=int(imgui.Key.mod_ctrl), seen=[-1, None]):
+        host_status()
+        frame = frame_count()
+        if seen[0] == frame:
+            return
+        seen[0] = frame
+        if seen[1] is None:  # the first frame: where the segment goes, as the plugin finds it
+            corner = rect_max()
+            imgui.same_line()
+            at = imgui.get_cursor_screen_pos()
+            h = imgui.get_text_line_height()
+            seen[1] = (corner, width() - 1.0, imgui.ImVec2(at.x, at.y),
+                       imgui.ImVec2(at.x + 200.0, at.y + h), imgui.ImVec2(at.x + h * 0.5, at.y + h * 0.5),
+                       h * 0.3, imgui.ImVec2(at.x + h, at.y), imgui.get_color_u32(imgui.Col_.text))
+        corner, low, rmin, rmax, dot, radius, text_at, color = seen[1]
+        if not eq(rect_max(), corner) or not width() > low or hovering(rmin, rmax):
+            return
+        draw = draw_list()
+        draw.add_circle_filled(dot, radius, 0xFF50C878, 0)
+        draw.add_text(text_at, color, "All imports ready")
+        key_down(ctrl)
+    rp.callbacks.show_status = status_and_calls
 immapp.run(rp)
 hello_imgui.delete_ini_settings(rp)  # its ini in the temp folder: no litter run after run
 if controller is not None:
@@ -216,7 +247,7 @@ PART_VARIANTS = {"bare+window": ["window"], "bare+chains": ["chains"],
 
 def run_child(tree: str, spec: dict) -> dict:
     """One fresh process running CHILD with ``spec``; returns what it measured."""
-    spec = {"parts": [], "abab": False, "noop": False, "text": False, **spec}
+    spec = {"parts": [], "abab": False, "noop": False, "text": False, "calls": False, **spec}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         env = dict(os.environ, PYTHONPATH=tree)
@@ -234,14 +265,14 @@ def run_variant(tree: str, state: str, plugin: bool, parts: list[str]) -> tuple[
     return statistics.median(samples), len(samples)
 
 
-def run_abab(tree: str, state: str, plugin: bool, noop: bool,
-             text: bool = False) -> tuple[float, float, float, float, float]:
+def run_abab(tree: str, state: str, plugin: bool, noop: bool, text: bool = False,
+             calls: bool = False) -> tuple[float, float, float, float, float]:
     """One process alternating blocks bare/alt; returns the medians (bare, alt) and the means
     (bare, alt) of the frames measured on each side. The median is the typical frame; the mean
     also counts the plugin's occasional full frames (every few frames once the warmup is done),
     which a median of single frames never sees: the CPU the host pays is the mean."""
     result = run_child(tree, {"state": state, "plugin": plugin, "noop": noop, "text": text,
-                              "abab": True})
+                              "calls": calls, "abab": True})
     bare, alt = result["bare_us"], result["alt_us"]
     # The GUI phase alone (post_new_frame to before_imgui_render: every GUI callback, the
     # plugin's included, and none of the rendering): far less noise than the whole frame, but
@@ -287,7 +318,7 @@ def inproc(args: argparse.Namespace) -> None:
     if args.before:
         trees = {"before": os.path.abspath(args.before), **trees}
     display = _display()
-    floors = ["floor", "segment"]
+    floors = ["floor", "segment", "calls"]
     runs = [(state, name) for state in states for name in [*trees, *floors]]
     # Per run: (median with - median without, as a share of without, the same for the means).
     added: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {r: [] for r in runs}
@@ -298,7 +329,7 @@ def inproc(args: argparse.Namespace) -> None:
                 tree = trees.get(name, trees["after"])
                 bare, alt, bare_mean, alt_mean, gui = run_abab(
                     tree, state, plugin=name not in floors, noop=name == "floor",
-                    text=name == "segment")
+                    text=name == "segment", calls=name == "calls")
                 added[state, name].append((alt - bare, alt / bare - 1.0, alt_mean - bare_mean,
                                            alt_mean / bare_mean - 1.0, gui))
             print(f"inproc round {n + 1} (median/mean/gui): " + "  ".join(
@@ -324,7 +355,10 @@ def inproc(args: argparse.Namespace) -> None:
             mean_share = statistics.median(v[3] for v in values)
             what = {"floor": "one empty Python callback (post_render_dockable_windows)",
                     "segment": "the least a segment can be: the host's show_status chained "
-                               "with same_line() and text('All imports ready')"}.get(
+                               "with same_line() and text('All imports ready')",
+                    "calls": "the quiet frame's 9 imgui calls (frame count, width, corner, "
+                             "hover, draw list, dot, text, Ctrl) in one flat function: the "
+                             "least the plugin's quiet frame can be from Python"}.get(
                 name, "plugin: " + _verdict(state, mean_us, mean_share))
             gui = [v[4] for v in values]
             print(f"  {name:7s} typical {us:+6.1f} µs ({share:+.1%})  mean {mean_us:+6.1f} µs "
