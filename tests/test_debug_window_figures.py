@@ -24,12 +24,15 @@ class Guard:
 
 
 def snapshot_of(window, now):
+    """The snapshot built from a refresh at ``now`` (the window's worker's job waited for and
+    taken by a second refresh at the same ``now``: not due again, so no job after it)."""
     for _ in range(100):
         window.refresh(now)
-        if window._snapshot is not None and window._job is None:
-            return window._snapshot
         if window._job is not None:
             window._job.result(10)
+            window.refresh(now)
+        if window._snapshot is not None and window._job is None:
+            return window._snapshot
         now += 0.25
     raise AssertionError("no snapshot arrived")
 
@@ -89,3 +92,41 @@ def test_a_source_without_frames_leaves_the_frame_figure_out():
         summary = snapshot_of(window, controller.canaries()[0]["end_ts"] + 1.0).summary
         assert summary.frames is None and "frame p99" not in summary.line()
         assert summary.main_import_ms == 0.0 and not summary.guarded
+
+
+def test_the_summary_follows_the_frames_logged_after_the_warmup_until_the_log_stops():
+    import numpy  # noqa: F401 - the plot engine ready at once: no rebuild for its model later
+
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+
+    with WarmupController(["json"], log_to_stderr=False) as controller:
+        controller.start()
+        assert controller.wait_for_warmup(60)
+        watcher = controller.stall_watcher  # its loop's end moves the revision: wait for it
+        assert watcher.wait_for(lambda: not watcher.running, 30)
+        first = min(c["submit_ts"] for c in controller.canaries())
+        last = max(c["end_ts"] for c in controller.canaries())
+        log = controller.frames
+        log.stop()
+        window = DebugWindow(controller, copy_report=lambda: None)
+        before = snapshot_of(window, last + 1.0)
+        assert before.summary.frames is None             # no frame logged yet
+        assert before.model is not None                  # (the chart's model is in it)
+        # The host drew a frame while warming, then frames of 12 ms after it (the plugin's
+        # log tail): nothing in the source's revision moves, yet the summary must follow them.
+        log.mark(first)
+        log.mark((first + last) / 2)
+        t = last + 0.010
+        for _ in range(AFTER_MIN_FRAMES + 1):
+            log.mark(t)
+            t += 0.012
+        summary = snapshot_of(window, last + 2.0).summary
+        after = summary.frames["after"] if summary.frames else None
+        assert after is not None and after["count"] == AFTER_MIN_FRAMES
+        assert abs(after["p99_ms"] - 12.0) < 0.01
+        assert "after it p50 12.0 ms, p99 12.0 ms" in summary.line()
+        # Once the log stops (the tail is over), nothing moves: no rebuild.
+        log.stop()
+        settled = snapshot_of(window, last + 3.0)   # (with the chart's model, if numpy came)
+        window.refresh(last + 4.0)
+        assert window._job is None and window._snapshot is settled

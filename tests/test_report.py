@@ -185,7 +185,9 @@ def test_summary_wall_main_thread_time_and_frame_p99_while_warming():
     frames = FakeFrames({"count": 30, "p50_ms": 16.7, "p99_ms": 48.0, "worst_ms": 90.0,
                          "worst_start": 10.45})
     s = summarize(rows, now=99.0, frames=frames, guard=FakeGuard([]))
-    assert frames.asked == [(10.0, 10.6)]          # first submit -> last end
+    # first submit -> last end; then the frames since the end (too few here: no "after")
+    assert frames.asked == [(10.0, 10.6), (10.6, None)]
+    assert s.frames["after"] is None
     assert s.own_ms == 400.0 and s.main_import_ms == 0.0 and s.guarded
     assert s.frames["p99_ms"] == 48.0
     assert s.line() == ("2 modules, 2 completed | wall 600.0 ms | main thread importing 0 ms "
@@ -248,3 +250,45 @@ def test_an_import_that_slept_beside_the_worst_frame_is_not_its_first_culprit():
                          "worst_start": 10.2})
     s = summarize(rows, now=99.0, frames=frames)
     assert [b["module"] for b in s.frames["worst_culprits"]] == ["a", "sleepy"]
+
+
+def _log_frames(log, start, interval, count):
+    t = start
+    for _ in range(count + 1):
+        log.mark(t)
+        t += interval
+    return t
+
+
+def test_summary_gives_the_frames_after_the_round_beside_those_while_warming():
+    from imwarmup.core.frames import FrameLog
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+
+    rows = [c(1, "a", 10.0, 11.0), c(2, "b", 10.0, 12.0)]   # the round: 10.0 -> 12.0
+    log = FrameLog()
+    _log_frames(log, 10.0, 0.040, 49)                # 40 ms frames while warming (to 11.96)
+    log.stop()
+    next_mark = _log_frames(log, 12.0, 0.010, AFTER_MIN_FRAMES - 1)  # 10 ms after: one too few
+    s = summarize(rows, now=99.0, frames=log)
+    assert s.frames["p99_ms"] == pytest.approx(40.0) and s.frames["after"] is None
+    assert "after it" not in s.frames_text() and "after it" not in s.explain()
+
+    log.mark(next_mark)                              # the 60th frame after the end
+    s = summarize(rows, now=99.0, frames=log)
+    assert s.frames["count"] == 49                   # the figures while warming are unchanged
+    assert s.frames["after"] == {"count": AFTER_MIN_FRAMES,
+                                 "p50_ms": pytest.approx(10.0), "p99_ms": pytest.approx(10.0)}
+    text = s.frames_text()
+    assert text.startswith("frames while warming p50 40.0 ms, p99 40.0 ms, worst 40.0 ms ")
+    assert text.endswith(" (+1 more); after it p50 10.0 ms, p99 10.0 ms")
+    assert f"over the {AFTER_MIN_FRAMES} frames drawn since the last end" in s.explain()
+
+
+def test_summary_gives_no_frames_after_while_the_round_runs():
+    from imwarmup.core.frames import FrameLog
+
+    rows = [c(1, "a", 10.0, 11.0), c(2, "b", 10.0, None, "running")]   # b still importing
+    log = FrameLog()
+    _log_frames(log, 10.0, 0.010, 300)
+    s = summarize(rows, now=13.0, frames=log)
+    assert s.frames["count"] == 300 and s.frames["after"] is None

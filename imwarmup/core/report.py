@@ -11,6 +11,7 @@ from .errors import short_error
 from .profiler import format_duration
 
 __all__ = [
+    "AFTER_MIN_FRAMES",
     "TimeSplit",
     "WarmupSummary",
     "SLOW_CANARY_MS",
@@ -23,6 +24,10 @@ __all__ = [
     "summarize",
     "time_split",
 ]
+
+# The summary's frames "after" the round need this many frames logged since its end: a p99 of
+# fewer is one frame's accident (the log keeps FRAME_LOG_TAIL_S of them: ~300 at 60 fps).
+AFTER_MIN_FRAMES = 60
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,8 @@ class WarmupSummary:
     guarded: bool = False  # a purity guard watched the app's own main-thread imports too
     # Frames the GUI drew while the warmup ran (FrameLog.stats over first submit -> last end):
     # {"count", "p50_ms", "p99_ms", "worst_ms", ...}, or None when the source logs no frames.
+    # Once the round ended and the log holds at least AFTER_MIN_FRAMES frames after it, also
+    # "after": {"count", "p50_ms", "p99_ms"} of those (the app's own pace, for comparison).
     frames: Mapping[str, Any] | None = None
     # The whole warmup's usual wall time (median of the last 5 runs in the start-up history),
     # None without history: a finished round says "wall 5.7 s (+0.9 s vs usual)".
@@ -198,6 +205,10 @@ class WarmupSummary:
                 text += f" on {first['thread_name']}"
             if len(blamed) > 1:
                 text += f" (+{len(blamed) - 1} more)"
+        after = f.get("after")
+        if after:
+            text += (f"; after it p50 {format_duration(after['p50_ms'])}, "
+                     f"p99 {format_duration(after['p99_ms'])}")
         idle = f.get("idle_waits") or 0
         if idle:
             text += f"; the host idled {idle} time{'s' if idle != 1 else ''} (not frames)"
@@ -219,6 +230,11 @@ class WarmupSummary:
                          f"{self.frames['count']} frame intervals drawn between the first "
                          f"submit and the last end; the longest is blamed on the import that "
                          f"ran on a worker while it was drawn.")
+            after = self.frames.get("after")
+            if after:
+                lines.append(f"after it: the same figures over the {after['count']} frames "
+                             f"drawn since the last end, the app's own pace: what the warmup "
+                             f"cost the frames is the difference.")
             if self.frames.get("idle_waits"):
                 lines.append("the host idled: it drew no frame while nothing changed "
                              "(hello_imgui's fps_idling) and waited for an event; those waits "
@@ -294,6 +310,13 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any 
         from .frame_summary import culprits
 
         stats = dict(stats)
+        stats["after"] = None
+        if last_end is not None and not (running or queued):
+            # The frames since the round ended (the frame log keeps FRAME_LOG_TAIL_S of them):
+            # a p99 while warming says little without the app's own pace beside it.
+            after = stats_of(last_end, None)
+            if after and after["count"] >= AFTER_MIN_FRAMES:
+                stats["after"] = {k: after[k] for k in ("count", "p50_ms", "p99_ms")}
         worst_start = stats.get("worst_start")
         stats["worst_culprits"] = (
             culprits(canaries, worst_start, worst_start + stats["worst_ms"] / 1000.0, trees)

@@ -170,7 +170,7 @@ class DebugWindow:
     """Draws the diagnostics window's contents (the plugin decides when it is open).
 
     Data: a ``Snapshot`` rebuilt when the source's ``revision`` changes (or while canaries run,
-    as their times grow), at most every ``_REFRESH_INTERVAL`` s, on a one-worker pool of the
+    as their times grow, and while its frame log records: the summary's frame figures), at most every ``_REFRESH_INTERVAL`` s, on a one-worker pool of the
     source's own (``service_pool("diagnostics")``: never a warmup worker) and handed to the frame
     when ready. A source without ``service_pool`` (a scripted one) is read on the frame.
 
@@ -255,7 +255,11 @@ class DebugWindow:
         snapshot = self._snapshot
         revision = self._source.revision()
         changed = revision is None or revision != self._revision
-        live = snapshot is not None and bool(snapshot.summary.running or snapshot.summary.queued)
+        # Live: canaries run (their times grow), or frames are being logged (the summary's
+        # frame figures move: while warming, and the frames after it in the log's tail).
+        live = snapshot is not None and bool(
+            snapshot.summary.running or snapshot.summary.queued
+            or getattr(self._frames, "last", None) is not None)
         want_model = self.plot.ready and snapshot is not None and snapshot.model is None
         due = now - self._refreshed_at >= _REFRESH_INTERVAL
         if self._job is None and (snapshot is None or ((changed or live or want_model) and due)):
