@@ -218,8 +218,9 @@ if spec["calls"]:  # the quiet frame's own imgui calls, in one flat function: no
             at = imgui.get_cursor_screen_pos()
             h = imgui.get_text_line_height()
             seen[1] = (corner, width() - 1.0, imgui.ImVec2(at.x, at.y),
-                       imgui.ImVec2(at.x + 200.0, at.y + h), imgui.ImVec2(at.x + h * 0.5, at.y + h * 0.5),
-                       h * 0.3, imgui.ImVec2(at.x + h, at.y), imgui.get_color_u32(imgui.Col_.text))
+                       imgui.ImVec2(at.x + 200.0, at.y + h),
+                       imgui.ImVec2(at.x + h * 0.5, at.y + h * 0.5), h * 0.3,
+                       imgui.ImVec2(at.x + h, at.y), imgui.get_color_u32(imgui.Col_.text))
         corner, low, rmin, rmax, dot, radius, text_at, color = seen[1]
         if not eq(rect_max(), corner) or not width() > low or hovering(rmin, rmax):
             return

@@ -170,9 +170,10 @@ class DebugWindow:
     """Draws the diagnostics window's contents (the plugin decides when it is open).
 
     Data: a ``Snapshot`` rebuilt when the source's ``revision`` changes (or while canaries run,
-    as their times grow, and while its frame log records: the summary's frame figures), at most every ``_REFRESH_INTERVAL`` s, on a one-worker pool of the
-    source's own (``service_pool("diagnostics")``: never a warmup worker) and handed to the frame
-    when ready. A source without ``service_pool`` (a scripted one) is read on the frame.
+    as their times grow, and while its frame log records: the summary's frame figures), at most
+    every ``_REFRESH_INTERVAL`` s, on a one-worker pool of the source's own
+    (``service_pool("diagnostics")``: never a warmup worker) and handed to the frame when ready.
+    A source without ``service_pool`` (a scripted one) is read on the frame.
 
     Args:
         source: the warmup source (see ``panels.source``).
