@@ -38,7 +38,8 @@ Ctrl) in one flat function with every argument ready: what those calls cost by t
 least the plugin's quiet frame can be without dropping one of its checks.
 
 Run: ``.venv/bin/python benchmarks/bench_frame_cost.py [--rounds 5] [--before DIR] [--after DIR]
-[--states steady,warming] [--parts] [--mode fresh|inproc|both]`` (starts its own Xvfb when DISPLAY is unset).
+[--states steady,warming] [--parts] [--mode fresh|inproc|both] [--window-size WxH]`` (starts its own
+Xvfb when DISPLAY is unset).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SKIP, FRAMES = 60, 600
 WARM_MODULES, WARM_SLEEP = 400, 0.2
+WINDOW_SIZE = [800, 600]  # the host's window (--window-size)
 BLOCK = 5  # frames per block in the in-process A/B (short: load changes hit both sides alike)
 
 CHILD = r"""
@@ -63,7 +65,7 @@ from imgui_bundle import hello_imgui, imgui, immapp
 
 spec, out, tmp = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 rp = hello_imgui.RunnerParams()
-rp.app_window_params.window_geometry.size = (800, 600)
+rp.app_window_params.window_geometry.size = tuple(spec["size"])
 rp.ini_folder_type = hello_imgui.IniFolderType.temp_folder
 rp.ini_filename = f"bench-frame-cost-{os.getpid()}.ini"
 rp.fps_idling.enable_idling = False
@@ -248,7 +250,8 @@ PART_VARIANTS = {"bare+window": ["window"], "bare+chains": ["chains"],
 
 def run_child(tree: str, spec: dict) -> dict:
     """One fresh process running CHILD with ``spec``; returns what it measured."""
-    spec = {"parts": [], "abab": False, "noop": False, "text": False, "calls": False, **spec}
+    spec = {"parts": [], "abab": False, "noop": False, "text": False, "calls": False,
+            "size": WINDOW_SIZE, **spec}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         env = dict(os.environ, PYTHONPATH=tree)
@@ -300,7 +303,19 @@ def main() -> None:
     parser.add_argument("--parts", action="store_true", help="also bare + one part each")
     parser.add_argument("--mode", choices=("fresh", "inproc", "both"), default="both",
                         help="fresh processes per variant, in-process A/B, or both")
+    parser.add_argument("--window-size", default="800x600", metavar="WxH",
+                        help="the host's window (a smaller one: less for the software renderer "
+                             "to fill between two frames)")
     args = parser.parse_args()
+    try:
+        width, height = (int(v) for v in args.window_size.lower().split("x"))
+        if width < 100 or height < 100:
+            raise ValueError
+    except ValueError:
+        parser.error(f"--window-size: expected WxH of at least 100x100 pixels, got "
+                     f"{args.window_size!r}")
+    WINDOW_SIZE[:] = [width, height]
+    print(f"host window {width}x{height}")
     if args.mode in ("inproc", "both"):
         inproc(args)
     if args.mode in ("fresh", "both"):
