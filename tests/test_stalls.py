@@ -379,6 +379,35 @@ def test_frames_over_the_hook_api(controllers):
     assert body["hitches"][0]["text"] == "frame 3: 268 ms (no import was running)"
 
 
+def test_frames_over_the_hook_api_split_while_warming_and_after(controllers):
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+
+    controller = controllers(["json"])
+    controller.start()
+    assert controller.wait_for_warmup(30)
+    [canary] = controller.canaries()
+    frames = controller.frames
+    with HookServer(controller) as server:
+        client = HookClient(server.url)
+        assert (client.frames()["warming"], client.frames()["after"]) == (None, None)
+        # One long frame across the import, then 10 ms frames after it: one too few at first.
+        frames.mark(canary["submit_ts"])
+        t = canary["end_ts"] + 0.040
+        long_ms = (t - canary["submit_ts"]) * 1000.0
+        for _ in range(AFTER_MIN_FRAMES):
+            frames.mark(t)
+            t += 0.010
+        body = client.frames()
+        assert body["warming"]["count"] == 1
+        assert abs(body["warming"]["p99_ms"] - long_ms) < 1e-3
+        assert body["after"] is None
+        frames.mark(t)
+        body = client.frames()
+    assert body["after"]["count"] == AFTER_MIN_FRAMES
+    assert abs(body["after"]["p99_ms"] - 10.0) < 1e-3
+    assert body["count"] == AFTER_MIN_FRAMES + 1      # the whole log, as before
+
+
 def test_a_retried_import_that_hangs_is_watched_too(controllers, gen):
     # The first attempt fails as if another import had it half-run (a retryable error); the
     # retry then hangs: it is in flight again, and the watcher reports it with its stack.

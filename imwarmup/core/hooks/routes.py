@@ -70,12 +70,27 @@ def _trace(controller: WarmupSource) -> Any:
 
 def _frames(controller: WarmupSource) -> Any:
     """The GUI frames the source's ``frames`` log holds, with p50/p99/worst and each hitch
-    blamed on the imports that ran then (``core.frame_summary``); no log: no frames."""
+    blamed on the imports that ran then (``core.frame_summary``); no log: no frames. Also
+    ``warming`` (``count, p50_ms, p99_ms, worst_ms`` of the frames between the round's first
+    submit and last end) and ``after`` (``count, p50_ms, p99_ms`` of the frames since, once
+    there are ``AFTER_MIN_FRAMES``), each None until there is one: the summary line's figures."""
     from ..frame_summary import frame_summary
+    from ..report import summarize
 
     trees_of = getattr(controller, "import_trees", None)
     trees = trees_of() if callable(trees_of) else None
-    return frame_summary(getattr(controller, "frames", None), controller.canaries(), trees=trees)
+    log = getattr(controller, "frames", None)
+    canaries = controller.canaries()
+    body = frame_summary(log, canaries, trees=trees)
+    warming = after = None
+    clock = getattr(log, "clock", None)
+    if callable(clock):  # a FrameLog: its clock is the canaries' (the controller's)
+        figures = summarize(canaries, clock(), frames=log, trees=trees).frames
+        if figures:
+            warming = {k: figures[k] for k in ("count", "p50_ms", "p99_ms", "worst_ms")}
+            after = figures.get("after")
+    body["warming"], body["after"] = warming, after
+    return body
 
 
 def _warmup_wait(controller: WarmupSource, path: str, query: Query) -> Reply | Wait:
