@@ -198,6 +198,7 @@ def assert_warmup_budget(
     *,
     total_s: float | None = None,
     module_s: float | Mapping[str, float] | None = None,
+    frames_p99_x: float | None = None,
     wait_s: float = 60.0,
 ) -> None:
     """Assert the app's warmup fits its budget; the message names every offender.
@@ -206,13 +207,18 @@ def assert_warmup_budget(
     with ``wait_for_warmup(timeout)`` and ``canaries()``. Quick start::
 
         def test_startup_budget(live_app):
-            assert_warmup_budget(live_app, total_s=5.0, module_s={"pandas": 2.0, "*": 1.0})
+            assert_warmup_budget(live_app, total_s=5.0, module_s={"pandas": 2.0, "*": 1.0},
+                                 frames_p99_x=1.5)
 
     Args:
         total_s: the whole round, first submit to last import done, in seconds.
         module_s: each module's import (its canary's wall time), in seconds: one number for all,
             or per module with ``"*"`` for the others (a module not named and no ``"*"``: no limit).
-        wait_s: how long to wait for the warmup to finish first.
+        frames_p99_x: the GUI's frames while warming: their p99 at most this many times the p99
+            of the frames after the round (the app's own pace; the plugin logs them for 5 s
+            after it, and the check waits, within ``wait_s``, until 60 are in). Needs an app
+            that draws frames with the ``DiagnosticsPlugin`` installed.
+        wait_s: how long to wait for the warmup to finish first (and for the frames after it).
 
     Raises:
         AssertionError: warmup did not finish in ``wait_s``, an import failed, or something
@@ -222,6 +228,8 @@ def assert_warmup_budget(
     """
     budgets = _module_budgets(module_s)
     total = None if total_s is None else _seconds_budget(total_s, "total_s")
+    frames_x = None if frames_p99_x is None else _ratio_budget(frames_p99_x, "frames_p99_x")
+    deadline = time.monotonic() + wait_s
     done = app.wait_for_warmup(timeout=wait_s)
     canaries = list(app.canaries())
     if not done:
@@ -260,6 +268,10 @@ def assert_warmup_budget(
     over.sort(key=lambda item: -item[0])
     if over:
         problems.append(f"{len(over)} module(s) over budget: " + "; ".join(t for _, t in over))
+    if frames_x is not None:
+        frames_problem = _frames_over(app, frames_x, deadline)
+        if frames_problem:
+            problems.append(frames_problem)
     if problems:
         raise AssertionError("warmup budget exceeded: " + "; ".join(problems))
 
@@ -285,6 +297,61 @@ def _seconds_budget(value: Any, what: str) -> float:
     if not value > 0:  # refuses NaN too
         raise ValueError(f"assert_warmup_budget(): {what} must be > 0 seconds, got {value!r}")
     return float(value)
+
+
+def _ratio_budget(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"assert_warmup_budget(): {what} must be a ratio (a number, e.g. 1.5), "
+                        f"got {value!r}")
+    if not value >= 1.0:  # refuses NaN too
+        raise ValueError(f"assert_warmup_budget(): {what} must be >= 1 (the frames while "
+                         f"warming against those after it), got {value!r}")
+    return float(value)
+
+
+def _frame_figures(app: Any) -> tuple[Any, Any]:
+    """``(warming, after)``: the frame figures of the app's round and of the frames since
+    (each None until there is one), from a ``HookClient`` (``/api/frames``) or in process from a
+    ``WarmupController`` (its ``FrameLog``, on the canaries' clock)."""
+    frames = getattr(app, "frames", None)
+    if callable(getattr(frames, "stats", None)):   # a WarmupController's FrameLog
+        from imwarmup.core.report import summarize
+
+        figures = summarize(app.canaries(), frames.clock(), frames=frames).frames
+        return figures, (figures or {}).get("after")
+    if callable(frames):                              # a HookClient
+        body = frames()
+        return body.get("warming"), body.get("after")
+    raise TypeError(f"assert_warmup_budget(): frames_p99_x needs the app's frames: a HookClient "
+                    f"(live_app) or a WarmupController, got {type(app).__name__}")
+
+
+def _frames_over(app: Any, budget: float, deadline: float) -> str | None:
+    """The frames budget's problem, or None: waits (until ``deadline``) for the frames after
+    the round, which the GUI draws after the warmup is done."""
+    from imwarmup.core.frames import FRAME_LOG_TAIL_S
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+
+    # The plugin logs frames for FRAME_LOG_TAIL_S after the round, which ended before now.
+    deadline = min(deadline, time.monotonic() + FRAME_LOG_TAIL_S + 1.0)
+    while True:
+        warming, after = _frame_figures(app)
+        if after is not None or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)  # the frames come from the app's GUI: nothing to wait on but time
+    if not warming:
+        return ("frames while warming: none logged (an app that draws frames, with the "
+                "DiagnosticsPlugin installed, logs them)")
+    if after is None:
+        return (f"frames while warming: fewer than {AFTER_MIN_FRAMES} frames were drawn after the "
+                f"round in the time given (wait_s): nothing to compare their p99 "
+                f"({warming['p99_ms']:.1f} ms) with")
+    ratio = warming["p99_ms"] / after["p99_ms"] if after["p99_ms"] > 0 else float("inf")
+    if ratio <= budget:
+        return None
+    return (f"frames while warming p99 {warming['p99_ms']:.1f} ms = {ratio:.2f}x the "
+            f"{after['p99_ms']:.1f} ms after it > {budget:g}x (worst {warming['worst_ms']:.1f} "
+            f"ms; {warming['count']} frame(s) while warming, {after['count']} after)")
 
 
 def _module_budgets(module_s: Any) -> dict[str, float]:

@@ -652,3 +652,68 @@ def test_a_broken_order_file_keeps_the_given_order(no_env, tmp_path):
     assert [x["module"] for x in c.canaries()] == ["json", "colorsys"]
     with pytest.raises(ValueError, match="order must be one of 'history', 'submit', got 'fast'"):
         WarmupController(["json"], order="fast")
+
+
+def _frames_around(controller, warming_ms, after_ms, after_count):
+    """Log one frame of ``warming_ms`` across the round, then ``after_count`` of ``after_ms``."""
+    canaries = controller.canaries()
+    start = min(c["submit_ts"] for c in canaries)
+    end = max(c["end_ts"] for c in canaries)
+    log = controller.frames
+    log.mark(start)
+    t = max(end, start + warming_ms / 1000.0)
+    log.mark(t)
+    for _ in range(after_count):
+        t += after_ms / 1000.0
+        log.mark(t)
+    return max(warming_ms, (end - start) * 1000.0)  # the frame across the round
+
+
+def test_frames_budget_compares_the_p99_while_warming_with_the_p99_after(warmed):
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+
+    make, _slow, quick, _broken = warmed
+    c = make(quick)
+    assert c.wait_for_warmup(30)
+    c.frames.stop()
+    long_ms = _frames_around(c, 120.0, 10.0, AFTER_MIN_FRAMES)
+    assert_warmup_budget(c, frames_p99_x=long_ms / 10.0 + 0.5)   # within: no error
+    with pytest.raises(AssertionError) as caught:
+        assert_warmup_budget(c, frames_p99_x=1.5)
+    message = str(caught.value)
+    assert message.startswith(f"warmup budget exceeded: frames while warming p99 {long_ms:.1f} "
+                              f"ms = {long_ms / 10.0:.2f}x the 10.0 ms after it > 1.5x"), message
+    assert f"1 frame(s) while warming, {AFTER_MIN_FRAMES} after" in message
+    # The same over the hook API (what live_app yields): GET /api/frames's warming and after.
+    from imwarmup.core.hooks import HookClient, HookServer
+
+    with HookServer(c) as server:
+        client = HookClient(server.url)
+        assert_warmup_budget(client, frames_p99_x=long_ms / 10.0 + 0.5)
+        with pytest.raises(AssertionError) as caught:
+            assert_warmup_budget(client, frames_p99_x=1.5)
+    assert str(caught.value) == message
+
+
+def test_frames_budget_says_when_there_is_nothing_to_compare(warmed):
+    make, _slow, quick, _broken = warmed
+    c = make(quick)
+    assert c.wait_for_warmup(30)
+    c.frames.stop()
+    with pytest.raises(AssertionError, match="frames while warming: none logged"):
+        assert_warmup_budget(c, frames_p99_x=2, wait_s=0.2)
+    _frames_around(c, 50.0, 10.0, 5)                      # too few frames after the round
+    with pytest.raises(AssertionError, match=r"fewer than 60 frames were drawn after the round"):
+        assert_warmup_budget(c, frames_p99_x=2, wait_s=0.2)
+
+
+def test_frames_budget_refuses_a_bad_ratio_before_waiting(warmed):
+    make, _slow, quick, _broken = warmed
+    c = make(quick)
+    with pytest.raises(TypeError, match=r"frames_p99_x must be a ratio \(a number, e.g. 1.5\), "
+                                        r"got '1.5'"):
+        assert_warmup_budget(c, frames_p99_x="1.5")
+    with pytest.raises(ValueError, match=r"frames_p99_x must be >= 1 .*, got 0.5"):
+        assert_warmup_budget(c, frames_p99_x=0.5)
+    with pytest.raises(TypeError, match="needs the app's frames: a HookClient"):
+        assert_warmup_budget(FinishedApp([]), frames_p99_x=2, wait_s=0.1)
