@@ -212,3 +212,16 @@ def test_live_app_fixture_demo_completes_without_failures(virtual_display, live_
     assert status["failed"] == [] and status["pending"] == []
     assert len(status["completed"]) >= 10
     assert all(c["status"] == "completed" for c in live_app.canaries())
+
+
+def test_live_app_frames_while_warming_against_those_after_it(virtual_display, live_app):
+    """The plugin's frame log, split over the hook API, held to a frames budget: the demo's
+    frames while warming and the 60 after it that the budget waits for."""
+    from imwarmup.core.report import AFTER_MIN_FRAMES
+    from imwarmup.pytest_plugin import assert_warmup_budget
+
+    assert_warmup_budget(live_app, frames_p99_x=1000.0, wait_s=60)  # (waits for the frames)
+    body = live_app.frames()
+    warming, after = body["warming"], body["after"]
+    assert warming["count"] >= 1 and after["count"] >= AFTER_MIN_FRAMES
+    assert 0.0 < after["p50_ms"] <= after["p99_ms"] and warming["p50_ms"] <= warming["worst_ms"]
