@@ -315,10 +315,9 @@ def _frame_figures(app: Any) -> tuple[Any, Any]:
     ``WarmupController`` (its ``FrameLog``, on the canaries' clock)."""
     frames = getattr(app, "frames", None)
     if callable(getattr(frames, "stats", None)):   # a WarmupController's FrameLog
-        from imwarmup.core.report import summarize
+        from imwarmup.core.report import round_frames
 
-        figures = summarize(app.canaries(), frames.clock(), frames=frames).frames
-        return figures, (figures or {}).get("after")
+        return round_frames(app.canaries(), frames)
     if callable(frames):                              # a HookClient
         body = frames()
         return body.get("warming"), body.get("after")

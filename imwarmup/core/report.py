@@ -12,6 +12,7 @@ from .profiler import format_duration
 
 __all__ = [
     "AFTER_MIN_FRAMES",
+    "round_frames",
     "TimeSplit",
     "WarmupSummary",
     "SLOW_CANARY_MS",
@@ -329,6 +330,22 @@ def summarize(canaries: Iterable[Mapping[str, Any]], now: float, *, frames: Any 
         main_import_ms=main_ms, guarded=callable(spans_of), frames=stats,
         usual_wall_ms=usual_wall_ms,
     )
+
+
+def round_frames(canaries: Iterable[Mapping[str, Any]], frames: Any,
+                 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """``(warming, after)``: the summary's frame figures from a ``FrameLog`` (its clock is the
+    canaries'): ``count, p50_ms, p99_ms, worst_ms`` of the frames while the round ran, and
+    ``count, p50_ms, p99_ms`` of those since (``AFTER_MIN_FRAMES`` at least); each None until
+    there is one. For the hook API and the budget helper (``summarize`` gives the same)."""
+    clock = getattr(frames, "clock", None)
+    if not callable(clock):
+        return None, None
+    figures = summarize(canaries, clock(), frames=frames).frames
+    if not figures:
+        return None, None
+    return ({k: figures[k] for k in ("count", "p50_ms", "p99_ms", "worst_ms")},
+            figures.get("after"))
 
 
 def format_canary_table(canaries: Iterable[Mapping[str, Any]]) -> str:

@@ -75,21 +75,14 @@ def _frames(controller: WarmupSource) -> Any:
     submit and last end) and ``after`` (``count, p50_ms, p99_ms`` of the frames since, once
     there are ``AFTER_MIN_FRAMES``), each None until there is one: the summary line's figures."""
     from ..frame_summary import frame_summary
-    from ..report import summarize
+    from ..report import round_frames
 
     trees_of = getattr(controller, "import_trees", None)
     trees = trees_of() if callable(trees_of) else None
     log = getattr(controller, "frames", None)
     canaries = controller.canaries()
     body = frame_summary(log, canaries, trees=trees)
-    warming = after = None
-    clock = getattr(log, "clock", None)
-    if callable(clock):  # a FrameLog: its clock is the canaries' (the controller's)
-        figures = summarize(canaries, clock(), frames=log, trees=trees).frames
-        if figures:
-            warming = {k: figures[k] for k in ("count", "p50_ms", "p99_ms", "worst_ms")}
-            after = figures.get("after")
-    body["warming"], body["after"] = warming, after
+    body["warming"], body["after"] = round_frames(canaries, log)
     return body
 
 
